@@ -1,0 +1,69 @@
+"""The ``lesionbench`` command line: one subcommand per pipeline stage.
+
+Each subcommand lives in its own module under :mod:`lesionbench.cli` and exposes
+``add_arguments(parser)`` and ``run(args) -> int``. Modules are imported only when their
+command runs, so ``lesionbench phantom`` never pays for importing torch.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import logging
+import sys
+
+from lesionbench import __version__
+
+#: command name -> (module, one-line help). The registry of subcommands.
+COMMANDS: dict[str, tuple[str, str]] = {
+    "phantom": ("lesionbench.cli.phantom", "generate a head-CT phantom dataset as DICOM series"),
+    "dicom2nifti": ("lesionbench.cli.dicom2nifti", "convert one DICOM series to NIfTI in HU"),
+    "ingest": ("lesionbench.cli.ingest", "ingest one case of a dataset (image, mask, metadata)"),
+    "brain-mask": ("lesionbench.cli.brain_mask", "compute a brain mask from a head CT"),
+    "preprocess": ("lesionbench.cli.preprocess", "resample, window and crop one case"),
+    "folds": ("lesionbench.cli.folds", "split cases into patient-level stratified folds"),
+    "samples": ("lesionbench.cli.samples", "extract training samples (2D slices) from one case"),
+    "augment": ("lesionbench.cli.augment", "build the augmented training set of one fold"),
+    "train": ("lesionbench.cli.train", "train one experiment on one fold"),
+    "predict": ("lesionbench.cli.predict", "predict the held-out cases of one fold"),
+    "evaluate": ("lesionbench.cli.evaluate", "per-case metrics of one experiment"),
+    "compare": ("lesionbench.cli.compare", "paired statistics and comparison tables"),
+    "figures": ("lesionbench.cli.figures", "box plots, learning curves, overlays, volume plots"),
+}
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="lesionbench", description=__doc__.splitlines()[0])
+    parser.add_argument("--version", action="version", version=f"lesionbench {__version__}")
+    parser.add_argument("-v", "--verbose", action="store_true", help="log debug messages")
+    subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    for name, (_, help_text) in COMMANDS.items():
+        subparsers.add_parser(name, help=help_text, description=help_text)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point of the ``lesionbench`` console script."""
+    argv = list(sys.argv[1:] if argv is None else argv)
+    parser = build_parser()
+    # First pass: find the command, then let its module declare its own arguments.
+    known, _ = parser.parse_known_args(argv)
+    module = importlib.import_module(COMMANDS[known.command][0])
+    subparser = parser._subparsers._group_actions[0].choices[known.command]  # noqa: SLF001
+    module.add_arguments(subparser)
+    args = parser.parse_args(argv)
+    logging.basicConfig(
+        level=logging.DEBUG if args.verbose else logging.INFO,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+    try:
+        return int(module.run(args) or 0)
+    except (ValueError, FileNotFoundError, KeyError) as error:
+        # One clear message naming the file and the problem; no traceback for bad input.
+        message = error.args[0] if isinstance(error, KeyError) and error.args else error
+        print(f"lesionbench {known.command}: error: {message}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,117 @@
+"""Empty-mask conventions: the one place that decides what a metric is when a mask is empty.
+
+Follows Metrics Reloaded (Maier-Hein et al., Nat Methods 2024, "pitfalls of empty reference
+and prediction") and DESIGN.md, "Metrics". Every scorer in :mod:`lesionbench.metrics` is a
+plain ratio of voxel counts that is NaN where its denominator is 0; the rules below are then
+applied in :func:`apply_overlap_convention` and :func:`apply_distance_convention`, and nowhere
+else.
+
+Both masks empty (a true negative case, e.g. a scan without haemorrhage correctly left empty):
+    - overlap metrics (:data:`OVERLAP_METRICS`: dice, iou, f1, ppv, sensitivity) are 1.0 under
+      ``EmptyPolicy.ONE`` (the default: a perfect answer) or NaN under ``EmptyPolicy.NAN``
+      (the case then drops out of means and paired tests);
+    - specificity and accuracy follow their counts (``TN / (TN + FP)`` = 1.0 for a non-empty image);
+    - rvd is NaN (``V_ref`` = 0, paper 002's RVD is undefined);
+    - hd95, asd and their ``*_worst`` columns are NaN; the case is flagged by the
+      ``ref_empty`` and ``pred_empty`` columns.
+
+Exactly one mask empty:
+    - dice, iou and f1 are 0.0 (their denominators ``2TP + FP + FN`` are positive);
+    - ppv and sensitivity are defined by their counts: reference empty, prediction not ->
+      ppv = ``0 / FP`` = 0.0 and sensitivity = ``0 / 0`` = NaN (there was nothing to find);
+      prediction empty, reference not -> sensitivity = ``0 / FN`` = 0.0 and ppv = ``0 / 0`` =
+      NaN (nothing was claimed). Metrics Reloaded calls these undefined, hence NaN;
+    - rvd is 1.0 when the prediction is empty (``|0 - V_ref| / V_ref``) and NaN when the
+      reference is empty;
+    - hd95 and asd are NaN, and ``hd95_worst`` / ``asd_worst`` hold the worst value,
+      :func:`worst_distance_mm`: the diagonal of the image's field of view in mm,
+      ``sqrt(sum((n_i * s_i)^2))`` over the three axes, which exceeds any distance between two
+      voxel centres of the image. When both masks are non-empty, ``*_worst`` equals the
+      metric itself, so the ``*_worst`` columns are the metric with worst-case substitution.
+"""
+
+from __future__ import annotations
+
+import enum
+import math
+from collections.abc import Sequence
+
+#: Metrics whose value for two empty masks is set by :class:`EmptyPolicy`.
+OVERLAP_METRICS: frozenset[str] = frozenset({"dice", "iou", "f1", "ppv", "sensitivity"})
+
+
+class EmptyPolicy(str, enum.Enum):
+    """Value of the overlap metrics when reference and prediction are both empty."""
+
+    ONE = "one"
+    NAN = "nan"
+
+    @property
+    def both_empty_value(self) -> float:
+        """1.0 for ``ONE``, NaN for ``NAN``."""
+        return 1.0 if self is EmptyPolicy.ONE else math.nan
+
+
+def as_policy(value: EmptyPolicy | str) -> EmptyPolicy:
+    """Parse ``"one"`` / ``"nan"`` (or pass an :class:`EmptyPolicy` through).
+
+    Raises:
+        ValueError: listing the valid names, for anything else.
+    """
+    if isinstance(value, EmptyPolicy):
+        return value
+    try:
+        return EmptyPolicy(str(value).lower())
+    except ValueError:
+        valid = ", ".join(policy.value for policy in EmptyPolicy)
+        raise ValueError(f"unknown empty-mask policy {value!r}; valid: {valid}") from None
+
+
+def safe_ratio(numerator: float, denominator: float) -> float:
+    """``numerator / denominator``, NaN where the denominator is 0 (never a ZeroDivisionError)."""
+    return float(numerator) / float(denominator) if denominator else math.nan
+
+
+def apply_overlap_convention(
+    name: str, value: float, ref_empty: bool, pred_empty: bool, policy: EmptyPolicy
+) -> float:
+    """Replace a count-based score by the both-empty value where the rules above say so.
+
+    Args:
+        name: metric name (see :data:`OVERLAP_METRICS`).
+        value: the score computed from counts (NaN for 0/0).
+        ref_empty, pred_empty: whether each mask has no foreground voxel.
+        policy: the both-empty policy.
+    """
+    if ref_empty and pred_empty and name in OVERLAP_METRICS:
+        return policy.both_empty_value
+    return value
+
+
+def apply_distance_convention(
+    value: float, ref_empty: bool, pred_empty: bool, worst_mm: float
+) -> tuple[float, float]:
+    """Return ``(metric, metric_worst)`` for a surface distance in mm.
+
+    Args:
+        value: the distance computed from both surfaces (ignored where a mask is empty).
+        ref_empty, pred_empty: whether each mask has no foreground voxel.
+        worst_mm: the worst possible value, :func:`worst_distance_mm`.
+    """
+    if ref_empty and pred_empty:
+        return math.nan, math.nan
+    if ref_empty or pred_empty:
+        return math.nan, float(worst_mm)
+    return float(value), float(value)
+
+
+def worst_distance_mm(shape: Sequence[int], spacing: Sequence[float]) -> float:
+    """Diagonal of the field of view, ``sqrt(sum((n_i * s_i)^2))`` in mm.
+
+    Args:
+        shape: array shape ``(Z, Y, X)``.
+        spacing: voxel spacing ``(z, y, x)`` in mm, in the same order as ``shape``.
+    """
+    if len(shape) != len(spacing):
+        raise ValueError(f"shape {tuple(shape)} and spacing {tuple(spacing)} differ in length")
+    return float(math.sqrt(sum((n * s) ** 2 for n, s in zip(shape, spacing))))

@@ -1,0 +1,222 @@
+# Configuration validation, case tables and input functions. No computation lives here:
+# every rule calls one `lesionbench` subcommand (the package in src/ does the work).
+import json
+import os
+
+from snakemake.utils import validate
+
+
+validate(config, schema="../schemas/config.schema.yaml")
+
+RESULTS = config.get("results", "results")
+# Rules run `python -m lesionbench` from this checkout's src/, in whatever environment the rule
+# runs in (the local install, or the conda env of envs/lesionbench.yaml with --sdm conda).
+_SRC = os.path.join(workflow.basedir, "src")
+# Snakemake formats the prefix like a shell command: doubled braces are literal braces.
+shell.prefix(f"export PYTHONPATH={_SRC}${{{{PYTHONPATH:+:$PYTHONPATH}}}}; ")
+CONDA_ENV = "../../envs/lesionbench.yaml"
+
+
+wildcard_constraints:
+    dataset=r"[A-Za-z0-9_]+",
+    case=r"[A-Za-z0-9_.-]+",
+    experiment=r"[A-Za-z0-9_]+",
+    fold=r"\d+",
+
+
+def _check_experiments():
+    """Every experiment names a configured dataset; every reference model exists."""
+    for name, experiment in config["experiments"].items():
+        if experiment["dataset"] not in config["datasets"]:
+            raise ValueError(
+                f"config: experiments.{name}.dataset '{experiment['dataset']}' is not one of "
+                f"the datasets {sorted(config['datasets'])}"
+            )
+    for name, dataset in config["datasets"].items():
+        reference = dataset["compare"]["reference"]
+        if reference not in experiments_of(name):
+            raise ValueError(
+                f"config: datasets.{name}.compare.reference '{reference}' is not an experiment "
+                f"on that dataset ({experiments_of(name)})"
+            )
+
+
+def dataset_config(dataset):
+    return config["datasets"][dataset]
+
+
+def experiments_of(dataset):
+    return [name for name, e in config["experiments"].items() if e["dataset"] == dataset]
+
+
+def case_ids(dataset):
+    """Case ids of a dataset, known before any job runs (DESIGN.md: one job per case)."""
+    source = dataset_config(dataset)["source"]
+    return CASE_SOURCES[source["kind"]](source)
+
+
+def phantom_case_ids(source):
+    return [f"ph{index:03d}" for index in range(source["cases"])]
+
+
+#: source kind -> function listing the case ids. Issue 3 adds sample sheets and recipes.
+CASE_SOURCES = {"phantom": phantom_case_ids}
+
+
+def folds_of(dataset):
+    return list(range(dataset_config(dataset)["folds"]["k"]))
+
+
+def as_json(value):
+    """A config section as compact JSON: rules pass it to the CLI and Snakemake's params
+    trigger reruns only when this section (not the rest of the config) changes."""
+    return json.dumps(value, sort_keys=True, separators=(",", ":"))
+
+
+def experiment_settings(experiment):
+    """The parts of an experiment that change its model: network, loss, train, predict."""
+    e = config["experiments"][experiment]
+    return as_json({key: e[key] for key in ("network", "loss", "train", "predict") if key in e})
+
+
+def dataset_of(experiment):
+    return config["experiments"][experiment]["dataset"]
+
+
+def all_outputs():
+    outputs = []
+    for dataset in config["datasets"]:
+        outputs += [
+            f"{RESULTS}/{dataset}/stats/tests.tsv",
+            f"{RESULTS}/{dataset}/stats/table.md",
+        ]
+        outputs.append(f"{RESULTS}/{dataset}/figures")
+    return outputs
+
+
+def R(path):
+    """A path below results/{dataset}/ (the dataset stays a wildcard)."""
+    return os.path.join(RESULTS, "{dataset}", path)
+
+
+def LOG(name):
+    return os.path.join(RESULTS, "{dataset}", "logs", name)
+
+
+def BENCH(name):
+    return os.path.join(RESULTS, "{dataset}", "benchmarks", name)
+
+
+def layout_of(dataset):
+    return dataset_config(dataset)["samples"]["layout"]
+
+
+def all_cases(pattern):
+    """Input function: ``pattern`` (a path below results/{dataset}) for every case."""
+
+    def expand_cases(wildcards):
+        dataset = wildcards.dataset
+        return [
+            os.path.join(RESULTS, dataset, pattern.format(case=case, layout=layout_of(dataset)))
+            for case in case_ids(dataset)
+        ]
+
+    return expand_cases
+
+
+# ---- used by phantom.smk
+
+def phantom_source(wildcards):
+    source = dataset_config(wildcards.dataset)["source"]
+    if source["kind"] != "phantom":
+        raise ValueError(f"dataset {wildcards.dataset} is not a phantom dataset")
+    return source
+
+
+# ---- used by ingest.smk
+
+def ingest_inputs(wildcards):
+    """Raw inputs of one case, by the dataset's source kind."""
+    kind = dataset_config(wildcards.dataset)["source"]["kind"]
+    return INGEST_INPUTS[kind](wildcards)
+
+
+def phantom_ingest_inputs(wildcards):
+    root = os.path.join(RESULTS, wildcards.dataset, "raw")
+    return {
+        "dicom": os.path.join(root, "dicom", wildcards.case),
+        "mask": os.path.join(root, "masks", f"{wildcards.case}.nii.gz"),
+        "labels": os.path.join(root, "cases", f"{wildcards.case}.json"),
+    }
+
+
+#: source kind -> input function of the ingest rule.
+INGEST_INPUTS = {"phantom": phantom_ingest_inputs}
+
+
+# ---- used by train.smk
+
+def augmented_fold(wildcards):
+    dataset = dataset_of(wildcards.experiment)
+    if dataset != wildcards.dataset:
+        raise ValueError(f"experiment {wildcards.experiment} belongs to dataset {dataset}")
+    layout = layout_of(dataset)
+    return os.path.join(RESULTS, dataset, "augmented", layout, f"fold-{wildcards.fold}.npz")
+
+
+def predict_settings(wildcards):
+    settings = dict(config["experiments"][wildcards.experiment].get("predict", {}))
+    settings["size"] = dataset_config(wildcards.dataset)["samples"]["size"]
+    return as_json(settings)
+
+
+# ---- used by evaluate.smk
+
+def prediction_dirs(wildcards):
+    return [
+        os.path.join(RESULTS, wildcards.dataset, "predictions", wildcards.experiment, f"fold-{fold}")
+        for fold in folds_of(wildcards.dataset)
+    ]
+
+
+# ---- used by compare.smk
+
+def metric_tables(wildcards):
+    return [
+        os.path.join(RESULTS, wildcards.dataset, "metrics", f"{experiment}.tsv")
+        for experiment in experiments_of(wildcards.dataset)
+    ]
+
+
+def compare_settings(wildcards):
+    settings = dict(dataset_config(wildcards.dataset)["compare"])
+    settings["labels"] = {
+        name: config["experiments"][name].get("label", name) for name in experiments_of(wildcards.dataset)
+    }
+    return as_json(settings)
+
+
+def model_folders(kind):
+    def folders(wildcards):
+        return [os.path.join(RESULTS, wildcards.dataset, kind, e) for e in experiments_of(wildcards.dataset)]
+
+    return folders
+
+
+def all_histories(wildcards):
+    return [
+        os.path.join(RESULTS, wildcards.dataset, "models", e, f"fold-{fold}", "history.tsv")
+        for e in experiments_of(wildcards.dataset)
+        for fold in folds_of(wildcards.dataset)
+    ]
+
+
+def all_prediction_dirs(wildcards):
+    return [
+        os.path.join(RESULTS, wildcards.dataset, "predictions", e, f"fold-{fold}")
+        for e in experiments_of(wildcards.dataset)
+        for fold in folds_of(wildcards.dataset)
+    ]
+
+
+_check_experiments()

@@ -1,0 +1,62 @@
+# Paired statistics against the reference model, tables, figures and report items.
+
+
+rule compare_models:
+    input:
+        metric_tables,
+    output:
+        tests=report(
+            R("stats/tests.tsv"),
+            caption="../report/tests.rst",
+            category="Statistics",
+            labels={"table": "paired tests"},
+        ),
+        summary=R("stats/summary.tsv"),
+        markdown=R("stats/table.md"),
+        latex=R("stats/table.tex"),
+        html=report(
+            R("stats/table.html"),
+            caption="../report/table.rst",
+            category="Statistics",
+            labels={"table": "comparison (paper 000 Table 1 layout)"},
+        ),
+    params:
+        settings=compare_settings,
+        out_dir=lambda wildcards, output: os.path.dirname(output.tests),
+    log:
+        LOG("compare.log"),
+    conda:
+        CONDA_ENV
+    shell:
+        "python -m lesionbench compare --metrics {input:q} --out-dir {params.out_dir:q} "
+        "--settings {params.settings:q} > {log:q} 2>&1"
+
+
+rule plot_figures:
+    input:
+        metrics=metric_tables,
+        histories=all_histories,
+        predictions=all_prediction_dirs,
+        images=all_cases("images/{case}.nii.gz"),
+        masks=all_cases("masks/{case}.nii.gz"),
+    output:
+        report(
+            directory(R("figures")),
+            patterns=["{name}.png"],
+            caption="../report/figures.rst",
+            category="Figures",
+        ),
+    params:
+        settings=compare_settings,
+        histories=model_folders("models"),
+        predictions=model_folders("predictions"),
+        images=lambda wildcards: os.path.join(RESULTS, wildcards.dataset, "images"),
+        masks=lambda wildcards: os.path.join(RESULTS, wildcards.dataset, "masks"),
+    log:
+        LOG("figures.log"),
+    conda:
+        CONDA_ENV
+    shell:
+        "python -m lesionbench figures --metrics {input.metrics:q} --histories {params.histories:q} "
+        "--predictions {params.predictions:q} --images {params.images:q} --masks {params.masks:q} "
+        "--out-dir {output:q} --settings {params.settings:q} > {log:q} 2>&1"

@@ -1,0 +1,21 @@
+# Per-case metrics of one experiment, on the original image grid (DESIGN.md, "Metrics").
+
+
+rule evaluate_experiment:
+    input:
+        predictions=prediction_dirs,
+        masks=all_cases("masks/{case}.nii.gz"),
+        meta=all_cases("meta/{case}.json"),
+    output:
+        R("metrics/{experiment}.tsv"),
+    params:
+        masks=lambda wildcards: os.path.join(RESULTS, wildcards.dataset, "masks"),
+        meta=lambda wildcards: os.path.join(RESULTS, wildcards.dataset, "meta"),
+    log:
+        LOG("evaluate/{experiment}.log"),
+    conda:
+        CONDA_ENV
+    shell:
+        "python -m lesionbench evaluate --experiment {wildcards.experiment} "
+        "--predictions {input.predictions:q} --masks {params.masks:q} --meta {params.meta:q} "
+        "--out {output:q} > {log:q} 2>&1"

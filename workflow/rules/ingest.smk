@@ -1,0 +1,35 @@
+# DICOM to NIfTI in HU, the reference mask on the image grid, metadata without identifiers,
+# and the CT brain mask.
+
+
+rule convert_dicom:
+    input:
+        unpack(ingest_inputs),
+    output:
+        image=R("images/{case}.nii.gz"),
+        mask=R("masks/{case}.nii.gz"),
+        meta=R("meta/{case}.json"),
+    log:
+        LOG("ingest/{case}.log"),
+    conda:
+        CONDA_ENV
+    shell:
+        "python -m lesionbench ingest --case-id {wildcards.case} --dicom {input.dicom:q} "
+        "--mask {input.mask:q} --labels-json {input.labels:q} --image {output.image:q} "
+        "--mask-out {output.mask:q} --meta {output.meta:q} > {log:q} 2>&1"
+
+
+rule compute_brain_mask:
+    input:
+        image=R("images/{case}.nii.gz"),
+    output:
+        brain=R("brain/{case}.nii.gz"),
+    params:
+        settings=lambda wildcards: as_json(dataset_config(wildcards.dataset).get("brain_mask", {})),
+    log:
+        LOG("brain/{case}.log"),
+    conda:
+        CONDA_ENV
+    shell:
+        "python -m lesionbench brain-mask {input.image:q} {output.brain:q} "
+        "--settings {params.settings:q} > {log:q} 2>&1"
