@@ -1,0 +1,86 @@
+"""Device, mixed precision and output handling shared by training and prediction.
+
+DESIGN.md, "Compute": CUDA when present, else CPU; mixed precision and channels-last on CUDA.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from typing import Any
+
+import torch
+
+
+def resolve_device(device: str | torch.device = "auto") -> torch.device:
+    """``"auto"`` -> ``cuda`` if :func:`torch.cuda.is_available`, else ``cpu``; else ``device`` itself.
+
+    Raises:
+        ValueError: if CUDA is asked for and not available.
+    """
+    if isinstance(device, str) and device == "auto":
+        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    device = torch.device(device)
+    if device.type == "cuda" and not torch.cuda.is_available():
+        raise ValueError(f"device {device}: CUDA is not available on this machine")
+    return device
+
+
+def resolve_amp(amp: bool | str, device: torch.device) -> bool:
+    """Whether to use mixed precision: ``"auto"`` means on CUDA only.
+
+    Raises:
+        ValueError: if ``amp`` is true on a device other than CUDA.
+    """
+    if amp == "auto":
+        return device.type == "cuda"
+    if amp and device.type != "cuda":
+        raise ValueError(f"train.amp: mixed precision needs a CUDA device, got {device}")
+    return bool(amp)
+
+
+def autocast(device: torch.device, enabled: bool) -> contextlib.AbstractContextManager:
+    """``torch.autocast`` on ``device`` when ``enabled`` (float16 on CUDA), else a no-op."""
+    if not enabled:
+        return contextlib.nullcontext()
+    return torch.autocast(device_type=device.type, dtype=torch.float16)
+
+
+def memory_format(device: torch.device) -> torch.memory_format:
+    """``channels_last`` on CUDA (faster convolutions with tensor cores), contiguous elsewhere."""
+    return torch.channels_last if device.type == "cuda" else torch.contiguous_format
+
+
+def to_device(batch: torch.Tensor, device: torch.device) -> torch.Tensor:
+    """Move a 4D image batch to ``device`` in its preferred memory format (others unchanged)."""
+    batch = batch.to(device, non_blocking=True)
+    if batch.ndim == 4:
+        batch = batch.contiguous(memory_format=memory_format(device))
+    return batch
+
+
+def segmentation_logits(output: Any) -> torch.Tensor:
+    """The segmentation logits of a network output ``(B, K, *spatial)``.
+
+    Networks return a tensor, or (multi-task, deep supervision; DESIGN.md "Networks") a small
+    result object whose ``seg`` field holds the segmentation logits.
+
+    Raises:
+        TypeError: for an output that is neither.
+    """
+    if isinstance(output, torch.Tensor):
+        return output
+    seg = getattr(output, "seg", None)
+    if isinstance(seg, torch.Tensor):
+        return seg
+    raise TypeError(f"network output of type {type(output).__name__} has no segmentation logits")
+
+
+def foreground_probability(logits: torch.Tensor) -> torch.Tensor:
+    """Foreground probability ``(B, *spatial)`` float32 from logits ``(B, K, *spatial)``.
+
+    One channel: sigmoid. Two or more: softmax over channels, channel 1 (the lesion class).
+    """
+    logits = logits.float()
+    if logits.shape[1] == 1:
+        return torch.sigmoid(logits[:, 0])
+    return torch.softmax(logits, dim=1)[:, 1]

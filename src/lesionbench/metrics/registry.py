@@ -1,0 +1,153 @@
+"""The registry of per-case metrics: name -> function of one case.
+
+Every metric takes a :class:`CaseMasks` (prediction, reference, spacing, with the voxel counts
+and surface distances computed once and cached) and the :class:`EmptyPolicy`, and returns a
+float. The registry's order is the column order of the evaluate TSV (docs/file-formats.md,
+"Evaluate").
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from lesionbench.metrics import abc2, distance, overlap, volume
+from lesionbench.metrics.conventions import (
+    EmptyPolicy,
+    apply_distance_convention,
+    apply_overlap_convention,
+    worst_distance_mm,
+)
+from lesionbench.typing import Mask, SpacingZYX
+
+
+@dataclass(frozen=True)
+class CaseMasks:
+    """One case: a prediction and its reference on the same grid.
+
+    Attributes:
+        pred: bool ``(Z, Y, X)`` prediction.
+        ref: bool ``(Z, Y, X)`` reference.
+        spacing: voxel spacing ``(z, y, x)`` in mm.
+    """
+
+    pred: Mask
+    ref: Mask
+    spacing: SpacingZYX
+
+    def __post_init__(self) -> None:
+        pred = np.asarray(self.pred, dtype=bool)
+        ref = np.asarray(self.ref, dtype=bool)
+        if pred.shape != ref.shape:
+            raise ValueError(f"prediction shape {pred.shape} differs from reference shape {ref.shape}")
+        if len(self.spacing) != pred.ndim or any(float(s) <= 0 for s in self.spacing):
+            raise ValueError(f"spacing {tuple(self.spacing)} is not {pred.ndim} positive values (mm)")
+        object.__setattr__(self, "pred", pred)
+        object.__setattr__(self, "ref", ref)
+        object.__setattr__(self, "spacing", tuple(float(s) for s in self.spacing))
+
+    @functools.cached_property
+    def counts(self) -> overlap.Counts:
+        """Voxel counts, computed once."""
+        return overlap.confusion_counts(self.pred, self.ref)
+
+    @functools.cached_property
+    def distances(self) -> distance.SurfaceDistances | None:
+        """Directed surface distances in mm (None if a mask is empty), computed once."""
+        return distance.surface_distances(self.pred, self.ref, self.spacing)
+
+    @property
+    def worst_mm(self) -> float:
+        """Worst surface distance: the field-of-view diagonal in mm."""
+        return worst_distance_mm(self.ref.shape, self.spacing)
+
+
+Metric = Callable[[CaseMasks, EmptyPolicy], float]
+
+
+def _overlap(name: str, score: Callable[[overlap.Counts], float]) -> Metric:
+    def metric(case: CaseMasks, policy: EmptyPolicy) -> float:
+        c = case.counts
+        return apply_overlap_convention(name, score(c), c.ref_empty, c.pred_empty, policy)
+
+    metric.__doc__ = f"{name} from voxel counts, with the empty-mask conventions."
+    return metric
+
+
+def _distance(score: Callable[[distance.SurfaceDistances | None], float], worst: bool) -> Metric:
+    def metric(case: CaseMasks, policy: EmptyPolicy) -> float:
+        c = case.counts
+        value = score(case.distances) if not (c.ref_empty or c.pred_empty) else float("nan")
+        pair = apply_distance_convention(value, c.ref_empty, c.pred_empty, case.worst_mm)
+        return pair[1] if worst else pair[0]
+
+    return metric
+
+
+def _rvd(case: CaseMasks, policy: EmptyPolicy) -> float:
+    c = case.counts
+    return volume.rvd(c.tp + c.fp, c.tp + c.fn)  # voxel counts: the voxel volume cancels
+
+
+#: name -> metric, in the column order of the evaluate TSV.
+METRICS: dict[str, Metric] = {
+    "dice": _overlap("dice", overlap.dice),
+    "iou": _overlap("iou", overlap.iou),
+    "ppv": _overlap("ppv", overlap.ppv),
+    "sensitivity": _overlap("sensitivity", overlap.sensitivity),
+    "specificity": _overlap("specificity", overlap.specificity),
+    "accuracy": _overlap("accuracy", overlap.accuracy),
+    "f1": _overlap("f1", overlap.f1),
+    "rvd": _rvd,
+    "hd95": _distance(distance.hd95, worst=False),
+    "asd": _distance(distance.asd, worst=False),
+    "hd95_worst": _distance(distance.hd95, worst=True),
+    "asd_worst": _distance(distance.asd, worst=True),
+    "ref_volume_ml": lambda case, policy: volume.volume_ml(case.ref, case.spacing),
+    "pred_volume_ml": lambda case, policy: volume.volume_ml(case.pred, case.spacing),
+    "ref_abc2_ml": lambda case, policy: abc2.abc2_ml(case.ref, case.spacing),
+    "pred_abc2_ml": lambda case, policy: abc2.abc2_ml(case.pred, case.spacing),
+}
+
+
+def get_metric(name: str) -> Metric:
+    """The metric registered as ``name``.
+
+    Raises:
+        KeyError: listing the valid names.
+    """
+    try:
+        return METRICS[name]
+    except KeyError:
+        raise KeyError(f"unknown metric {name!r}; valid: {', '.join(METRICS)}") from None
+
+
+def compute_metrics(
+    pred: Mask,
+    ref: Mask,
+    spacing: SpacingZYX,
+    policy: EmptyPolicy = EmptyPolicy.ONE,
+    names: Sequence[str] | None = None,
+) -> dict[str, float | bool | int]:
+    """All (or the named) metrics of one case, plus the empty flags and the voxel counts.
+
+    Args:
+        pred: bool ``(Z, Y, X)`` prediction.
+        ref: bool ``(Z, Y, X)`` reference on the same grid.
+        spacing: voxel spacing ``(z, y, x)`` in mm.
+        policy: both-empty policy for the overlap metrics.
+        names: metric names (keys of :data:`METRICS`); all of them by default.
+
+    Returns:
+        ``{metric: value, ..., "ref_empty", "pred_empty", "tp", "fp", "fn", "tn"}``; the
+        counts let the compare stage compute the global Dice DSC(G).
+    """
+    case = CaseMasks(pred, ref, spacing)
+    metrics = [(name, get_metric(name)) for name in (METRICS if names is None else names)]
+    row: dict[str, float | bool | int] = {name: float(fn(case, policy)) for name, fn in metrics}
+    c = case.counts
+    row.update(ref_empty=c.ref_empty, pred_empty=c.pred_empty, **c._asdict())
+    return row

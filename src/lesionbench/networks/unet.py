@@ -1,0 +1,146 @@
+"""U-Net of Ronneberger, Fischer and Brox, MICCAI 2015 (paper 000, section 1.3.1).
+
+Written here rather than taken from MONAI: ``monai.networks.nets.UNet`` is a residual-unit
+variant with strided convolutions (Kerfoot et al. 2018), not Ronneberger's network, and
+``BasicUNet`` has a fixed conv-norm-dropout-act unit and a fixed depth.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import torch
+from torch import nn
+
+from lesionbench.networks.blocks import (
+    ConvStack,
+    LayerSpec,
+    conv_transpose_type,
+    conv_type,
+    crop_spatial,
+    make_activation,
+    max_pool_type,
+    pad_to_multiple,
+)
+from lesionbench.networks.factory import register_network
+
+#: Ronneberger et al.'s widths: 64 features at full resolution, doubled at each of 4 levels.
+STANDARD_FEATURES: tuple[int, ...] = (64, 128, 256, 512, 1024)
+
+
+@register_network("unet", spatial_dims=(2, 3))
+class UNet(nn.Module):
+    """Ronneberger et al.'s U-Net; with ``activation="mish"`` paper 000's Base (section 2.3).
+
+    Contracting path: per level two 3x3 convs + activation, then 2x2 max pooling (stride 2);
+    bottleneck of two 3x3 convs; expansive path: a 2x2 transposed convolution ("up-conv",
+    stride 2) halving the channels, followed by the activation, concatenation with the skip of
+    the same level, two 3x3 convs; a 1x1 conv head to ``out_channels`` logits.
+
+    Deviations from Ronneberger et al. (2015), stated so results can be read against theirs:
+
+    - 'same' padding (1 pixel) in the 3x3 convs instead of unpadded convs with cropped skips,
+      so the output has the input's size, as paper 000's 416x416 -> 416x416 requires.
+    - Inputs whose size is not a multiple of the total stride ``2 ** (len(features) - 1)`` are
+      zero-padded at their end (right/bottom) to the next multiple and the logits are cropped
+      back to the input size.
+    - ``norm`` optionally adds a normalisation after each 3x3 conv (the original has none; the
+      conv bias is then dropped, as the norm cancels it).
+    - The activation after the up-conv follows the authors' released Caffe model; the text
+      only says the 3x3 convs are followed by a ReLU.
+
+    Weights are initialised as in section 3 of the paper: Gaussian with std ``sqrt(2 / N)``,
+    ``N`` the number of inputs of one unit (He et al.); biases 0.
+
+    Args:
+        spatial_dims: 2 for slices ``(B, C, H, W)``, 3 for volumes ``(B, C, D, H, W)``.
+        in_channels: input channels (1 for a windowed CT slice; 4 for a 2.5D stack).
+        out_channels: logit channels (1: sigmoid/binary; 2: softmax as in the paper).
+        features: widths of the levels, from full resolution to the bottleneck; the default
+            (64, 128, 256, 512, 1024) is the paper's; e.g. (8, 16, 32, 64, 128) for CPU demos.
+        activation: activation spec, ``"relu"`` (Ronneberger) or ``"mish"`` (paper 000, eq. 3).
+        norm: normalisation spec, ``None`` (Ronneberger) or ``"batch"``, ``"instance"``, ...
+        dropout: dropout probability at the end of the contracting path (after the deepest
+            encoder block and after the bottleneck); Ronneberger et al. used 0.5; default 0.
+    """
+
+    def __init__(
+        self,
+        spatial_dims: int = 2,
+        in_channels: int = 1,
+        out_channels: int = 2,
+        features: Sequence[int] = STANDARD_FEATURES,
+        activation: LayerSpec = "relu",
+        norm: LayerSpec = None,
+        dropout: float = 0.0,
+    ) -> None:
+        super().__init__()
+        features = tuple(int(f) for f in features)
+        if len(features) < 2 or min(features) < 1:
+            raise ValueError(f"unet: features needs at least 2 positive widths, got {features}")
+        if not 0.0 <= dropout < 1.0:
+            raise ValueError(f"unet: dropout must be in [0, 1), got {dropout}")
+        self.spatial_dims = spatial_dims
+        self.total_stride = 2 ** (len(features) - 1)
+
+        def stack(cin: int, cout: int) -> ConvStack:
+            return ConvStack(spatial_dims, cin, cout, num_convs=2, norm=norm, activation=activation)
+
+        self.encoders = nn.ModuleList()
+        cin = in_channels
+        for width in features[:-1]:
+            self.encoders.append(stack(cin, width))
+            cin = width
+        self.pool = max_pool_type(spatial_dims)(kernel_size=2, stride=2)
+        self.bottleneck = stack(features[-2], features[-1])
+        self.dropout = nn.Dropout(dropout) if dropout > 0 else nn.Identity()
+
+        self.up_convs = nn.ModuleList()
+        self.decoders = nn.ModuleList()
+        for deep, shallow in zip(reversed(features[1:]), reversed(features[:-1])):
+            self.up_convs.append(
+                nn.Sequential(
+                    conv_transpose_type(spatial_dims)(deep, shallow, kernel_size=2, stride=2),
+                    make_activation(activation),
+                )
+            )
+            self.decoders.append(stack(2 * shallow, shallow))
+        self.head = conv_type(spatial_dims)(features[0], out_channels, kernel_size=1)
+        self._init_weights()
+
+    def _init_weights(self) -> None:
+        """He-normal weights, zero biases (Ronneberger et al., section 3)."""
+        conv_t = conv_transpose_type(self.spatial_dims)
+        for module in self.modules():
+            if isinstance(module, conv_t):
+                # Each output voxel of a 2x2 stride-2 up-conv receives exactly C_in inputs.
+                nn.init.normal_(module.weight, std=(2.0 / module.in_channels) ** 0.5)
+            elif isinstance(module, conv_type(self.spatial_dims)):
+                nn.init.kaiming_normal_(module.weight, mode="fan_in", nonlinearity="relu")
+            else:
+                continue
+            if module.bias is not None:
+                nn.init.zeros_(module.bias)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        """Segment a batch.
+
+        Args:
+            x: ``(B, in_channels, H, W)`` (or ``(B, in_channels, D, H, W)`` for 3D); any size.
+
+        Returns:
+            Logits ``(B, out_channels, H, W)`` (or ``(..., D, H, W)``), the input's size.
+        """
+        x, size = pad_to_multiple(x, self.total_stride)
+        skips: list[torch.Tensor] = []
+        last = len(self.encoders) - 1
+        for level, encoder in enumerate(self.encoders):
+            x = encoder(x)
+            if level == last:
+                x = self.dropout(x)
+            skips.append(x)
+            x = self.pool(x)
+        x = self.dropout(self.bottleneck(x))
+        for up_conv, decoder, skip in zip(self.up_convs, self.decoders, reversed(skips)):
+            x = decoder(torch.cat([skip, up_conv(x)], dim=1))
+        return crop_spatial(self.head(x), size)

@@ -1,0 +1,145 @@
+"""Paired tests of every model against the reference model (paper 000, section 1.5).
+
+Per metric and per model other than the reference: the two metric tables are aligned on
+``case_id`` (inner join), pairs with a missing value are dropped, the paired differences
+``reference - model`` are tested for normality (Shapiro-Wilk, reported as in the paper) and
+with the Wilcoxon signed-rank test, and the p-values are adjusted for multiple comparisons
+(Benjamini-Hochberg by default) over a family of comparisons (``CompareSettings.family``).
+The tests themselves are scipy's and statsmodels'; this module only aligns and bookkeeps.
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+from statsmodels.stats.multitest import multipletests
+
+from lesionbench.stats.frames import MetricsTableError, metric_values, order_models, selected_frames
+from lesionbench.stats.settings import CompareSettings
+
+#: Columns of ``stats/tests.tsv`` (docs/file-formats.md, "Compare"), plus ``n_dropped`` and
+#: ``note``.
+TEST_COLUMNS = [
+    "metric", "model", "reference", "n", "n_dropped", "shapiro_p", "wilcoxon_statistic",
+    "p", "p_adjusted", "significant", "note",
+]
+
+
+@dataclass(frozen=True)
+class PairedResult:
+    """One Wilcoxon comparison before correction.
+
+    Attributes:
+        n: complete pairs tested.
+        n_dropped: common cases dropped because either value is NaN.
+        shapiro_p: Shapiro-Wilk p of the differences (NaN if n < 3 or they are constant).
+        statistic: Wilcoxon statistic as scipy reports it (two-sided: min(W+, W-)).
+        p: unadjusted p (NaN if there is nothing to test).
+        note: why a value is NaN, else empty.
+    """
+
+    n: int
+    n_dropped: int
+    shapiro_p: float
+    statistic: float
+    p: float
+    note: str = ""
+
+
+def paired_test(reference: pd.Series, model: pd.Series, settings: CompareSettings) -> PairedResult:
+    """Shapiro-Wilk and Wilcoxon signed-rank test of two metric series aligned on their index.
+
+    Args:
+        reference: metric values of the reference model indexed by case id.
+        model: metric values of the compared model indexed by case id.
+        settings: Wilcoxon options (``zero_method``, ``alternative``, ``method``, ``continuity``).
+
+    Returns:
+        The uncorrected result; the difference tested is ``reference - model``.
+    """
+    joined = pd.concat({"ref": reference, "model": model}, axis=1, join="inner").sort_index()
+    complete = joined.dropna()
+    n_dropped = len(joined) - len(complete)
+    diff = (complete["ref"] - complete["model"]).to_numpy(dtype=float)
+    n = len(diff)
+    notes = []
+    if n >= 3 and np.ptp(diff) > 0:
+        shapiro_p = float(stats.shapiro(diff).pvalue)
+    else:
+        shapiro_p = float("nan")
+        notes.append("Shapiro-Wilk needs >= 3 non-constant differences")
+    if n == 0:
+        return PairedResult(0, n_dropped, shapiro_p, float("nan"), float("nan"), "no complete pairs")
+    if np.all(diff == 0):
+        notes.append("all differences are zero: nothing to test")
+        return PairedResult(n, n_dropped, shapiro_p, float("nan"), float("nan"), "; ".join(notes))
+    with warnings.catch_warnings():
+        # scipy warns that the exact distribution is unavailable with ties or that n is small;
+        # it then switches method itself (documented), so the warning adds nothing here.
+        warnings.simplefilter("ignore", category=UserWarning)
+        result = stats.wilcoxon(
+            complete["ref"].to_numpy(dtype=float), complete["model"].to_numpy(dtype=float),
+            zero_method=settings.zero_method, correction=settings.continuity,
+            alternative=settings.alternative, method=settings.method,
+        )
+    return PairedResult(n, n_dropped, shapiro_p, float(result.statistic), float(result.pvalue), "; ".join(notes))
+
+
+def adjust(p_values: np.ndarray, method: str) -> np.ndarray:
+    """Adjust p-values with statsmodels' ``multipletests``; NaN entries stay NaN and are not
+    counted in the family."""
+    p_values = np.asarray(p_values, dtype=float)
+    out = np.full_like(p_values, np.nan)
+    finite = np.isfinite(p_values)
+    if finite.any():
+        out[finite] = multipletests(p_values[finite], method=method)[1]
+    return out
+
+
+def paired_tests(frames: Mapping[str, pd.DataFrame], settings: CompareSettings) -> pd.DataFrame:
+    """Test every model against ``settings.reference`` on every metric.
+
+    Args:
+        frames: ``{experiment: metrics frame}``, one row per case (docs/file-formats.md).
+        settings: comparison settings.
+
+    Returns:
+        One row per (metric, model), columns :data:`TEST_COLUMNS`; ``significant`` is
+        ``p_adjusted < alpha``.
+
+    Raises:
+        MetricsTableError: naming the models if they share no case, or the experiment if a
+            metric column is absent.
+    """
+    models = order_models(list(frames), settings.reference)
+    chosen = selected_frames(frames, settings.subset)
+    rows = []
+    for metric in settings.metrics:
+        ref_values = metric_values(chosen[settings.reference], metric, f"experiment '{settings.reference}'")
+        for model in models[1:]:
+            values = metric_values(chosen[model], metric, f"experiment '{model}'")
+            if not ref_values.index.intersection(values.index).size:
+                raise MetricsTableError(
+                    f"models '{settings.reference}' and '{model}' share no case (subset "
+                    f"'{settings.subset}'); cannot pair them on case_id"
+                )
+            result = paired_test(ref_values, values, settings)
+            rows.append({
+                "metric": metric, "model": model, "reference": settings.reference, "n": result.n,
+                "n_dropped": result.n_dropped, "shapiro_p": result.shapiro_p,
+                "wilcoxon_statistic": result.statistic, "p": result.p, "note": result.note,
+            })
+    table = pd.DataFrame(rows, columns=[c for c in TEST_COLUMNS if c not in ("p_adjusted", "significant")])
+    table["p_adjusted"] = np.nan
+    if settings.family == "table":
+        table["p_adjusted"] = adjust(table["p"].to_numpy(), settings.correction)
+    else:
+        for metric, index in table.groupby("metric", sort=False).groups.items():
+            table.loc[index, "p_adjusted"] = adjust(table.loc[index, "p"].to_numpy(), settings.correction)
+    table["significant"] = (table["p_adjusted"] < settings.alpha).to_numpy()
+    return table[TEST_COLUMNS].astype({"n": int, "n_dropped": int, "significant": bool})

@@ -1,0 +1,71 @@
+"""Descriptive statistics per model and metric (paper 000, Table 1).
+
+Table 1 reports, per model and metric, Median (P25, P75) and mean +- sd. Each model is
+summarised on its own selected cases (``CompareSettings.subset``), NaN values left out, as a
+table of results describes each network; the paired tests use the common cases only.
+Quantiles are numpy's default linear interpolation, which is R's ``quantile`` type 7 (the paper
+used R 4.0.3); the sd has ddof = 1 as R's ``sd``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import numpy as np
+import pandas as pd
+
+from lesionbench.stats.frames import metric_values, order_models, selected_frames
+from lesionbench.stats.settings import CompareSettings
+
+#: Columns of ``stats/summary.tsv``.
+SUMMARY_COLUMNS = [
+    "model", "label", "is_reference", "metric", "n", "median", "p25", "p75", "mean", "sd",
+    "p", "p_adjusted", "significant",
+]
+
+
+def describe(values: np.ndarray) -> dict[str, float]:
+    """n, median, P25, P75, mean and sd (ddof=1) of the finite entries of ``values``."""
+    values = np.asarray(values, dtype=float)
+    values = values[np.isfinite(values)]
+    n = int(values.size)
+    if n == 0:
+        nan = float("nan")
+        return {"n": 0, "median": nan, "p25": nan, "p75": nan, "mean": nan, "sd": nan}
+    p25, median, p75 = np.percentile(values, [25, 50, 75])
+    sd = float(np.std(values, ddof=1)) if n > 1 else float("nan")
+    return {"n": n, "median": float(median), "p25": float(p25), "p75": float(p75),
+            "mean": float(values.mean()), "sd": sd}
+
+
+def summary_table(
+    frames: Mapping[str, pd.DataFrame], tests: pd.DataFrame, settings: CompareSettings
+) -> pd.DataFrame:
+    """Descriptive statistics per model and metric, with the p-values against the reference.
+
+    Args:
+        frames: ``{experiment: metrics frame}``.
+        tests: output of :func:`lesionbench.stats.paired.paired_tests` for the same frames.
+        settings: comparison settings (reference, metrics, subset, labels).
+
+    Returns:
+        One row per (model, metric), models in table order (reference first), columns
+        :data:`SUMMARY_COLUMNS`. ``p``/``p_adjusted``/``significant`` are empty for the
+        reference.
+    """
+    models = order_models(list(frames), settings.reference)
+    chosen = selected_frames(frames, settings.subset)
+    lookup = tests.set_index(["metric", "model"]) if len(tests) else None
+    rows = []
+    for model in models:
+        for metric in settings.metrics:
+            values = metric_values(chosen[model], metric, f"experiment '{model}'").to_numpy()
+            row = {"model": model, "label": settings.label(model), "is_reference": model == settings.reference,
+                   "metric": metric, **describe(values), "p": np.nan, "p_adjusted": np.nan,
+                   "significant": pd.NA}
+            if model != settings.reference and lookup is not None and (metric, model) in lookup.index:
+                test = lookup.loc[(metric, model)]
+                row.update(p=float(test["p"]), p_adjusted=float(test["p_adjusted"]),
+                           significant=bool(test["significant"]))
+            rows.append(row)
+    return pd.DataFrame(rows, columns=SUMMARY_COLUMNS)

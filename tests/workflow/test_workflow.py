@@ -1,0 +1,121 @@
+"""End-to-end test of the Snakemake workflow on a tiny phantom configuration.
+
+Runs the ``snakemake`` command line in a subprocess (the Python API changes between releases,
+STYLE.md "Tests"): a full run, then a dry run that must have nothing to do, then a dry run
+after changing one experiment's learning rate, which must schedule only that experiment's
+training, prediction and evaluation plus the comparison and figures.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+import SimpleITK as sitk
+import yaml
+
+REPO = Path(__file__).resolve().parents[2]
+TINY = Path(__file__).with_name("tiny_config.yaml")
+
+pytestmark = pytest.mark.workflow
+
+
+def snakemake(workdir: Path, config: Path, *args: str) -> subprocess.CompletedProcess:
+    command = [
+        sys.executable, "-m", "snakemake", "-s", str(REPO / "Snakefile"),
+        "--directory", str(workdir), "--configfile", str(config), "--cores", "2", *args,
+    ]
+    return subprocess.run(command, capture_output=True, text=True, cwd=workdir, timeout=1500)
+
+
+def scheduled_jobs(dry_run_output: str) -> list[tuple[str, str]]:
+    """(rule, wildcards) of every job a dry run lists."""
+    jobs = []
+    rule = None
+    for line in dry_run_output.splitlines():
+        match = re.match(r"^(?:local)?rule (\w+):", line.strip())
+        if match:
+            rule = match.group(1)
+            jobs.append((rule, ""))
+        elif rule and line.strip().startswith("wildcards:"):
+            jobs[-1] = (rule, line.strip().removeprefix("wildcards:").strip())
+    return jobs
+
+
+@pytest.fixture(scope="module")
+def finished_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    workdir = tmp_path_factory.mktemp("workflow")
+    shutil.copy(TINY, workdir / "config.yaml")
+    result = snakemake(workdir, workdir / "config.yaml")
+    assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-8000:]
+    return workdir
+
+
+def test_outputs_exist_and_parse(finished_run: Path) -> None:
+    root = finished_run / "results" / "tiny"
+    metrics = {name: pd.read_csv(root / "metrics" / f"{name}.tsv", sep="\t") for name in ("unet", "fcn8s")}
+    for name, frame in metrics.items():
+        assert sorted(frame["case_id"]) == ["ph000", "ph001", "ph002", "ph003"], name
+        assert frame["dice"].between(0, 1).all(), name
+        assert set(frame["fold"]) == {0, 1}
+    tests = pd.read_csv(root / "stats" / "tests.tsv", sep="\t")
+    assert set(tests["model"]) == {"fcn8s"}
+    assert set(tests["metric"]) == {"dice", "ppv", "sensitivity"}
+    assert (root / "stats" / "table.md").read_text().count("|") > 10
+    folds = json.loads((root / "folds.json").read_text())
+    tested = sorted(case for fold in folds["folds"] for case in fold["test"])
+    assert tested == ["ph000", "ph001", "ph002", "ph003"]
+    for fold in (0, 1):
+        history = pd.read_csv(root / "models" / "unet" / f"fold-{fold}" / "history.tsv", sep="\t")
+        assert list(history["epoch"]) == [1]
+    # Predictions are on the original image grid, with the source geometry.
+    for fold in folds["folds"]:
+        for case in fold["test"]:
+            prediction = sitk.ReadImage(str(root / "predictions" / "unet" / f"fold-{fold['fold']}" / f"{case}.nii.gz"))
+            image = sitk.ReadImage(str(root / "images" / f"{case}.nii.gz"))
+            assert prediction.GetSize() == image.GetSize()
+            assert np.allclose(prediction.GetOrigin(), image.GetOrigin(), atol=1e-4)
+            assert np.allclose(prediction.GetDirection(), image.GetDirection(), atol=1e-6)
+            assert set(np.unique(sitk.GetArrayFromImage(prediction))) <= {0, 1}
+    pngs = sorted(path.name for path in (root / "figures").glob("*.png"))
+    assert "learning_curves.png" in pngs and "boxplot_dice.png" in pngs, pngs
+
+
+def test_second_dry_run_has_nothing_to_do(finished_run: Path) -> None:
+    result = snakemake(finished_run, finished_run / "config.yaml", "--dry-run")
+    assert result.returncode == 0, result.stderr[-4000:]
+    assert scheduled_jobs(result.stdout) == [], result.stdout[-3000:]
+    assert "Nothing to be done" in result.stdout + result.stderr
+
+
+def test_changed_learning_rate_reruns_only_that_experiment(finished_run: Path) -> None:
+    config = yaml.safe_load(TINY.read_text())
+    config["experiments"]["fcn8s"]["train"]["optimizer"]["lr"] = 5.0e-4
+    changed = finished_run / "changed.yaml"
+    changed.write_text(yaml.safe_dump(config))
+    result = snakemake(finished_run, changed, "--dry-run")
+    assert result.returncode == 0, result.stderr[-4000:]
+    jobs = scheduled_jobs(result.stdout)
+    rules = sorted({rule for rule, _ in jobs})
+    assert rules == ["all", "compare_models", "evaluate_experiment", "plot_figures", "predict_fold", "train_model"], rules
+    for rule, wildcards in jobs:
+        if rule in ("train_model", "predict_fold", "evaluate_experiment"):
+            assert "experiment=fcn8s" in wildcards, (rule, wildcards)
+    assert sum(rule == "train_model" for rule, _ in jobs) == 2
+
+
+def test_unknown_config_key_is_a_clear_error(tmp_path: Path) -> None:
+    config = yaml.safe_load(TINY.read_text())
+    config["datasets"]["tiny"]["preprocess"]["spacnig"] = [1, 1, 1]
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(yaml.safe_dump(config))
+    result = snakemake(tmp_path, bad, "--dry-run")
+    assert result.returncode != 0
+    assert "spacnig" in result.stdout + result.stderr
