@@ -196,6 +196,12 @@ def compare_settings(wildcards):
     return as_json(settings)
 
 
+def figure_settings(wildcards):
+    settings = json.loads(compare_settings(wildcards))
+    settings.update(dataset_config(wildcards.dataset).get("figures", {}))
+    return as_json(settings)
+
+
 def model_folders(kind):
     def folders(wildcards):
         return [os.path.join(RESULTS, wildcards.dataset, kind, e) for e in experiments_of(wildcards.dataset)]

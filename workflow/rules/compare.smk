@@ -47,7 +47,7 @@ rule plot_figures:
             category="Figures",
         ),
     params:
-        settings=compare_settings,
+        settings=figure_settings,
         histories=model_folders("models"),
         predictions=model_folders("predictions"),
         images=lambda wildcards: os.path.join(RESULTS, wildcards.dataset, "images"),

@@ -15,6 +15,7 @@ import numpy as np
 import SimpleITK as sitk
 
 from lesionbench.brainmask.morphology import (
+    bounding_slices,
     fill_holes_per_slice,
     geodesic_dilate,
     largest_component,
@@ -45,8 +46,10 @@ def ct_brain_mask(image: sitk.Image, settings: BrainMaskSettings | None = None) 
     4. erode by ``erosion_mm`` to cut thin bridges through foramina, keep the largest 3D
        6-connected component (the seed region), and regrow it inside the candidate by a
        bounded geodesic dilation (the region growing of paper 000, section 1.2);
-    5. fill holes per slice, so ventricles, calcifications and hematomas that touch the
-       inner table stay inside.
+    5. add the partial-volume rim along the inner table: up to ``rim_mm`` (at least one
+       voxel) of cavity voxels below ``rim_hu`` (default: the half-maximum between the
+       region's median HU and bone), so hematomas touching the skull keep their edge;
+    6. fill holes per slice, so ventricles, calcifications and hematomas stay inside.
 
     Args:
         image: head CT in HU, ``(X, Y, Z)`` SimpleITK image (array ``(Z, Y, X)``), any
@@ -76,8 +79,12 @@ def ct_brain_mask(image: sitk.Image, settings: BrainMaskSettings | None = None) 
         raise BrainMaskError(f"no bone (no voxel >= {settings.bone_hu:g} HU): cannot find the skull")
 
     spacing = image.GetSpacing()
-    shell = planar_close(bone, radius_in_pixels(settings.closing_mm, spacing))
-    candidate = fill_holes_per_slice(shell) & tissue
+    closing = radius_in_pixels(settings.closing_mm, spacing)
+    # The cavity lies inside the bone's bounding box: work there, not on the air around it.
+    box = bounding_slices(bone, pad_yx=closing + 1)
+    shell = planar_close(bone[box], closing)
+    cavity = fill_holes_per_slice(shell)
+    candidate = cavity & tissue[box]
     if not candidate.any():
         raise BrainMaskError("no soft tissue enclosed by the skull in any slice")
 
@@ -85,9 +92,18 @@ def ct_brain_mask(image: sitk.Image, settings: BrainMaskSettings | None = None) 
     seed = largest_component(planar_erode(candidate, erosion))
     if not seed.any():  # a very small cavity vanishes under the erosion: grow from itself
         seed = largest_component(candidate)
-    brain = fill_holes_per_slice(geodesic_dilate(seed, candidate, erosion + 1))
+    grown = geodesic_dilate(seed, candidate, erosion + 1)
+    hu_box = hu[box]
+    rim_hu = settings.rim_hu
+    if rim_hu is None:
+        rim_hu = 0.5 * (float(np.median(hu_box[grown])) + float(np.percentile(hu_box[bone[box]], 99)))
+    rim = max(1, radius_in_pixels(settings.rim_mm, spacing)) if settings.rim_mm > 0 else 0
+    grown = geodesic_dilate(grown, cavity & (hu_box < rim_hu), rim) | grown
+    inner = bounding_slices(grown)
+    brain = np.zeros(hu.shape, dtype=np.uint8)
+    brain[box][inner] = fill_holes_per_slice(grown[inner])
 
-    mask = sitk.GetImageFromArray(brain.astype(np.uint8))
+    mask = sitk.GetImageFromArray(brain)
     mask.CopyInformation(image)
     return mask
 

@@ -21,12 +21,18 @@ class BrainMaskSettings:
         erosion_mm: radius (mm) of the in-plane erosion that cuts thin bridges (foramina,
             optic canals) between the brain and other soft tissue before the largest
             connected component is kept.
+        rim_mm: width (mm, at least one voxel) of the partial-volume rim added along the
+            inner table: voxels there mix tissue and bone and read above ``tissue_hu``.
+        rim_hu: upper HU of that rim. ``None``: half way between the median HU of the grown
+            region and the 99th percentile of bone (the half-maximum edge of the inner table).
     """
 
     tissue_hu: tuple[float, float] = (-15.0, 100.0)
     bone_hu: float = 300.0
     closing_mm: float = 3.0
     erosion_mm: float = 2.0
+    rim_mm: float = 1.0
+    rim_hu: float | None = None
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any] | None) -> "BrainMaskSettings":
@@ -41,9 +47,11 @@ class BrainMaskSettings:
             if not isinstance(values, (list, tuple)) or len(values) != 2:
                 raise ValueError(f"brain mask settings: tissue_hu must be [low, high] HU, got {values!r}")
             data["tissue_hu"] = (float(values[0]), float(values[1]))
-        for key in ("bone_hu", "closing_mm", "erosion_mm"):
+        for key in ("bone_hu", "closing_mm", "erosion_mm", "rim_mm"):
             if key in data:
                 data[key] = float(data[key])
+        if data.get("rim_hu") is not None:
+            data["rim_hu"] = float(data["rim_hu"])
         settings = cls(**data)
         low, high = settings.tissue_hu
         if not low < high:
@@ -52,11 +60,14 @@ class BrainMaskSettings:
             raise ValueError(
                 f"brain mask settings: bone_hu ({settings.bone_hu}) must be above the tissue range ({high})"
             )
-        if settings.closing_mm < 0 or settings.erosion_mm < 0:
-            raise ValueError("brain mask settings: closing_mm and erosion_mm must be >= 0")
+        if min(settings.closing_mm, settings.erosion_mm, settings.rim_mm) < 0:
+            raise ValueError("brain mask settings: closing_mm, erosion_mm and rim_mm must be >= 0")
+        if settings.rim_hu is not None and settings.rim_hu <= high:
+            raise ValueError(f"brain mask settings: rim_hu ({settings.rim_hu}) must be above the tissue range ({high})")
         return settings
 
     def to_dict(self) -> dict[str, Any]:
         """Plain JSON-ready dict (for provenance)."""
         return {"tissue_hu": list(self.tissue_hu), "bone_hu": self.bone_hu,
-                "closing_mm": self.closing_mm, "erosion_mm": self.erosion_mm}
+                "closing_mm": self.closing_mm, "erosion_mm": self.erosion_mm,
+                "rim_mm": self.rim_mm, "rim_hu": self.rim_hu}

@@ -46,10 +46,14 @@ def main(argv: list[str] | None = None) -> int:
     """Entry point of the ``lesionbench`` console script."""
     argv = list(sys.argv[1:] if argv is None else argv)
     parser = build_parser()
-    # First pass: find the command, then let its module declare its own arguments.
-    known, _ = parser.parse_known_args(argv)
-    module = importlib.import_module(COMMANDS[known.command][0])
-    subparser = parser._subparsers._group_actions[0].choices[known.command]  # noqa: SLF001
+    # The command's module declares its own arguments, so find the command first (without
+    # letting --help end the program before those arguments exist).
+    command = next((token for token in argv if token in COMMANDS), None)
+    if command is None:
+        args = parser.parse_args(argv)  # prints usage or --help/--version and exits
+        return 2
+    module = importlib.import_module(COMMANDS[command][0])
+    subparser = parser._subparsers._group_actions[0].choices[command]  # noqa: SLF001
     module.add_arguments(subparser)
     args = parser.parse_args(argv)
     logging.basicConfig(
@@ -61,7 +65,7 @@ def main(argv: list[str] | None = None) -> int:
     except (ValueError, FileNotFoundError, KeyError) as error:
         # One clear message naming the file and the problem; no traceback for bad input.
         message = error.args[0] if isinstance(error, KeyError) and error.args else error
-        print(f"lesionbench {known.command}: error: {message}", file=sys.stderr)
+        print(f"lesionbench {command}: error: {message}", file=sys.stderr)
         return 2
 
 

@@ -50,6 +50,14 @@ def memory_format(device: torch.device) -> torch.memory_format:
     return torch.channels_last if device.type == "cuda" else torch.contiguous_format
 
 
+def model_to_device(model: torch.nn.Module, device: torch.device) -> torch.nn.Module:
+    """Move ``model`` to ``device``; channels-last on CUDA for 2D networks (no 5D weights:
+    ``channels_last`` is defined for 4D tensors only, 3D networks stay contiguous)."""
+    is_3d = any(tensor.dim() == 5 for tensor in (*model.parameters(), *model.buffers()))
+    fmt = torch.contiguous_format if is_3d else memory_format(device)
+    return model.to(device, memory_format=fmt)
+
+
 def to_device(batch: torch.Tensor, device: torch.device) -> torch.Tensor:
     """Move a 4D image batch to ``device`` in its preferred memory format (others unchanged)."""
     batch = batch.to(device, non_blocking=True)

@@ -11,17 +11,18 @@ from typing import Any
 import pandas as pd
 
 from lesionbench.io import atomic_path, provenance, write_json, write_text
-from lesionbench.stats.frames import read_metrics
+from lesionbench.stats.frames import read_metrics, resolve_subset
 from lesionbench.stats.paired import paired_tests
 from lesionbench.stats.settings import CompareSettings
-from lesionbench.stats.summary import summary_table
+from lesionbench.stats.summary import global_dice, summary_table
 from lesionbench.stats.tables import footnote, format_table1, to_html, to_latex, to_markdown
 from lesionbench.typing import PathLike
 
 log = logging.getLogger(__name__)
 
 #: Files written into ``out_dir``, in writing order (the provenance sidecar last).
-OUTPUT_FILES = ("tests.tsv", "summary.tsv", "table.md", "table.tex", "table.html", "provenance.json")
+OUTPUT_FILES = ("tests.tsv", "summary.tsv", "global_dice.tsv", "table.md", "table.tex", "table.html",
+                "provenance.json")
 TABLE_CAPTION = "Segmentation performance per model"
 
 
@@ -39,8 +40,9 @@ def compare(
         settings: :class:`CompareSettings` or its dict form.
 
     Returns:
-        Paths written: ``tests.tsv``, ``summary.tsv``, ``table.md``, ``table.tex``,
-        ``table.html`` and ``provenance.json`` (settings hash, inputs and their SHA-256).
+        Paths written: ``tests.tsv``, ``summary.tsv``, ``global_dice.tsv`` (DSC(G) per model),
+        ``table.md``, ``table.tex``, ``table.html`` and ``provenance.json`` (settings hash,
+        inputs and their SHA-256).
     """
     if not isinstance(settings, CompareSettings):
         settings = CompareSettings.from_dict(settings)
@@ -70,10 +72,11 @@ def compare_frames(frames: Mapping[str, pd.DataFrame], settings: CompareSettings
     tests = paired_tests(frames, settings)
     summary = summary_table(frames, tests, settings)
     table = format_table1(summary, settings)
-    note = footnote(settings)
+    note = footnote(settings, resolve_subset(frames[settings.reference], settings.subset))
     return {
         "tests.tsv": tests,
         "summary.tsv": summary,
+        "global_dice.tsv": global_dice(frames, settings),
         "table.md": to_markdown(table, note),
         "table.tex": to_latex(table, note, caption=TABLE_CAPTION),
         "table.html": to_html(table, note, title=TABLE_CAPTION),

@@ -95,21 +95,25 @@ def select_cases(frame: pd.DataFrame, subset: str, where: str = "metrics table")
     Raises:
         MetricsTableError: if the named column is absent or holds non-boolean values.
     """
+    subset = resolve_subset(frame, subset)
     if subset == "all":
         return frame
-    if subset == "auto":
-        if "has_lesion" in frame.columns:
-            subset = "has_lesion"
-        elif "ref_empty" in frame.columns:
-            subset = "~ref_empty"
-        else:
-            return frame
     negate = subset.startswith("~")
     column = subset[1:] if negate else subset
     if column not in frame.columns:
         raise MetricsTableError(f"{where}: subset column '{column}' is absent (columns: {list(frame.columns)})")
     keep = as_bool(frame[column], f"{where}, column '{column}'")
     return frame[~keep if negate else keep]
+
+
+def resolve_subset(frame: pd.DataFrame, subset: str) -> str:
+    """The rule ``"auto"`` stands for on this frame: ``"has_lesion"`` if that column exists,
+    else ``"~ref_empty"`` if that one does, else ``"all"``; other rules are returned as given."""
+    if subset != "auto":
+        return subset
+    if "has_lesion" in frame.columns:
+        return "has_lesion"
+    return "~ref_empty" if "ref_empty" in frame.columns else "all"
 
 
 def as_bool(values: pd.Series, where: str) -> np.ndarray:

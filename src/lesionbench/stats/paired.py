@@ -35,7 +35,8 @@ class PairedResult:
     """One Wilcoxon comparison before correction.
 
     Attributes:
-        n: complete pairs tested.
+        n: complete pairs (zero differences included; ``zero_method="wilcox"`` then drops
+            them inside the test, as R's ``wilcox.test`` does).
         n_dropped: common cases dropped because either value is NaN.
         shapiro_p: Shapiro-Wilk p of the differences (NaN if n < 3 or they are constant).
         statistic: Wilcoxon statistic as scipy reports it (two-sided: min(W+, W-)).

@@ -28,10 +28,13 @@ DEFAULT_METRIC_LABELS: dict[str, str] = {
     "pred_abc2_ml": "Predicted ABC/2 (mL)",
 }
 
-#: Method names :func:`statsmodels.stats.multitest.multipletests` accepts: its short names
-#: (``"fdr_bh"``, ``"h"``, ...) and the long spellings of the same methods.
-CORRECTIONS = (*multitest_methods_names, "bonferroni", "sidak", "holm", "holm-sidak",
-               "simes-hochberg", "hommel", "fdr_i", "fdr_n")
+#: Method names :func:`statsmodels.stats.multitest.multipletests` accepts (its short names
+#: ``"fdr_bh"``, ``"h"``, ... and the long spellings) -> display name.
+CORRECTIONS: dict[str, str] = {
+    **multitest_methods_names, "bonferroni": "Bonferroni", "sidak": "Sidak", "holm": "Holm",
+    "holm-sidak": "Holm-Sidak", "simes-hochberg": "Simes-Hochberg", "hommel": "Hommel",
+    "fdr_i": "FDR Benjamini-Hochberg", "fdr_n": "FDR Benjamini-Yekutieli",
+}
 ZERO_METHODS = ("wilcox", "pratt", "zsplit")
 ALTERNATIVES = ("two-sided", "less", "greater")
 WILCOXON_METHODS = ("auto", "exact", "asymptotic")
@@ -92,7 +95,7 @@ class CompareSettings:
     p_floor: float = 0.001
 
     def __post_init__(self) -> None:
-        _check_choice("correction", self.correction, CORRECTIONS)
+        _check_choice("correction", self.correction, tuple(CORRECTIONS))
         _check_choice("family", self.family, FAMILIES)
         _check_choice("alternative", self.alternative, ALTERNATIVES)
         _check_choice("zero_method", self.zero_method, ZERO_METHODS)

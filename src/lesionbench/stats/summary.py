@@ -4,7 +4,8 @@ Table 1 reports, per model and metric, Median (P25, P75) and mean +- sd. Each mo
 summarised on its own selected cases (``CompareSettings.subset``), NaN values left out, as a
 table of results describes each network; the paired tests use the common cases only.
 Quantiles are numpy's default linear interpolation, which is R's ``quantile`` type 7 (the paper
-used R 4.0.3); the sd has ddof = 1 as R's ``sd``.
+used R 4.0.3); the sd has ddof = 1 as R's ``sd``. The global Dice DSC(G) of paper 003 is a
+per-model number, not a per-case one, so it is reported beside Table 1 (:func:`global_dice`).
 """
 
 from __future__ import annotations
@@ -69,3 +70,40 @@ def summary_table(
                            significant=bool(test["significant"]))
             rows.append(row)
     return pd.DataFrame(rows, columns=SUMMARY_COLUMNS)
+
+
+#: Columns of ``stats/global_dice.tsv``.
+GLOBAL_COLUMNS = ["model", "label", "n_cases", "tp", "fp", "fn", "dsc_global", "note"]
+COUNT_COLUMNS = ("tp", "fp", "fn")
+
+
+def global_dice(frames: Mapping[str, pd.DataFrame], settings: CompareSettings) -> pd.DataFrame:
+    """Global Dice DSC(G) per model: ``2 sum(TP) / (2 sum(TP) + sum(FP) + sum(FN))``.
+
+    Paper 003 (section 3.5.2, after D-UNet) reports DSC(G) over all cases of the test set,
+    beside the per-case mean DSC; so every row counts here, whatever ``settings.subset`` says
+    (cases without a reference lesion add their false positives). The voxel counts are the
+    ``tp, fp, fn`` columns of the metric tables (docs/file-formats.md, "Evaluate").
+
+    Returns:
+        One row per model (reference first), columns :data:`GLOBAL_COLUMNS`; ``dsc_global`` is
+        NaN with a note if a table lacks the count columns or all counts are zero.
+    """
+    rows = []
+    for model in order_models(list(frames), settings.reference):
+        frame = frames[model]
+        row = {"model": model, "label": settings.label(model), "n_cases": len(frame), "tp": np.nan,
+               "fp": np.nan, "fn": np.nan, "dsc_global": np.nan, "note": ""}
+        missing = [c for c in COUNT_COLUMNS if c not in frame.columns]
+        if missing:
+            row["note"] = f"no {', '.join(missing)} column(s) in the metrics table"
+        else:
+            tp, fp, fn = (float(metric_values(frame, c, f"experiment '{model}'").sum()) for c in COUNT_COLUMNS)
+            row.update(tp=tp, fp=fp, fn=fn)
+            denominator = 2 * tp + fp + fn
+            if denominator > 0:
+                row["dsc_global"] = 2 * tp / denominator
+            else:
+                row["note"] = "no foreground in any reference or prediction"
+        rows.append(row)
+    return pd.DataFrame(rows, columns=GLOBAL_COLUMNS)

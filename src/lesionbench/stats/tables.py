@@ -13,11 +13,10 @@ from __future__ import annotations
 
 import html
 import math
+from collections.abc import Callable
 
 import pandas as pd
-from statsmodels.stats.multitest import multitest_methods_names
-
-from lesionbench.stats.settings import CompareSettings
+from lesionbench.stats.settings import CORRECTIONS, CompareSettings
 
 MEDIAN_HEADER = "Median (P25, P75)"
 MEAN_HEADER = "mean ± sd"
@@ -98,12 +97,20 @@ def format_table1(summary: pd.DataFrame, settings: CompareSettings) -> pd.DataFr
     return pd.DataFrame(rows, index=index, columns=columns)
 
 
-def footnote(settings: CompareSettings) -> str:
-    """The table's note: what P* is, how it was adjusted, which cases count."""
-    correction = multitest_methods_names.get(settings.correction, settings.correction)
+def footnote(settings: CompareSettings, subset: str | None = None) -> str:
+    """The table's note: what P* is, how it was adjusted, which cases count.
+
+    Args:
+        settings: comparison settings.
+        subset: the resolved case rule (:func:`lesionbench.stats.frames.resolve_subset`);
+            default ``settings.subset``.
+    """
+    correction = CORRECTIONS.get(settings.correction, settings.correction)
     family = "the comparisons of each metric" if settings.family == "per_metric" else "all comparisons in the table"
-    subset = {"auto": "cases with a reference lesion", "all": "all cases"}.get(
-        settings.subset, f"cases selected by '{settings.subset}'")
+    rule = subset or settings.subset
+    subset = {"auto": "cases with a reference lesion", "has_lesion": "cases with a reference lesion",
+              "~ref_empty": "cases with a non-empty reference mask", "all": "all cases"}.get(
+        rule, f"cases selected by '{rule}'")
     return (
         f"* {settings.alternative} Wilcoxon signed-rank test vs {settings.label(settings.reference)}, "
         f"p adjusted by {correction} over {family}; alpha = {settings.alpha:g}; {subset}."
@@ -146,7 +153,10 @@ def to_latex(table: pd.DataFrame, note: str = "", caption: str = "") -> str:
 
 def to_html(table: pd.DataFrame, note: str = "", title: str = "") -> str:
     """A standalone UTF-8 HTML page holding the table (pandas ``to_html``, escaped)."""
-    body = table.to_html(escape=True, border=0, classes="table1", justify="center")
+    flat = table.copy()
+    flat.columns = flat.columns.set_names([None] * flat.columns.nlevels)
+    flat = flat.reset_index()  # the model column gets the header "Model" on the first row
+    body = flat.to_html(escape=True, border=0, classes="table1", justify="center", index=False)
     parts = ["<!DOCTYPE html>", '<html><head><meta charset="utf-8">']
     if title:
         parts.append(f"<title>{html.escape(title)}</title>")
@@ -158,7 +168,7 @@ def to_html(table: pd.DataFrame, note: str = "", title: str = "") -> str:
     return "\n".join(parts) + "\n"
 
 
-def _escaper(table: dict[str, str]):
+def _escaper(table: dict[str, str]) -> Callable[[str], str]:
     def escape(text: str) -> str:
         return "".join(table.get(ch, ch) for ch in str(text))
     return escape

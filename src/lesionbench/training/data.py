@@ -76,12 +76,13 @@ def load_fold_data(path: PathLike) -> FoldData:
         raise FileNotFoundError(f"{path}: augmented training set not found")
     try:
         with np.load(path, allow_pickle=False) as npz:
-            missing = [key for key in _KEYS if key not in npz.files]
-            if missing:
-                raise TrainingDataError(f"{path}: missing array {missing[0]!r} (has {', '.join(npz.files)})")
-            arrays = {key: npz[key] for key in _KEYS}
-    except (OSError, zipfile.BadZipFile, EOFError) as error:
+            files = list(npz.files)
+            arrays = {key: npz[key] for key in _KEYS if key in files}
+    except (OSError, ValueError, zipfile.BadZipFile, EOFError) as error:
         raise TrainingDataError(f"{path}: cannot be read as .npz ({error})") from error
+    missing = [key for key in _KEYS if key not in arrays]
+    if missing:
+        raise TrainingDataError(f"{path}: missing array {missing[0]!r} (has {', '.join(files) or 'none'})")
     for split in ("train", "val"):
         images, masks = arrays[f"{split}_images"], arrays[f"{split}_masks"]
         if images.ndim not in (4, 5):

@@ -35,6 +35,11 @@ class ComponentSettings:
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any], where: str) -> ComponentSettings:
+        """Split ``{"name": ..., **kwargs}``; the registry checks the kwargs when it builds.
+
+        Raises:
+            SettingsError: if ``name`` is missing or not a string.
+        """
         data = check_mapping(data, where)
         if not isinstance(data.get("name"), str) or not data["name"]:
             raise SettingsError(f"{where}.name: required, a registry name (string)")

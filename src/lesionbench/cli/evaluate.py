@@ -1,0 +1,31 @@
+"""``lesionbench evaluate``: per-case metrics of one experiment (docs/file-formats.md, "Evaluate")."""
+
+from __future__ import annotations
+
+import argparse
+
+from lesionbench.metrics.conventions import EmptyPolicy
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--experiment", required=True, help="experiment name (the 'experiment' column)")
+    parser.add_argument(
+        "--predictions", required=True, nargs="+", metavar="DIR",
+        help="prediction folders, one per fold, named fold-<k>, holding {case}.nii.gz",
+    )
+    parser.add_argument("--masks", required=True, metavar="DIR", help="reference masks {case}.nii.gz")
+    parser.add_argument("--meta", required=True, metavar="DIR", help="case metadata {case}.json (labels)")
+    parser.add_argument("--out", required=True, metavar="TSV", help="metrics table to write")
+    parser.add_argument(
+        "--empty-policy", default=EmptyPolicy.ONE.value, choices=[p.value for p in EmptyPolicy],
+        help="overlap metrics when prediction and reference are both empty: 1 or NaN (default: one)",
+    )
+
+
+def run(args: argparse.Namespace) -> int:
+    from lesionbench.metrics.evaluate import evaluate_experiment
+
+    evaluate_experiment(
+        args.experiment, args.predictions, args.masks, args.meta, args.out, policy=args.empty_policy
+    )
+    return 0

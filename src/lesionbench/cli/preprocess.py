@@ -1,0 +1,39 @@
+"""``lesionbench preprocess``: resample, window, skull-strip and crop one case.
+
+Example::
+
+    lesionbench preprocess --image results/phantom/images/ph000.nii.gz \\
+        --mask results/phantom/masks/ph000.nii.gz --brain results/phantom/brain/ph000.nii.gz \\
+        --out results/phantom/preprocessed/ph000.npz \\
+        --settings '{"spacing": [0.9, 0.9, 5.0], "window": [40, 80]}'
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--image", required=True, help="image in HU (NIfTI), {R}/images/{case}.nii.gz")
+    parser.add_argument("--mask", required=True, help="reference lesion mask on the image grid")
+    parser.add_argument("--brain", default=None, help="brain mask on the image grid (optional)")
+    parser.add_argument("--out", required=True, help="output npz, {R}/preprocessed/{case}.npz")
+    parser.add_argument("--settings", default="{}", metavar="JSON",
+                        help="preprocess settings as inline JSON (spacing, window, normalize, crop_to_brain, "
+                             "crop_margin_mm, skull_strip, brain_mask)")
+
+
+def run(args: argparse.Namespace) -> int:
+    from lesionbench.preprocess import PreprocessSettings, preprocess_case
+
+    settings = PreprocessSettings.from_dict(_json(args.settings))
+    preprocess_case(args.image, args.mask, args.brain, args.out, settings)
+    return 0
+
+
+def _json(text: str) -> dict:
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as error:
+        raise ValueError(f"--settings is not valid JSON ({error}): {text!r}") from error

@@ -1,0 +1,36 @@
+"""``lesionbench samples``: training samples (2D slices) of one preprocessed case.
+
+Example::
+
+    lesionbench samples --input results/phantom/preprocessed/ph000.npz \\
+        --out results/phantom/samples/2d/ph000.npz \\
+        --settings '{"layout": "2d", "size": [416, 416], "lesion_free_fraction": 0.5, "seed": 0}'
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--input", required=True, help="preprocessed npz, {R}/preprocessed/{case}.npz")
+    parser.add_argument("--out", required=True, help="output npz, {R}/samples/{layout}/{case}.npz")
+    parser.add_argument("--settings", default="{}", metavar="JSON",
+                        help="sample settings as inline JSON (layout, size, lesion_free_fraction, seed, "
+                             "min_brain_pixels)")
+
+
+def run(args: argparse.Namespace) -> int:
+    from lesionbench.samples import SampleSettings, extract_samples
+
+    settings = SampleSettings.from_dict(_json(args.settings))
+    extract_samples(args.input, args.out, settings)
+    return 0
+
+
+def _json(text: str) -> dict:
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as error:
+        raise ValueError(f"--settings is not valid JSON ({error}): {text!r}") from error

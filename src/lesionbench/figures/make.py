@@ -1,0 +1,148 @@
+"""The figures stage: all figures of a dataset into ``{R}/figures`` (docs/file-formats.md).
+
+Writes ``boxplot_{metric}``, ``learning_curves``, ``overlays`` and ``volume_scatter`` as PNG and
+PDF. Every model gets its colour once, from the full list of models (reference first), so a
+model has the same colour in every figure.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from lesionbench.figures.boxplots import boxplots
+from lesionbench.figures.curves import learning_curves
+from lesionbench.figures.overlays import overlay_montage, pick_cases
+from lesionbench.figures.settings import FigureSettings
+from lesionbench.figures.style import model_colors
+from lesionbench.figures.volumes import volume_scatter
+from lesionbench.stats.frames import order_models, read_metrics
+from lesionbench.typing import PathLike
+
+log = logging.getLogger(__name__)
+
+_FOLD = re.compile(r"^fold-(\d+)$")
+
+
+def _fold_dirs(folder: Path) -> list[Path]:
+    """``fold-{k}`` sub-folders of ``folder``, by fold number."""
+    found = [(int(m.group(1)), p) for p in folder.iterdir() if p.is_dir() and (m := _FOLD.match(p.name))]
+    return [p for _, p in sorted(found)]
+
+
+def find_histories(model_dirs: Sequence[PathLike]) -> dict[str, list[Path]]:
+    """``{experiment: [fold-*/history.tsv]}`` from ``models/{experiment}`` folders.
+
+    Raises:
+        FileNotFoundError: naming a folder that is missing or holds no ``fold-*/history.tsv``.
+    """
+    out: dict[str, list[Path]] = {}
+    for raw in model_dirs:
+        folder = Path(raw)
+        if not folder.is_dir():
+            raise FileNotFoundError(f"{folder}: model folder not found")
+        files = [d / "history.tsv" for d in _fold_dirs(folder) if (d / "history.tsv").is_file()]
+        if not files:
+            raise FileNotFoundError(f"{folder}: no fold-*/history.tsv inside")
+        out[folder.name] = files
+    return out
+
+
+def find_predictions(prediction_dirs: Sequence[PathLike]) -> dict[str, dict[str, Path]]:
+    """``{experiment: {case: path}}`` from ``predictions/{experiment}/fold-*/{case}.nii.gz``.
+
+    Raises:
+        FileNotFoundError: naming a folder that is missing or holds no prediction.
+        ValueError: naming a case predicted in two folds (it must be in one test fold only).
+    """
+    out: dict[str, dict[str, Path]] = {}
+    for raw in prediction_dirs:
+        folder = Path(raw)
+        if not folder.is_dir():
+            raise FileNotFoundError(f"{folder}: prediction folder not found")
+        cases: dict[str, Path] = {}
+        for fold in _fold_dirs(folder):
+            for path in sorted(fold.glob("*.nii.gz")):
+                case = path.name[: -len(".nii.gz")]
+                if case in cases:
+                    raise ValueError(f"{path}: case '{case}' is also predicted in {cases[case]}")
+                cases[case] = path
+        if not cases:
+            raise FileNotFoundError(f"{folder}: no fold-*/*.nii.gz predictions inside")
+        out[folder.name] = cases
+    return out
+
+
+def make_figures(
+    frames: Mapping[str, pd.DataFrame], out_dir: PathLike, settings: FigureSettings | Mapping[str, Any],
+    histories: Mapping[str, Sequence[PathLike]] | None = None, images_dir: PathLike | None = None,
+    masks_dir: PathLike | None = None, predictions: Mapping[str, Mapping[str, PathLike]] | None = None,
+) -> list[Path]:
+    """Draw every figure whose inputs are given.
+
+    Box plots and the volume scatter need only ``frames``; learning curves need
+    ``histories``; the overlay montage needs ``images_dir``, ``masks_dir`` and
+    ``predictions`` and picks its cases with :func:`pick_cases` on the reference model.
+
+    Args:
+        frames: ``{experiment: metrics frame}``.
+        out_dir: destination folder (``results/{dataset}/figures``).
+        settings: :class:`FigureSettings` or its dict form.
+        histories: ``{experiment: [history.tsv per fold]}``.
+        images_dir: folder of ``{case}.nii.gz`` images.
+        masks_dir: folder of ``{case}.nii.gz`` reference masks.
+        predictions: ``{experiment: {case: path}}``.
+
+    Returns:
+        The files written.
+    """
+    if not isinstance(settings, FigureSettings):
+        settings = FigureSettings.from_dict(settings)
+    out = Path(out_dir)
+    histories = dict(histories or {})
+    predictions = dict(predictions or {})
+    models = order_models(list(frames), settings.reference)
+    extra = [m for m in list(histories) + list(predictions) if m not in models]
+    colors = model_colors(models + list(dict.fromkeys(extra)))
+    written = boxplots(frames, settings.metrics, out, settings, colors)
+    written += volume_scatter(frames, out / "volume_scatter", settings, colors)
+    if histories:
+        written += learning_curves(histories, out / "learning_curves", settings, colors)
+    else:
+        log.info("figures: no training histories given; learning curves skipped")
+    if predictions and images_dir is not None and masks_dir is not None:
+        cases = pick_cases(frames[models[0]], settings.overlay_cases, settings.pick_metric, settings.subset)
+        first = settings.reference if settings.reference in predictions else None
+        ordered = {m: predictions[m] for m in order_models(list(predictions), first)}
+        written += overlay_montage(cases, images_dir, masks_dir, ordered, out / "overlays",
+                                   settings=settings, colors=colors)
+    else:
+        log.info("figures: images, masks or predictions missing; overlay montage skipped")
+    return written
+
+
+def figures_from_files(
+    metric_tsvs: Sequence[PathLike], out_dir: PathLike, settings: FigureSettings | Mapping[str, Any],
+    model_dirs: Sequence[PathLike] = (), images_dir: PathLike | None = None,
+    masks_dir: PathLike | None = None, prediction_dirs: Sequence[PathLike] = (),
+) -> list[Path]:
+    """:func:`make_figures` from the pipeline's folders (what ``lesionbench figures`` calls).
+
+    Args:
+        metric_tsvs: ``metrics/{experiment}.tsv`` files.
+        out_dir: destination folder.
+        settings: figure settings.
+        model_dirs: ``models/{experiment}`` folders with ``fold-*/history.tsv``.
+        images_dir: ``images`` folder.
+        masks_dir: ``masks`` folder.
+        prediction_dirs: ``predictions/{experiment}`` folders with ``fold-*/{case}.nii.gz``.
+    """
+    return make_figures(
+        read_metrics(metric_tsvs), out_dir, settings, histories=find_histories(model_dirs),
+        images_dir=images_dir, masks_dir=masks_dir, predictions=find_predictions(prediction_dirs),
+    )

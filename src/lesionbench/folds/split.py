@@ -1,0 +1,142 @@
+"""Patient-level, stratified, seeded k-fold splits with a validation subset per fold.
+
+Written by hand instead of with scikit-learn's ``StratifiedKFold`` (not a dependency): a
+seeded round-robin over shuffled strata guarantees what the tables need on the small cohorts
+of the papers (tens of patients, strata with fewer than ``k`` members, where
+``StratifiedKFold`` only warns): every stratum's count differs by at most one between folds,
+and so do the fold sizes. Paper 001 (section 3.3) uses 5-fold cross-validation with "the same
+data distribution" in training and test sets.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from lesionbench.io import provenance, write_json
+from lesionbench.typing import PathLike
+
+
+class FoldsError(ValueError):
+    """The case table cannot be split as asked."""
+
+
+def stratum_keys(cases: pd.DataFrame, stratify_by: Sequence[str]) -> pd.Series:
+    """One string per case naming its stratum, e.g. ``"has_lesion=True|lesion_class=avm"``."""
+    missing = [column for column in stratify_by if column not in cases.columns]
+    if missing:
+        raise FoldsError(f"stratify_by column(s) {missing} not in the case table (columns: {list(cases.columns)})")
+    if not stratify_by:
+        return pd.Series(["all"] * len(cases), index=cases.index)
+    return cases[list(stratify_by)].apply(
+        lambda row: "|".join(f"{column}={row[column]}" for column in stratify_by), axis=1
+    )
+
+
+def make_folds(
+    cases: pd.DataFrame,
+    k: int,
+    seed: int,
+    stratify_by: Sequence[str] = (),
+    val_fraction: float = 0.2,
+) -> dict[str, Any]:
+    """Split patients into ``k`` folds; each fold's test set is one part, val is drawn from the rest.
+
+    Test parts: strata (sorted by name) are shuffled with the seed and dealt round-robin onto
+    the folds, the deal continuing from one stratum to the next. Validation: of the patients
+    outside the test part, ``max(1, round(val_fraction * n))`` (at most ``n - 1``) are drawn
+    stratified (systematic sampling over each shuffled stratum); the rest is training. With a
+    single remaining patient, validation equals training and a warning is recorded.
+
+    Args:
+        cases: one row per patient, a ``case_id`` column and label columns.
+        k: number of folds (2 <= k <= number of patients).
+        seed: seed of every random choice; same inputs and seed -> same folds.
+        stratify_by: label columns whose value combination defines a stratum.
+        val_fraction: fraction of the non-test patients used for validation, in ``[0, 1)``.
+
+    Returns:
+        ``{"k", "seed", "stratify_by", "val_fraction", "folds": [{"fold", "train", "val",
+        "test"}], "warnings"}`` with sorted case-id lists (docs/file-formats.md, "Folds").
+
+    Raises:
+        FoldsError: no ``case_id`` column, duplicate case ids, bad ``k`` or
+            ``val_fraction``, unknown stratification column.
+    """
+    if "case_id" not in cases.columns:
+        raise FoldsError(f"the case table has no case_id column (columns: {list(cases.columns)})")
+    ids = cases["case_id"].astype(str)
+    duplicated = sorted(set(ids[ids.duplicated()]))
+    if duplicated:
+        raise FoldsError(f"duplicate case ids {duplicated}: the table must have one row per patient")
+    if not isinstance(k, (int, np.integer)) or k < 2:
+        raise FoldsError(f"k must be an integer >= 2, got {k!r}")
+    if k > len(ids):
+        raise FoldsError(f"k = {k} folds but only {len(ids)} case(s): every fold needs a test patient")
+    if not 0.0 <= float(val_fraction) < 1.0:
+        raise FoldsError(f"val_fraction must be in [0, 1), got {val_fraction!r}")
+
+    strata = dict(zip(ids, stratum_keys(cases, stratify_by)))
+    test_seq, *val_seqs = np.random.SeedSequence(int(seed)).spawn(k + 1)
+    test_of = _deal_round_robin(strata, k, np.random.default_rng(test_seq))
+
+    folds, warnings = [], []
+    for fold in range(k):
+        test = sorted(case for case, f in test_of.items() if f == fold)
+        remaining = sorted(case for case, f in test_of.items() if f != fold)
+        if len(remaining) == 1:
+            val, train = list(remaining), list(remaining)
+            warnings.append(f"fold {fold}: only one training patient ({remaining[0]}); val = train")
+        else:
+            n_val = min(max(1, math.floor(float(val_fraction) * len(remaining) + 0.5)), len(remaining) - 1)
+            val = _stratified_sample(remaining, strata, n_val, np.random.default_rng(val_seqs[fold]))
+            train = sorted(set(remaining) - set(val))
+        folds.append({"fold": fold, "train": train, "val": val, "test": test})
+    return {
+        "k": int(k), "seed": int(seed), "stratify_by": list(stratify_by),
+        "val_fraction": float(val_fraction), "folds": folds, "warnings": warnings,
+    }
+
+
+def write_folds(
+    cases: pd.DataFrame,
+    out_path: PathLike,
+    k: int,
+    seed: int,
+    stratify_by: Sequence[str] = (),
+    val_fraction: float = 0.2,
+) -> dict[str, Any]:
+    """:func:`make_folds`, plus provenance, written atomically as JSON to ``out_path``."""
+    folds = make_folds(cases, k, seed, stratify_by, val_fraction)
+    settings = {"k": folds["k"], "seed": folds["seed"], "stratify_by": folds["stratify_by"],
+                "val_fraction": folds["val_fraction"], "cases": sorted(cases["case_id"].astype(str))}
+    folds["provenance"] = provenance(settings, seed=seed, stage="folds")
+    write_json(out_path, folds)
+    return folds
+
+
+def _deal_round_robin(strata: dict[str, str], k: int, rng: np.random.Generator) -> dict[str, int]:
+    """Case -> fold: shuffle each stratum, deal its cases onto folds 0..k-1 in turn."""
+    fold_of: dict[str, int] = {}
+    position = 0
+    for key in sorted(set(strata.values())):
+        members = sorted(case for case, stratum in strata.items() if stratum == key)
+        for case in rng.permutation(members):
+            fold_of[str(case)] = position % k
+            position += 1
+    return fold_of
+
+
+def _stratified_sample(cases: list[str], strata: dict[str, str], n: int, rng: np.random.Generator) -> list[str]:
+    """``n`` cases drawn in proportion to the strata (systematic sampling, random tie-break)."""
+    ranked = []
+    for key in sorted({strata[case] for case in cases}):
+        members = rng.permutation(sorted(case for case in cases if strata[case] == key))
+        for index, case in enumerate(members):
+            ranked.append(((index + 0.5) / len(members), float(rng.random()), str(case)))
+    ranked.sort()
+    return sorted(case for _, _, case in ranked[:n])

@@ -1,0 +1,19 @@
+"""Segmentation losses, registered by name: ``create_loss(name, **kwargs)``.
+
+A loss is called as ``loss(logits, target)`` with logits ``(B, C, H, W)`` and target
+``(B, 1, H, W)``; ``C == 1`` means sigmoid/binary, ``C >= 2`` softmax with the target as
+class indices (foreground = class 1). See :mod:`lesionbench.losses.targets`.
+"""
+
+from lesionbench.losses.factory import LOSSES, available_losses, create_loss, register_loss
+
+# Losses: importing a module registers it.
+from lesionbench.losses import cross_entropy, dice, dice_ce  # noqa: E402,F401  (isort: skip)
+from lesionbench.losses.cross_entropy import CrossEntropyLoss  # noqa: E402
+from lesionbench.losses.dice import DiceLoss, soft_dice  # noqa: E402
+from lesionbench.losses.dice_ce import DiceCrossEntropyLoss  # noqa: E402
+
+__all__ = [
+    "LOSSES", "CrossEntropyLoss", "DiceCrossEntropyLoss", "DiceLoss", "available_losses",
+    "create_loss", "register_loss", "soft_dice",
+]

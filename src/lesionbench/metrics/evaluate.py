@@ -1,0 +1,181 @@
+"""The evaluate stage: per-case metrics of one experiment, one TSV row per case.
+
+Metrics are computed on the predictions written by predict on the original image grid,
+against the original reference mask, never on resized slices (DESIGN.md, "Data flow").
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import SimpleITK as sitk
+
+from lesionbench.io import ImageFileError, atomic_path, read_mask, same_grid
+from lesionbench.metrics.conventions import EmptyPolicy, as_policy
+from lesionbench.metrics.registry import METRICS, compute_metrics
+from lesionbench.typing import PathLike
+
+log = logging.getLogger(__name__)
+
+#: Columns every row starts with, then metrics, flags and counts, then the meta labels.
+ID_COLUMNS: tuple[str, ...] = ("case_id", "fold", "experiment")
+FLAG_COLUMNS: tuple[str, ...] = ("ref_empty", "pred_empty")
+COUNT_COLUMNS: tuple[str, ...] = ("tp", "fp", "fn", "tn")
+NIFTI_SUFFIX = ".nii.gz"
+_FOLD_NAME = re.compile(r"^fold-(\d+)$")
+
+
+def evaluate_case(
+    pred_path: PathLike, ref_path: PathLike, policy: EmptyPolicy | str = EmptyPolicy.ONE
+) -> dict[str, float | bool | int]:
+    """Metrics of one predicted mask against its reference mask.
+
+    Args:
+        pred_path: predicted mask (NIfTI or anything SimpleITK reads; non-zero is lesion).
+        ref_path: reference mask on the same grid.
+        policy: both-empty policy, ``"one"`` or ``"nan"`` (see ``metrics.conventions``).
+
+    Returns:
+        ``{metric: value}`` for every metric of ``metrics.registry.METRICS`` plus
+        ``ref_empty``, ``pred_empty``, ``tp``, ``fp``, ``fn``, ``tn``.
+
+    Raises:
+        FileNotFoundError: if a file does not exist.
+        ImageFileError: if a file cannot be read, or the two are not on the same grid
+            (the message names both files).
+    """
+    policy = as_policy(policy)
+    for path in (pred_path, ref_path):
+        if not Path(path).is_file():
+            raise FileNotFoundError(f"{path}: mask file not found")
+    pred_image = read_mask(pred_path)
+    ref_image = read_mask(ref_path)
+    if pred_image.GetDimension() != 3 or ref_image.GetDimension() != 3:
+        raise ImageFileError(
+            f"{pred_path} and {ref_path}: masks must be 3-D, got {pred_image.GetDimension()}-D "
+            f"and {ref_image.GetDimension()}-D"
+        )
+    if not same_grid(pred_image, ref_image):
+        raise ImageFileError(
+            f"{pred_path} is not on the grid of {ref_path}: size {pred_image.GetSize()} vs "
+            f"{ref_image.GetSize()}, spacing {_fmt(pred_image.GetSpacing())} vs "
+            f"{_fmt(ref_image.GetSpacing())}, origin {_fmt(pred_image.GetOrigin())} vs "
+            f"{_fmt(ref_image.GetOrigin())} (mm), direction {_fmt(pred_image.GetDirection())} vs "
+            f"{_fmt(ref_image.GetDirection())}"
+        )
+    pred = sitk.GetArrayViewFromImage(pred_image).astype(bool)  # (z, y, x)
+    ref = sitk.GetArrayViewFromImage(ref_image).astype(bool)
+    spacing_zyx = tuple(float(s) for s in reversed(ref_image.GetSpacing()))
+    return compute_metrics(pred, ref, spacing_zyx, policy)
+
+
+def evaluate_experiment(
+    experiment: str,
+    prediction_dirs: Sequence[PathLike],
+    masks_dir: PathLike,
+    meta_dir: PathLike,
+    out_tsv: PathLike,
+    policy: EmptyPolicy | str = EmptyPolicy.ONE,
+) -> pd.DataFrame:
+    """Evaluate every prediction of an experiment and write one TSV row per case.
+
+    Args:
+        experiment: experiment name, written in the ``experiment`` column.
+        prediction_dirs: one ``.../predictions/{experiment}/fold-{k}`` folder per fold, each
+            holding ``{case}.nii.gz`` masks; ``k`` becomes the ``fold`` column.
+        masks_dir: folder of reference masks ``{case}.nii.gz``.
+        meta_dir: folder of ``{case}.json`` whose ``"labels"`` dict becomes label columns.
+        out_tsv: the TSV to write atomically (columns of docs/file-formats.md, "Evaluate",
+            then ``tp, fp, fn, tn``, then the labels), rows sorted by ``case_id``.
+        policy: both-empty policy, ``"one"`` or ``"nan"``.
+
+    Returns:
+        The table written.
+
+    Raises:
+        FileNotFoundError: a prediction folder, reference mask or meta file is missing.
+        ValueError: a folder is not named ``fold-{k}`` or holds no prediction, a case is
+            predicted in two folds, a meta file is unreadable or lacks ``labels``, or a
+            mask pair is unusable (``ImageFileError``).
+    """
+    policy = as_policy(policy)
+    if not prediction_dirs:
+        raise ValueError(f"experiment {experiment!r}: no prediction folders given")
+    rows: list[dict[str, Any]] = []
+    seen: dict[str, Path] = {}
+    for folder in map(Path, prediction_dirs):
+        fold = _fold_of(folder)
+        for pred_path in _predictions_in(folder):
+            case_id = pred_path.name[: -len(NIFTI_SUFFIX)]
+            if case_id in seen:
+                raise ValueError(f"{pred_path}: case {case_id} is also predicted in {seen[case_id]}")
+            seen[case_id] = folder
+            log.debug("evaluating %s (fold %d)", case_id, fold)
+            metrics = evaluate_case(pred_path, Path(masks_dir) / f"{case_id}{NIFTI_SUFFIX}", policy)
+            labels = _labels(Path(meta_dir) / f"{case_id}.json", case_id)
+            rows.append({"case_id": case_id, "fold": fold, "experiment": experiment, **metrics, **labels})
+    table = _table(rows)
+    with atomic_path(out_tsv) as tmp:
+        table.to_csv(tmp, sep="\t", index=False, na_rep="NaN")
+    log.info("wrote %d cases of %s to %s", len(table), experiment, out_tsv)
+    return table
+
+
+def _fold_of(folder: Path) -> int:
+    if not folder.is_dir():
+        raise FileNotFoundError(f"{folder}: prediction folder not found")
+    match = _FOLD_NAME.match(folder.name)
+    if match is None:
+        raise ValueError(f"{folder}: prediction folder must be named fold-<k> (k an integer)")
+    return int(match.group(1))
+
+
+def _predictions_in(folder: Path) -> list[Path]:
+    paths = sorted(p for p in folder.iterdir() if p.name.endswith(NIFTI_SUFFIX) and not p.name.startswith("."))
+    if not paths:
+        raise ValueError(f"{folder}: no {NIFTI_SUFFIX} prediction in this folder")
+    return paths
+
+
+def _labels(meta_path: Path, case_id: str) -> dict[str, Any]:
+    """The ``labels`` of a meta file, scalars kept, lists and dicts as JSON text."""
+    if not meta_path.is_file():
+        raise FileNotFoundError(f"{meta_path}: meta file of case {case_id} not found")
+    try:
+        meta = json.loads(meta_path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as error:
+        raise ValueError(f"{meta_path}: not readable as JSON ({error})") from error
+    labels = meta.get("labels") if isinstance(meta, dict) else None
+    if not isinstance(labels, dict):
+        raise ValueError(f"{meta_path}: has no 'labels' object")
+    reserved = set(ID_COLUMNS) | set(METRICS) | set(FLAG_COLUMNS) | set(COUNT_COLUMNS)
+    out: dict[str, Any] = {}
+    for key, value in labels.items():
+        if key == "case_id":
+            if value != case_id:
+                raise ValueError(f"{meta_path}: labels.case_id {value!r} is not {case_id!r}")
+            continue
+        if key in reserved:
+            raise ValueError(f"{meta_path}: label {key!r} clashes with a metrics column")
+        out[key] = json.dumps(value) if isinstance(value, (list, dict)) else value
+    return out
+
+
+def _table(rows: list[dict[str, Any]]) -> pd.DataFrame:
+    fixed = [*ID_COLUMNS, *METRICS, *FLAG_COLUMNS, *COUNT_COLUMNS]
+    label_columns: list[str] = []
+    for row in rows:
+        label_columns += [key for key in row if key not in fixed and key not in label_columns]
+    table = pd.DataFrame(rows, columns=[*fixed, *label_columns])
+    return table.sort_values("case_id", kind="stable").reset_index(drop=True)
+
+
+def _fmt(values: Sequence[float]) -> str:
+    return "(" + ", ".join(f"{v:.4g}" for v in np.asarray(values, dtype=float)) + ")"

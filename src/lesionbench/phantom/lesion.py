@@ -1,0 +1,238 @@
+"""Hematomas of the phantom: placement, lobulated shape, HU texture and truth flags.
+
+A hematoma is the set of allowed voxels (intracranial, inside the slab) where a shape
+function ``F = min_k rho_k + a * noise`` is smallest: ``rho_k`` is the normalised radius of
+one of a few overlapping random ellipsoids (lobes) and ``noise`` a smooth random field that
+makes the boundary irregular (low-frequency boundary noise, as the issue asks). Thresholding
+``F`` at the ``N``-th smallest allowed value gives exactly the drawn volume
+(log-uniform in ``volume_range_ml``). Intraventricular bleeds lower ``F`` inside the
+ventricles so that blood fills (casts) the ventricle first.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from scipy import ndimage
+
+from lesionbench.phantom.anatomy import HeadVolumes
+from lesionbench.phantom.fields import FourierField, unit_vector, uniform_rotation
+from lesionbench.phantom.grid import Grid
+
+#: Where a lesion is placed; the flags written to the case JSON are measured on the mask.
+LOCATIONS = ("parenchymal", "intraventricular", "near_skull")
+
+
+@dataclass(frozen=True)
+class LesionPlan:
+    """What to draw: location kind, class ("avm" | "other") and volume (mL)."""
+
+    location: str
+    lesion_class: str
+    volume_ml: float
+
+
+def equivalent_radius_mm(volume_ml: float) -> float:
+    """Radius (mm) of a sphere of ``volume_ml`` mL."""
+    return float((3.0 * volume_ml * 1000.0 / (4.0 * np.pi)) ** (1.0 / 3.0))
+
+
+def choose_center(rng: np.random.Generator, grid: Grid, head: HeadVolumes, plan: LesionPlan) -> np.ndarray:
+    """Index ``(z, y, x)`` (float) of the lesion centre for ``plan.location``.
+
+    Parenchymal bleeds sit deep enough not to reach the skull when possible; intraventricular
+    ones start inside a ventricle; near-skull ones are centred less than their radius under
+    the inner table, so the hematoma abuts the skull. Centres avoid the first and last slice.
+    """
+    radius = equivalent_radius_mm(plan.volume_ml)
+    inner = np.zeros(grid.shape_zyx, bool)
+    z_margin = 1 if grid.shape_zyx[0] >= 3 else 0
+    inner[z_margin:grid.shape_zyx[0] - z_margin] = True
+    candidates_by_location = {
+        "parenchymal": lambda: _deepest(head.intracranial & ~head.ventricles & inner, head.depth_mm,
+                                        radius + 3.0),
+        "intraventricular": lambda: head.ventricles & inner,
+        "near_skull": lambda: head.intracranial & inner & (head.depth_mm > 0.5 * radius)
+        & (head.depth_mm < 0.85 * radius),
+    }
+    candidates = candidates_by_location[plan.location]()
+    if not candidates.any():  # e.g. a thin slab that misses the ventricles
+        candidates = _deepest(head.intracranial & inner, head.depth_mm, radius + 3.0)
+    if not candidates.any():
+        raise ValueError("phantom: no intracranial voxel to place a lesion in (slab outside the brain?)")
+    flat = np.flatnonzero(candidates)
+    chosen = np.unravel_index(flat[rng.integers(flat.size)], grid.shape_zyx)
+    return np.asarray(chosen, dtype=float)
+
+
+def _deepest(region: np.ndarray, depth: np.ndarray, wanted_mm: float) -> np.ndarray:
+    """Voxels of ``region`` at least ``wanted_mm`` deep, or the deepest 5% if there are none."""
+    deep = region & (depth >= wanted_mm)
+    if deep.any() or not region.any():
+        return deep
+    return region & (depth >= np.percentile(depth[region], 95))
+
+
+@dataclass
+class LesionRender:
+    """A drawn hematoma.
+
+    Attributes:
+        mask: ``(Z, Y, X)`` bool reference mask (slice centres), exactly the drawn volume.
+        box: the slices of the grid holding the lesion's neighbourhood.
+        occupancy: float32 over ``box``, the fraction of each voxel's slice thickness inside
+            the hematoma (through-plane partial volume, same sub-slices as the head).
+    """
+
+    mask: np.ndarray
+    box: tuple[slice, slice, slice]
+    occupancy: np.ndarray
+
+
+def lesion_mask(rng: np.random.Generator, grid: Grid, head: HeadVolumes, plan: LesionPlan,
+                center_zyx: np.ndarray) -> LesionRender:
+    """Draw a hematoma of ``plan.volume_ml`` mL (to the voxel) inside the brain around a centre."""
+    radius = equivalent_radius_mm(plan.volume_ml)
+    box = _box(grid, center_zyx, 2.6 * radius)
+    zyx = _box_coordinates(grid, box, center_zyx)  # mm relative to the centre
+    lobes = []
+    for lobe in range(int(rng.integers(1, 5))):
+        offset = np.zeros(3) if lobe == 0 else rng.uniform(-0.7, 0.7, 3) * radius  # z y x
+        lobes.append((offset, radius * np.exp(rng.normal(0.0, 0.3, 3)), uniform_rotation(rng)))
+    noise = FourierField(rng, 8, (1.2 * radius, 3.0 * radius))
+    amplitude = np.float32(rng.uniform(0.05, 0.35))
+    bias = np.where(head.ventricles[box], np.float32(0.6 if plan.location == "intraventricular" else 0.0),
+                    np.float32(0.0))
+
+    def shape_at(dz_mm: float) -> np.ndarray:
+        z = zyx[0] + np.float32(dz_mm)
+        value = np.full(np.broadcast_shapes(z.shape, zyx[1].shape, zyx[2].shape), np.inf, np.float32)
+        for offset, semi, rot in lobes:
+            rel = [zyx[2] - np.float32(offset[2]), zyx[1] - np.float32(offset[1]), z - np.float32(offset[0])]
+            rho2 = sum((sum(np.float32(rot[i, j]) * rel[i] for i in range(3)) / np.float32(semi[j])) ** 2
+                       for j in range(3))
+            np.minimum(value, np.sqrt(rho2), out=value)
+        return value + amplitude * noise(zyx[2], zyx[1], z) - bias
+
+    center_shape = shape_at(0.0)
+    wanted = max(1, int(round(plan.volume_ml / grid.voxel_volume_ml)))
+    inside = _threshold_connected(center_shape, head.intracranial[box], wanted)
+    threshold = center_shape[inside].max()
+    near = ndimage.binary_dilation(inside, structure=np.ones((3, 1, 1), bool))
+    occupancy = np.zeros(inside.shape, np.float32)
+    for i, dz in enumerate(head.z_offsets_mm):
+        sub = inside if dz == 0.0 else (shape_at(dz) <= threshold) & head.intracranial_sub[i][box] & near
+        occupancy += sub
+    occupancy /= np.float32(len(head.z_offsets_mm))
+    mask = np.zeros(grid.shape_zyx, bool)
+    mask[box] = inside
+    return LesionRender(mask, box, occupancy)
+
+
+def _threshold_connected(shape: np.ndarray, allowed: np.ndarray, wanted: int) -> np.ndarray:
+    """The largest connected set of allowed voxels with the smallest ``shape`` values,
+    grown until it holds ``wanted`` voxels (or every allowed voxel)."""
+    values = np.where(allowed, shape, np.inf).ravel()
+    order = np.argsort(values, kind="stable")
+    available = int(np.isfinite(values).sum())
+    take = min(wanted, available)
+    for _ in range(8):
+        selected = np.zeros(values.size, bool)
+        selected[order[:take]] = True
+        labels, count = ndimage.label(selected.reshape(shape.shape))
+        if count <= 1:
+            kept = selected.reshape(shape.shape)
+        else:
+            sizes = np.bincount(labels.ravel())[1:]
+            kept = labels == (1 + int(np.argmax(sizes)))
+        n_kept = int(kept.sum())
+        if n_kept >= wanted or take >= available:
+            break
+        take = min(available, take + (wanted - n_kept))
+    if n_kept > wanted:  # trim the worst voxels of the kept component back to the exact count
+        kept_values = np.where(kept.ravel(), values, np.inf)
+        trimmed = np.zeros(values.size, bool)
+        trimmed[np.argsort(kept_values, kind="stable")[:wanted]] = True
+        kept = trimmed.reshape(shape.shape)
+    return kept
+
+
+def _box(grid: Grid, center_zyx: np.ndarray, half_mm: float) -> tuple[slice, slice, slice]:
+    spacing = grid.spacing_zyx
+    return tuple(
+        slice(max(0, int(np.floor(c - half_mm / s)) - 1), min(n, int(np.ceil(c + half_mm / s)) + 2))
+        for c, s, n in zip(center_zyx, spacing, grid.shape_zyx)
+    )
+
+
+def _box_coordinates(grid: Grid, box: tuple[slice, ...], center_zyx: np.ndarray) -> list[np.ndarray]:
+    """Open-grid coordinates (mm, float32) of the box voxels relative to the centre, z y x."""
+    coords = []
+    for axis, (sl, c, s) in enumerate(zip(box, center_zyx, grid.spacing_zyx)):
+        values = ((np.arange(sl.start, sl.stop) - c) * s).astype(np.float32)
+        shape = [1, 1, 1]
+        shape[axis] = values.size
+        coords.append(values.reshape(shape))
+    return coords
+
+
+def render_lesion_hu(rng: np.random.Generator, grid: Grid, head: HeadVolumes, hu: np.ndarray,
+                     lesion: LesionRender, lesion_class: str) -> None:
+    """Blend the hematoma into ``hu`` (in place): 50-90 HU, heterogeneous for AVM.
+
+    Each voxel becomes ``(1 - occupancy) * background + occupancy * blood``. A faint
+    hypodense rim of perihematomal oedema (2-4 mm, 4-8 HU below the surrounding tissue at
+    the hematoma wall) is added around hematomas larger than 5 mL.
+    """
+    box, sub = lesion.box, lesion.mask[lesion.box]
+    coords = _box_coordinates(grid, box, np.array([b.start for b in box], float))
+    heterogeneous = lesion_class == "avm"
+    texture = FourierField(rng, 10, (4.0, 10.0) if heterogeneous else (6.0, 16.0))
+    amplitude = rng.uniform(7.0, 10.0) if heterogeneous else rng.uniform(1.5, 3.0)
+    blood = np.clip(rng.uniform(58.0, 78.0) + amplitude * texture(coords[2], coords[1], coords[0]), 50.0, 90.0)
+    hu_box = hu[box]  # a view: writes go to ``hu``
+    if float(sub.sum()) * grid.voxel_volume_ml > 5.0:
+        distance = ndimage.distance_transform_edt(~sub, sampling=grid.spacing_zyx)
+        rim_mm = rng.uniform(2.0, 4.0)
+        rim = (distance > 0) & (distance <= rim_mm) & head.intracranial[box] & ~head.ventricles[box]
+        drop = rng.uniform(4.0, 8.0) * (1.0 - distance[rim] / rim_mm)
+        hu_box[rim] = head.parenchyma_hu[box][rim] - drop
+    occupancy = lesion.occupancy
+    hu_box[...] = (1.0 - occupancy) * hu_box + occupancy * blood
+
+
+@dataclass(frozen=True)
+class LesionFlags:
+    """Truth measured on the lesion mask."""
+
+    volume_ml: float
+    near_skull: bool
+    intraventricular: bool
+    irregular: bool
+    solidity: float
+    min_depth_mm: float
+
+
+def measure_flags(grid: Grid, head: HeadVolumes, mask: np.ndarray, near_skull_mm: float,
+                  irregular_solidity: float, intraventricular_min_ml: float) -> LesionFlags:
+    """Volume (mL), near-skull (distance to the inner table), intraventricular and irregular flags.
+
+    The distance to the inner table is the analytic one of the head model (sub-voxel, not
+    limited by the 5 mm slice spacing); solidity is measured on the voxel mask
+    (:func:`lesionbench.phantom.solidity.solidity`).
+    """
+    from lesionbench.phantom.solidity import solidity
+
+    volume = float(mask.sum()) * grid.voxel_volume_ml
+    min_depth = float(head.depth_mm[mask].min())
+    ivh_ml = float((mask & head.ventricles).sum()) * grid.voxel_volume_ml
+    value = solidity(mask)
+    return LesionFlags(
+        volume_ml=volume,
+        near_skull=min_depth <= near_skull_mm,
+        intraventricular=ivh_ml >= intraventricular_min_ml,
+        irregular=value < irregular_solidity,
+        solidity=value,
+        min_depth_mm=min_depth,
+    )

@@ -1,0 +1,14 @@
+"""Preprocessing: resampling, intensity normalisation, skull stripping and brain crop."""
+
+from lesionbench.preprocess.case import PREPROCESSED_KEYS, PreprocessError, load_preprocessed, preprocess_case
+from lesionbench.preprocess.intensity import NORMALIZERS, window_to_unit
+from lesionbench.preprocess.npzfile import NpzFileError, read_npz, write_npz
+from lesionbench.preprocess.resample import resample_onto, resampled_grid
+from lesionbench.preprocess.settings import PreprocessSettings
+from lesionbench.preprocess.uncrop import uncrop_to_original
+
+__all__ = [
+    "NORMALIZERS", "PREPROCESSED_KEYS", "NpzFileError", "PreprocessError", "PreprocessSettings",
+    "load_preprocessed", "preprocess_case", "read_npz", "resample_onto", "resampled_grid",
+    "uncrop_to_original", "window_to_unit", "write_npz",
+]

@@ -1,0 +1,245 @@
+"""Train one experiment on one fold: epochs, validation, best checkpoint, resume.
+
+Follows paper 000 section 2.1 (Adam, exponential staircase decay, fixed epochs), paper 001
+section 3.3 (per-epoch decay) and paper 004 section 3.2 (keep the weights that did best on the
+validation set) through the settings, which hold every number.
+
+Files, in ``out_dir``:
+
+- ``resume/last.pt`` after every epoch, ``resume/best.pt`` whenever validation Dice improves
+  (strictly: a tie keeps the earlier epoch), ``resume/history.tsv`` (progress, every epoch);
+- at the end, ``best.pt`` and ``history.tsv``, written atomically and only once training is
+  complete. The workflow declares these two as outputs; Snakemake deletes a failed job's
+  outputs before rerunning it, so the state needed to resume lives in ``resume/`` instead.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import math
+import os
+import shutil
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+
+from lesionbench.inference.runtime import model_to_device, resolve_amp, resolve_device
+from lesionbench.inference.settings import SettingsError
+from lesionbench.io import atomic_path, provenance
+from lesionbench.training.checkpoint import (
+    capture_rng, resumable_checkpoint, restore_rng, save_checkpoint, seed_everything,
+)
+from lesionbench.training.data import FoldData, load_fold_data, train_loader, val_loader
+from lesionbench.training.history import HISTORY_COLUMNS, write_history
+from lesionbench.training.loop import train_one_epoch, validate
+from lesionbench.training.optimizers import create_optimizer
+from lesionbench.training.schedules import create_schedule, current_lr
+from lesionbench.training.settings import ExperimentSettings
+from lesionbench.typing import PathLike
+
+log = logging.getLogger(__name__)
+
+NetworkFactory = Callable[..., torch.nn.Module]
+LossFactory = Callable[..., Callable[..., torch.Tensor]]
+
+
+def default_network_factory() -> NetworkFactory:
+    """:func:`lesionbench.networks.create_network` (imported when first needed)."""
+    from lesionbench.networks import create_network
+
+    return create_network
+
+
+def default_loss_factory() -> LossFactory:
+    """:func:`lesionbench.losses.create_loss` (imported when first needed)."""
+    from lesionbench.losses import create_loss
+
+    return create_loss
+
+
+def network_kwargs(settings: ExperimentSettings, in_channels: int, spatial_dims: int) -> dict[str, Any]:
+    """The network's keyword arguments: the config's, with ``in_channels`` and ``spatial_dims``
+    from the data and ``out_channels`` defaulting to 1 (one sigmoid lesion channel).
+
+    Raises:
+        SettingsError: if the config names an ``in_channels`` or ``spatial_dims`` that the
+            data contradicts.
+    """
+    kwargs = dict(settings.network.kwargs)
+    for key, value in (("in_channels", in_channels), ("spatial_dims", spatial_dims)):
+        if key in kwargs and kwargs[key] != value:
+            raise SettingsError(f"network.{key}: {kwargs[key]} in the settings, but the training "
+                                f"samples have {key} = {value}")
+        kwargs[key] = value
+    kwargs.setdefault("out_channels", 1)
+    return kwargs
+
+
+def train_fold(augmented_npz: PathLike, out_dir: PathLike, settings: ExperimentSettings,
+               device: str | torch.device = "auto", *, stop_after_epoch: int | None = None,
+               network_factory: NetworkFactory | None = None,
+               loss_factory: LossFactory | None = None) -> dict[str, Any]:
+    """Train ``settings.network`` on the augmented set of one fold; resume if possible.
+
+    Args:
+        augmented_npz: the augment stage's ``fold-{k}.npz`` (``train_images (N, C, H, W)``, ...).
+        out_dir: ``{R}/models/{experiment}/fold-{k}``.
+        settings: the experiment's settings.
+        device: ``"auto"`` (CUDA if available), or a torch device.
+        stop_after_epoch: return after this epoch, leaving ``resume/`` to continue from
+            (for jobs that must end within a time limit; also used by the tests).
+        network_factory: ``(name, **kwargs) -> nn.Module``; default :func:`lesionbench.networks.create_network`.
+        loss_factory: ``(name, **kwargs) -> loss``; default :func:`lesionbench.losses.create_loss`.
+
+    Returns:
+        ``{"complete", "epochs_done", "resumed_after", "best_epoch", "best_val_dice", "history",
+        "best_checkpoint", "history_tsv", "device", "amp"}``; the two paths are ``None`` when
+        stopped early.
+
+    Raises:
+        FileNotFoundError: if ``augmented_npz`` is missing. ValueError (TrainingDataError,
+        SettingsError, ...): for bad data or settings, naming the file or the key.
+    """
+    out_dir, resume_dir = Path(out_dir), Path(out_dir) / "resume"
+    train = settings.train
+    data = load_fold_data(augmented_npz)
+    device = resolve_device(device)
+    amp = resolve_amp(train.amp, device)
+    kwargs = network_kwargs(settings, data.in_channels, len(data.sample_shape))
+    training_hash = settings.training_hash()
+    with _reproducible(device, train.threads):
+        seed_everything(train.seed)
+        model = (network_factory or default_network_factory())(settings.network.name, **kwargs)
+        model = model_to_device(model, device)
+        loss_fn = (loss_factory or default_loss_factory())(settings.loss.name, **settings.loss.kwargs)
+        if isinstance(loss_fn, torch.nn.Module):
+            loss_fn = loss_fn.to(device)
+        optimizer = create_optimizer(train.optimizer.name, model.parameters(), train.optimizer.lr,
+                                     train.optimizer.options)
+        per_epoch = math.ceil(data.train_images.shape[0] / train.batch_size)
+        if train.max_train_batches_per_epoch is not None:
+            per_epoch = min(per_epoch, train.max_train_batches_per_epoch)
+        scheduler = create_schedule(train.schedule.name, optimizer, train.schedule.options, per_epoch)
+        scaler = torch.amp.GradScaler(device.type, enabled=amp)
+
+        state = {"history": [], "best_val_dice": -math.inf, "best_epoch": 0, "epoch": 0}
+        resume = resumable_checkpoint(resume_dir / "last.pt", training_hash, data.sha256, train.epochs)
+        if resume is not None:
+            model.load_state_dict(resume["state_dict"])
+            optimizer.load_state_dict(resume["optimizer"])
+            scheduler.load_state_dict(resume["scheduler"])
+            scaler.load_state_dict(resume["scaler"])
+            restore_rng(resume["rng"])
+            state = {key: resume[key] for key in state}
+            state["history"] = [dict(row) for row in state["history"]]
+        else:
+            (resume_dir / "best.pt").unlink(missing_ok=True)
+        resumed_after = int(state["epoch"])
+
+        generator = torch.Generator()
+        pin = device.type == "cuda"
+        validation = val_loader(data, train.batch_size, pin_memory=pin)
+        for epoch in range(resumed_after + 1, train.epochs + 1):
+            started = time.perf_counter()
+            generator.manual_seed(_epoch_seed(train.seed, epoch))
+            lr = current_lr(optimizer)
+            train_loss = train_one_epoch(model, train_loader(data, train.batch_size, generator, pin), loss_fn,
+                                         optimizer, scheduler, scaler, device, amp, train.max_train_batches_per_epoch)
+            result = None
+            if epoch % train.val_every == 0 or epoch == train.epochs:
+                result = validate(model, validation, loss_fn, device, amp)
+            row = {"epoch": epoch, "train_loss": train_loss,
+                   "val_loss": result.loss if result else math.nan,
+                   "val_dice": result.dice if result else math.nan,
+                   "lr": lr, "seconds": time.perf_counter() - started}
+            state["history"].append(row)
+            state["epoch"] = epoch
+            improved = result is not None and result.dice > state["best_val_dice"]
+            if improved:
+                state["best_val_dice"], state["best_epoch"] = result.dice, epoch
+            checkpoint = _checkpoint(model, optimizer, scheduler, scaler, state, settings, kwargs, data,
+                                     training_hash, device, amp)
+            if improved:
+                save_checkpoint(checkpoint, resume_dir / "best.pt")
+            save_checkpoint(checkpoint, resume_dir / "last.pt")
+            write_history(state["history"], resume_dir / "history.tsv")
+            log.info("epoch %d/%d train_loss %.5f val_loss %.5f val_dice %.4f lr %.3g %.1f s%s",
+                     epoch, train.epochs, row["train_loss"], row["val_loss"], row["val_dice"], lr,
+                     row["seconds"], " (best)" if improved else "")
+            if stop_after_epoch is not None and epoch >= stop_after_epoch and epoch < train.epochs:
+                return _summary(state, resumed_after, False, None, None, device, amp)
+
+    best_path, history_path = out_dir / "best.pt", out_dir / "history.tsv"
+    with atomic_path(best_path, suffix=".pt") as tmp:
+        shutil.copyfile(resume_dir / "best.pt", tmp)
+    write_history(state["history"], history_path)
+    log.info("best epoch %d (val_dice %.4f) -> %s", state["best_epoch"], state["best_val_dice"], best_path)
+    return _summary(state, resumed_after, True, best_path, history_path, device, amp)
+
+
+def _epoch_seed(seed: int, epoch: int) -> int:
+    """Seed of the shuffling generator in ``epoch``: independent of earlier epochs, so a
+    resumed run draws the same order as an uninterrupted one."""
+    return int(np.random.SeedSequence([seed, epoch]).generate_state(1, dtype=np.uint64)[0] >> 1)
+
+
+def _checkpoint(model: torch.nn.Module, optimizer: torch.optim.Optimizer,
+                scheduler: torch.optim.lr_scheduler.LRScheduler, scaler: torch.amp.GradScaler,
+                state: dict[str, Any], settings: ExperimentSettings, kwargs: dict[str, Any],
+                data: FoldData, training_hash: str, device: torch.device, amp: bool) -> dict[str, Any]:
+    """The checkpoint dict of docs/file-formats.md plus the resume fields."""
+    return {
+        "network": {"name": settings.network.name, "kwargs": kwargs},
+        "state_dict": model.state_dict(),
+        "optimizer": optimizer.state_dict(),
+        "scheduler": scheduler.state_dict(),
+        "scaler": scaler.state_dict(),
+        "epoch": state["epoch"],
+        "best_val_dice": state["best_val_dice"],
+        "best_epoch": state["best_epoch"],
+        "history": [dict(row) for row in state["history"]],
+        "settings": settings.to_dict(),
+        "training_hash": training_hash,
+        "data": {"in_channels": data.in_channels, "sample_shape": list(data.sample_shape), "sha256": data.sha256},
+        "provenance": provenance(settings.to_dict(), settings.train.seed, training_hash=training_hash,
+                                 data_sha256=data.sha256, device=str(device), amp=amp),
+        "rng": capture_rng(),
+    }
+
+
+def _summary(state: dict[str, Any], resumed_after: int, complete: bool, best_path: Path | None,
+             history_path: Path | None, device: torch.device, amp: bool) -> dict[str, Any]:
+    return {
+        "complete": complete, "epochs_done": state["epoch"], "resumed_after": resumed_after,
+        "best_epoch": state["best_epoch"], "best_val_dice": state["best_val_dice"],
+        "history": [dict(row) for row in state["history"]],
+        "best_checkpoint": best_path, "history_tsv": history_path, "device": str(device), "amp": amp,
+    }
+
+
+@contextlib.contextmanager
+def _reproducible(device: torch.device, threads: int | None) -> Iterator[None]:
+    """Deterministic algorithms (warn only where none exists) and the thread count, restored after."""
+    previous = (torch.are_deterministic_algorithms_enabled(),
+                torch.is_deterministic_algorithms_warn_only_enabled(),
+                torch.backends.cudnn.benchmark, torch.get_num_threads())
+    if device.type == "cuda":
+        os.environ.setdefault("CUBLAS_WORKSPACE_CONFIG", ":4096:8")
+    torch.use_deterministic_algorithms(True, warn_only=True)
+    torch.backends.cudnn.benchmark = False
+    if threads is not None:
+        torch.set_num_threads(threads)
+    try:
+        yield
+    finally:
+        torch.use_deterministic_algorithms(previous[0], warn_only=previous[1])
+        torch.backends.cudnn.benchmark = previous[2]
+        torch.set_num_threads(previous[3])
+
+
+__all__ = ["HISTORY_COLUMNS", "default_loss_factory", "default_network_factory", "network_kwargs", "train_fold"]

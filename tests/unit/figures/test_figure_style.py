@@ -1,0 +1,40 @@
+"""Colours and saving."""
+
+from __future__ import annotations
+
+import matplotlib.image as mpimg
+import pytest
+
+from lesionbench.figures import OKABE_ITO, FigureSettings, model_colors, save_figure
+from lesionbench.figures.style import new_figure
+from lesionbench.stats import SettingsError
+
+
+def test_model_colors_okabe_ito_in_order_and_stable():
+    colors = model_colors(["ours", "fcn8s", "unet"])
+    assert colors == {"ours": "#E69F00", "fcn8s": "#56B4E9", "unet": "#009E73"}
+    assert model_colors(["ours", "fcn8s", "unet"]) == colors
+    many = model_colors([f"m{i}" for i in range(10)])
+    assert list(many.values())[:8] == list(OKABE_ITO) and len(set(many.values())) == 10
+    with pytest.raises(ValueError, match="repeat"):
+        model_colors(["a", "a"])
+
+
+def test_save_figure_png_size_and_pdf_header(tmp_path):
+    figure = new_figure(4.0, 3.0, dpi=150)
+    figure.add_subplot().plot([0, 1], [1, 0])
+    png, pdf = save_figure(figure, tmp_path / "sub" / "fig", dpi=150, info={"figure": "test"})
+    assert (png.name, pdf.name) == ("fig.png", "fig.pdf")
+    assert mpimg.imread(png).shape[:2] == (450, 600)  # 3 x 4 inches at 150 dpi
+    assert pdf.read_bytes().startswith(b"%PDF")
+    assert b"lesionbench" in png.read_bytes()  # provenance in the PNG text chunk
+    assert sorted(p.name for p in (tmp_path / "sub").iterdir()) == ["fig.pdf", "fig.png"]
+
+
+def test_figure_settings_accept_compare_keys_and_reject_unknown():
+    s = FigureSettings.from_dict({"reference": "ours", "alpha": 0.05, "correction": "fdr_bh", "window": [35, 90]})
+    assert s.reference == "ours" and s.window == (35.0, 90.0)
+    with pytest.raises(SettingsError, match=r"unknown key\(s\) \['colour'\]"):
+        FigureSettings.from_dict({"colour": "red"})
+    with pytest.raises(SettingsError, match="'window' must be"):
+        FigureSettings.from_dict({"window": [40, 0]})

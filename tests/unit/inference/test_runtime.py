@@ -1,0 +1,46 @@
+"""Device, AMP and network-output helpers shared by training and prediction."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pytest
+import torch
+
+from lesionbench.inference import foreground_probability, resolve_device, segmentation_logits
+from lesionbench.inference.runtime import model_to_device, resolve_amp
+
+
+@dataclass
+class MultiTask:
+    seg: torch.Tensor
+    cls: torch.Tensor
+
+
+def test_segmentation_logits_from_tensor_or_result() -> None:
+    logits = torch.randn(2, 1, 4, 4)
+    assert segmentation_logits(logits) is logits
+    assert segmentation_logits(MultiTask(seg=logits, cls=torch.zeros(2, 2))) is logits
+    with pytest.raises(TypeError, match="network output of type tuple has no segmentation logits"):
+        segmentation_logits((logits,))
+
+
+def test_foreground_probability() -> None:
+    one = torch.tensor([[[[0.0, 2.0]]]])
+    assert torch.allclose(foreground_probability(one), torch.tensor([[[0.5, 1 / (1 + torch.exp(torch.tensor(-2.0)))]]]))
+    three = torch.log(torch.tensor([1.0, 3.0, 4.0])).reshape(1, 3, 1, 1)
+    assert foreground_probability(three).item() == pytest.approx(3.0 / 8.0)
+
+
+def test_devices_and_amp() -> None:
+    cpu = torch.device("cpu")
+    expected = "cuda" if torch.cuda.is_available() else "cpu"
+    assert resolve_device("auto").type == expected
+    assert resolve_amp("auto", cpu) is False and resolve_amp(False, cpu) is False
+    with pytest.raises(ValueError, match="mixed precision needs a CUDA device, got cpu"):
+        resolve_amp(True, cpu)
+    if not torch.cuda.is_available():
+        with pytest.raises(ValueError, match="CUDA is not available"):
+            resolve_device("cuda")
+    conv3d = model_to_device(torch.nn.Conv3d(1, 2, 3), cpu)  # no channels_last for 5D weights
+    assert conv3d.weight.is_contiguous()

@@ -1,0 +1,145 @@
+import json
+import math
+
+import numpy as np
+import pandas as pd
+import pytest
+import SimpleITK as sitk
+
+from lesionbench.cli import main
+from lesionbench.io import ImageFileError
+from lesionbench.metrics import evaluate_case, evaluate_experiment
+
+SPACING_XYZ = (0.5, 0.5, 5.0)
+SHAPE_ZYX = (4, 10, 10)
+DIAGONAL = math.sqrt(450.0)  # field of view 5 x 5 x 20 mm
+LABELS = {"has_lesion": True, "lesion_class": "other", "near_skull": False, "irregular": True}
+
+
+def _write(path, array, spacing=SPACING_XYZ):
+    image = sitk.GetImageFromArray(array.astype(np.uint8))
+    image.SetSpacing(spacing)
+    image.SetOrigin((-10.0, 4.0, 2.5))
+    path.parent.mkdir(parents=True, exist_ok=True)
+    sitk.WriteImage(image, str(path))
+
+
+def _block(x0=2):
+    mask = np.zeros(SHAPE_ZYX, dtype=bool)
+    mask[1:3, 2:6, x0 : x0 + 4] = True  # 32 voxels x 1.25 mm^3 = 0.04 mL
+    return mask
+
+
+@pytest.fixture()
+def dataset(tmp_path):
+    empty = np.zeros(SHAPE_ZYX, dtype=bool)
+    cases = {  # case: (fold, prediction, reference)
+        "ph001": (0, empty, empty),
+        "ph000": (1, _block(x0=3), _block()),
+        "ph002": (1, empty, _block()),
+    }
+    for case, (fold, pred, ref) in cases.items():
+        _write(tmp_path / "pred" / f"fold-{fold}" / f"{case}.nii.gz", pred)
+        _write(tmp_path / "masks" / f"{case}.nii.gz", ref)
+        meta = {"case_id": case, "labels": {"case_id": case, **LABELS}}
+        (tmp_path / "meta").mkdir(exist_ok=True)
+        (tmp_path / "meta" / f"{case}.json").write_text(json.dumps(meta))
+    return tmp_path
+
+
+def test_evaluate_case_by_hand(dataset):
+    row = evaluate_case(dataset / "pred/fold-1/ph000.nii.gz", dataset / "masks/ph000.nii.gz")
+    # shift of one voxel along x: TP = 24, FP = FN = 8, TN = 400 - 40.
+    assert (row["tp"], row["fp"], row["fn"], row["tn"]) == (24, 8, 8, 360)
+    assert row["dice"] == pytest.approx(0.75)
+    assert row["iou"] == pytest.approx(0.6)
+    assert row["specificity"] == pytest.approx(360 / 368)
+    assert row["accuracy"] == pytest.approx(0.96)
+    assert row["rvd"] == 0.0
+    # every voxel of a 2-slice block is surface; 8 of 32 per direction are 0.5 mm away.
+    assert row["hd95"] == pytest.approx(0.5)
+    assert row["asd"] == pytest.approx(0.125)
+    assert row["ref_volume_ml"] == pytest.approx(0.04)
+    # 4 x 4 pixel square, centres 1.5 mm apart: A = B = 1.5 * sqrt(2); C = 2 slices x 5 mm.
+    assert row["ref_abc2_ml"] == pytest.approx(4.5 * 10 / 2 / 1000)
+
+
+def test_evaluate_experiment_writes_expected_table(dataset):
+    out = dataset / "metrics" / "unet.tsv"
+    evaluate_experiment(
+        "unet", [dataset / "pred/fold-0", dataset / "pred/fold-1"], dataset / "masks", dataset / "meta", out
+    )
+    table = pd.read_csv(out, sep="\t")
+    assert list(table.columns) == [
+        "case_id", "fold", "experiment", "dice", "iou", "ppv", "sensitivity", "specificity",
+        "accuracy", "f1", "rvd", "hd95", "asd", "hd95_worst", "asd_worst", "ref_volume_ml",
+        "pred_volume_ml", "ref_abc2_ml", "pred_abc2_ml", "ref_empty", "pred_empty",
+        "tp", "fp", "fn", "tn", *LABELS,
+    ]
+    assert list(table.case_id) == ["ph000", "ph001", "ph002"]
+    assert list(table.fold) == [1, 0, 1]
+    assert set(table.experiment) == {"unet"}
+    assert list(table.dice) == pytest.approx([0.75, 1.0, 0.0])
+    both_empty = table.iloc[1]
+    assert both_empty.ref_empty and both_empty.pred_empty
+    assert math.isnan(both_empty.hd95) and math.isnan(both_empty.hd95_worst)
+    assert math.isnan(both_empty.rvd)
+    missed = table.iloc[2]
+    assert missed.sensitivity == 0.0 and math.isnan(missed.ppv) and missed.rvd == 1.0
+    assert math.isnan(missed.hd95) and missed.hd95_worst == pytest.approx(DIAGONAL)
+    assert list(table.lesion_class) == ["other"] * 3
+    assert list(table.irregular) == [True] * 3
+
+
+def test_nan_policy_through_cli(dataset):
+    out = dataset / "unet_nan.tsv"
+    rc = main([
+        "evaluate", "--experiment", "unet", "--predictions", str(dataset / "pred/fold-0"),
+        "--masks", str(dataset / "masks"), "--meta", str(dataset / "meta"), "--out", str(out),
+        "--empty-policy", "nan",
+    ])
+    assert rc == 0
+    table = pd.read_csv(out, sep="\t")
+    assert list(table.case_id) == ["ph001"]
+    assert math.isnan(table.dice[0]) and table.specificity[0] == 1.0
+
+
+def test_grid_mismatch_names_both_files(dataset):
+    pred = dataset / "pred/fold-1/ph000.nii.gz"
+    _write(pred, _block(), spacing=(0.6, 0.5, 5.0))
+    ref = dataset / "masks/ph000.nii.gz"
+    with pytest.raises(ImageFileError, match="is not on the grid of") as info:
+        evaluate_case(pred, ref)
+    assert str(pred) in str(info.value) and str(ref) in str(info.value)
+
+
+def test_missing_reference_and_meta(dataset):
+    (dataset / "masks/ph002.nii.gz").unlink()
+    with pytest.raises(FileNotFoundError, match="ph002.nii.gz: mask file not found"):
+        evaluate_experiment("unet", [dataset / "pred/fold-1"], dataset / "masks", dataset / "meta", dataset / "o.tsv")
+    (dataset / "meta/ph001.json").write_text(json.dumps({"case_id": "ph001"}))
+    with pytest.raises(ValueError, match="ph001.json: has no 'labels' object"):
+        evaluate_experiment("unet", [dataset / "pred/fold-0"], dataset / "masks", dataset / "meta", dataset / "o.tsv")
+    assert not (dataset / "o.tsv").exists()
+
+
+def test_bad_folders(dataset, capsys):
+    bad = dataset / "pred" / "first"
+    bad.mkdir()
+    with pytest.raises(ValueError, match="must be named fold-<k>"):
+        evaluate_experiment("unet", [bad], dataset / "masks", dataset / "meta", dataset / "o.tsv")
+    twice = dataset / "pred" / "fold-2"
+    twice.mkdir()
+    (twice / "ph001.nii.gz").write_bytes((dataset / "pred/fold-0/ph001.nii.gz").read_bytes())
+    with pytest.raises(ValueError, match="ph001 is also predicted in"):
+        evaluate_experiment(
+            "unet", [dataset / "pred/fold-0", twice], dataset / "masks", dataset / "meta", dataset / "o.tsv"
+        )
+    empty = dataset / "pred" / "fold-3"
+    empty.mkdir()
+    rc = main([
+        "evaluate", "--experiment", "unet", "--predictions", str(empty), "--masks", str(dataset / "masks"),
+        "--meta", str(dataset / "meta"), "--out", str(dataset / "o.tsv"),
+    ])
+    assert rc == 2
+    assert "no .nii.gz prediction in this folder" in capsys.readouterr().err

@@ -1,0 +1,83 @@
+"""The compare stage and its command line."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from lesionbench.cli import main
+from lesionbench.stats import SUMMARY_COLUMNS, TEST_COLUMNS, CompareSettings, compare, global_dice
+
+
+@pytest.fixture()
+def metric_tsvs(tmp_path):
+    rng = np.random.default_rng(5)
+    ids = [f"ph{i:03d}" for i in range(12)]
+    paths = []
+    for k, name in enumerate(["ours", "fcn8s", "unet"]):
+        frame = pd.DataFrame({
+            "case_id": ids, "fold": [i % 3 for i in range(12)], "experiment": name,
+            "dice": np.clip(0.85 - 0.05 * k + rng.normal(0, 0.05, 12), 0, 1),
+            "ppv": np.clip(0.9 - 0.04 * k + rng.normal(0, 0.05, 12), 0, 1),
+            "has_lesion": [i % 4 != 0 for i in range(12)],
+        })
+        path = tmp_path / "metrics" / f"{name}.tsv"
+        path.parent.mkdir(exist_ok=True)
+        frame.to_csv(path, sep="\t", index=False)
+        paths.append(path)
+    return paths
+
+
+def test_compare_writes_all_outputs_and_tsv_round_trips(metric_tsvs, tmp_path):
+    out = tmp_path / "stats"
+    written = compare(metric_tsvs, out, {"reference": "ours", "metrics": ["dice", "ppv"]})
+    assert [p.name for p in written] == ["tests.tsv", "summary.tsv", "global_dice.tsv", "table.md", "table.tex",
+                                         "table.html", "provenance.json"]
+    tests = pd.read_csv(out / "tests.tsv", sep="\t")
+    assert list(tests.columns) == TEST_COLUMNS and len(tests) == 4
+    assert tests["n"].tolist() == [9, 9, 9, 9]  # 12 cases, 3 without a lesion
+    summary = pd.read_csv(out / "summary.tsv", sep="\t")
+    assert list(summary.columns) == SUMMARY_COLUMNS
+    frame = pd.read_csv(metric_tsvs[1], sep="\t")
+    dice = frame.loc[frame["has_lesion"], "dice"].to_numpy()
+    row = summary[(summary["model"] == "fcn8s") & (summary["metric"] == "dice")].iloc[0]
+    assert row["median"] == np.median(dice)  # exact: TSV keeps full precision
+    assert row["sd"] == np.std(dice, ddof=1)
+    assert row["p_adjusted"] == tests.loc[(tests["model"] == "fcn8s") & (tests["metric"] == "dice"), "p_adjusted"].item()
+    assert "| ours | " in (out / "table.md").read_text()
+    record = json.loads((out / "provenance.json").read_text())
+    assert record["settings"]["reference"] == "ours" and len(record["inputs"]) == 3
+    assert not list(out.glob(".*"))  # no temporary files left
+    glob = pd.read_csv(out / "global_dice.tsv", sep="\t")
+    assert glob["dsc_global"].isna().all() and "no tp, fp, fn column(s)" in glob["note"].iloc[0]
+
+
+def test_cli_compare_and_error_message(metric_tsvs, tmp_path, capsys):
+    out = tmp_path / "cli"
+    code = main(["compare", "--metrics", *map(str, metric_tsvs), "--out-dir", str(out),
+                 "--settings", '{"reference": "unet", "metrics": ["dice"]}'])
+    assert code == 0
+    tests = pd.read_csv(out / "tests.tsv", sep="\t")
+    assert tests["model"].tolist() == ["ours", "fcn8s"] and set(tests["reference"]) == {"unet"}
+    bad = tmp_path / "bad"
+    code = main(["compare", "--metrics", *map(str, metric_tsvs), "--out-dir", str(bad),
+                 "--settings", '{"reference": "segnet"}'])
+    assert code == 2
+    assert "reference model 'segnet' has no metrics table" in capsys.readouterr().err
+    assert not bad.exists()  # nothing written on error
+
+
+def test_global_dice_hand_computed():
+    frames = {
+        "ours": pd.DataFrame({"case_id": ["a", "b", "c"], "tp": [90, 10, 0], "fp": [10, 0, 5], "fn": [0, 10, 0],
+                              "has_lesion": [True, True, False]}),
+        "unet": pd.DataFrame({"case_id": ["a", "b", "c"], "tp": [0, 0, 0], "fp": [0, 0, 0], "fn": [0, 0, 0]}),
+    }
+    table = global_dice(frames, CompareSettings.from_dict({"reference": "ours"}))
+    # All cases count (c has no lesion but adds 5 FP): 2*100 / (2*100 + 15 + 10) = 200 / 225.
+    assert table["dsc_global"].iloc[0] == pytest.approx(200 / 225)
+    assert table["n_cases"].tolist() == [3, 3]
+    assert np.isnan(table["dsc_global"].iloc[1]) and "no foreground" in table["note"].iloc[1]

@@ -1,0 +1,48 @@
+"""Compare settings: validation and loading from the command line."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from lesionbench.stats import CompareSettings, SettingsError, load_settings
+
+
+def test_defaults_follow_paper_000():
+    s = CompareSettings.from_dict({"reference": "ours"})
+    assert (s.correction, s.alpha, s.alternative, s.zero_method, s.family) == (
+        "fdr_bh", 0.05, "two-sided", "wilcox", "per_metric")
+    assert s.metrics == ("dice", "ppv", "sensitivity")
+    assert s.metric_label("sensitivity") == "Sensitivity"
+    assert CompareSettings.from_dict({"reference": "o", "metric_labels": {"sensitivity": "SC"}}).metric_label(
+        "sensitivity") == "SC"
+
+
+@pytest.mark.parametrize("data, message", [
+    ({"reference": "o", "bogus": 1}, r"unknown key\(s\) \['bogus'\]"),
+    ({"metrics": ["dice"]}, "'reference' .* is required"),
+    ({"reference": "o", "correction": "magic"}, "'correction' is 'magic'; valid values are"),
+    ({"reference": "o", "zero_method": "drop"}, "'zero_method' is 'drop'"),
+    ({"reference": "o", "family": "all"}, "'family' is 'all'"),
+    ({"reference": "o", "alpha": 1.5}, "'alpha' must lie in"),
+    ({"reference": "o", "metrics": "dice"}, "'metrics' must be a list"),
+    ({"reference": "o", "decimals": -1}, "'decimals' must be a non-negative integer"),
+])
+def test_bad_settings_name_the_key(data, message):
+    with pytest.raises(SettingsError, match=message):
+        CompareSettings.from_dict(data)
+
+
+def test_load_settings_inline_file_and_errors(tmp_path):
+    assert load_settings('{"reference": "unet"}') == {"reference": "unet"}
+    path = tmp_path / "s.json"
+    path.write_text(json.dumps({"reference": "x", "alpha": 0.01}))
+    assert load_settings(path)["alpha"] == 0.01
+    with pytest.raises(FileNotFoundError, match="nope.json: settings file not found"):
+        load_settings(tmp_path / "nope.json")
+    with pytest.raises(SettingsError, match="inline settings: not valid JSON"):
+        load_settings("{reference: x}")
+    path.write_text("[1, 2]")
+    with pytest.raises(SettingsError, match="s.json: settings must be a JSON object"):
+        load_settings(path)

@@ -1,0 +1,71 @@
+"""ExperimentSettings: parsing, defaults, unknown keys, the resume hash."""
+
+from __future__ import annotations
+
+import pytest
+
+from lesionbench.inference import PredictSettings, SettingsError
+from lesionbench.training import ExperimentSettings
+
+PAPER_000 = {
+    "network": {"name": "unet", "activation": "mish"},
+    "loss": {"name": "dice"},
+    "train": {"epochs": 240, "batch_size": 3, "optimizer": {"name": "adam", "lr": 4e-5},
+              "schedule": {"name": "exponential", "gamma": 0.8, "every_iterations": 8595, "staircase": True}},
+    "predict": {"size": [416, 416]},
+}
+
+
+def test_paper_000_round_trip() -> None:
+    settings = ExperimentSettings.from_dict(PAPER_000)
+    assert settings.network.name == "unet" and settings.network.kwargs == {"activation": "mish"}
+    assert settings.train.optimizer.lr == 4e-5 and settings.train.batch_size == 3
+    assert settings.train.schedule.options == {"gamma": 0.8, "every_iterations": 8595, "staircase": True}
+    assert settings.train.amp == "auto" and settings.train.threads is None and settings.train.val_every == 1
+    assert settings.predict == PredictSettings(size=(416, 416), batch_size=16, threshold=0.5)
+    assert ExperimentSettings.from_dict(settings.to_dict()) == settings
+
+
+def test_defaults_when_sections_are_short() -> None:
+    settings = ExperimentSettings.from_json('{"network": {"name": "fcn8s"}, "loss": {"name": "bce"}, "train": {"epochs": 2}}')
+    assert settings.train.optimizer.name == "adam" and settings.train.schedule.name == "constant"
+    assert settings.predict.size is None and settings.train.max_train_batches_per_epoch is None
+
+
+@pytest.mark.parametrize("change, message", [
+    ({"dataset": "phantom"}, "experiment.dataset: unknown setting"),
+    ({"train": {"epochs": 2, "lrr": 1}}, "train.lrr: unknown setting"),
+    ({"train": {"epochs": 2, "optimizer": {"name": "adam", "lrr": 1}}}, "train.optimizer.lrr: unknown setting"),
+    ({"train": {"epochs": 2, "optimizer": {"name": "sgd", "betas": [0.9, 0.9]}}}, "train.optimizer.betas: unknown"),
+    ({"train": {"epochs": 2, "schedule": {"name": "exponential", "gamma": 0.8}}},
+     "train.schedule.every_iterations: required setting is missing"),
+    ({"train": {"epochs": 2, "schedule": {"name": "step"}}}, "train.schedule.name: unknown schedule 'step'"),
+    ({"train": {"epochs": 0}}, "train.epochs: must be >= 1, got 0"),
+    ({"train": {"epochs": 2.5}}, "train.epochs: expected an integer"),
+    ({"train": {"batch_size": 2}}, "train.epochs: required setting is missing"),
+    ({"train": {"epochs": 2, "amp": "yes"}}, "train.amp: expected \"auto\", true or false"),
+    ({"train": {"epochs": 2, "optimizer": {"lr": 0}}}, "train.optimizer.lr: must be > 0.0"),
+    ({"predict": {"size": [416]}}, "predict.size: expected \\[H, W\\]"),
+    ({"predict": {"threshold": 1.5}}, "predict.threshold: must be <= 1.0"),
+    ({"loss": {"weight": 2}}, "loss.name: required"),
+])
+def test_bad_settings_name_the_key(change: dict, message: str) -> None:
+    data = {**PAPER_000, **change}
+    with pytest.raises(SettingsError, match=message):
+        ExperimentSettings.from_dict(data)
+
+
+def test_bad_json() -> None:
+    with pytest.raises(SettingsError, match="settings: not valid JSON"):
+        ExperimentSettings.from_json("{network: unet}")
+
+
+def test_training_hash_ignores_epochs_threads_and_predict() -> None:
+    base = ExperimentSettings.from_dict(PAPER_000)
+    same = ExperimentSettings.from_dict({**PAPER_000, "train": {**PAPER_000["train"], "epochs": 300, "threads": 4},
+                                         "predict": {"batch_size": 2}})
+    other_lr = ExperimentSettings.from_dict({**PAPER_000, "train": {**PAPER_000["train"],
+                                                                     "optimizer": {"name": "adam", "lr": 1e-4}}})
+    other_net = ExperimentSettings.from_dict({**PAPER_000, "network": {"name": "unet", "activation": "relu"}})
+    assert base.training_hash() == same.training_hash()
+    assert len({base.training_hash(), other_lr.training_hash(), other_net.training_hash()}) == 3
