@@ -10,6 +10,7 @@ from a hand-placed seed point.
 from __future__ import annotations
 
 import logging
+import math
 
 import numpy as np
 import SimpleITK as sitk
@@ -46,9 +47,11 @@ def ct_brain_mask(image: sitk.Image, settings: BrainMaskSettings | None = None) 
     4. erode by ``erosion_mm`` to cut thin bridges through foramina, keep the largest 3D
        6-connected component (the seed region), and regrow it inside the candidate by a
        bounded geodesic dilation (the region growing of paper 000, section 1.2);
-    5. add the partial-volume rim along the inner table: up to ``rim_mm`` (at least one
-       voxel) of cavity voxels below ``rim_hu`` (default: the half-maximum between the
-       region's median HU and bone), so hematomas touching the skull keep their edge;
+    5. add the partial-volume rim along the inner table: up to ``rim_mm`` (rounded up to
+       whole pixels) of cavity voxels between ``tissue_hu[0]`` and ``rim_hu`` (default: the
+       half-maximum between the region's median HU and bone), so the brain and hematomas
+       touching the skull keep their edge voxels, which blur and thick oblique slices mix
+       with bone;
     6. fill holes per slice, so ventricles, calcifications and hematomas stay inside.
 
     Args:
@@ -97,8 +100,8 @@ def ct_brain_mask(image: sitk.Image, settings: BrainMaskSettings | None = None) 
     rim_hu = settings.rim_hu
     if rim_hu is None:
         rim_hu = 0.5 * (float(np.median(hu_box[grown])) + float(np.percentile(hu_box[bone[box]], 99)))
-    rim = max(1, radius_in_pixels(settings.rim_mm, spacing)) if settings.rim_mm > 0 else 0
-    grown = geodesic_dilate(grown, cavity & (hu_box < rim_hu), rim) | grown
+    rim = math.ceil(settings.rim_mm / (0.5 * (spacing[0] + spacing[1])) - 1e-9) if settings.rim_mm > 0 else 0
+    grown = geodesic_dilate(grown, cavity & (hu_box >= low) & (hu_box < rim_hu), rim) | grown
     inner = bounding_slices(grown)
     brain = np.zeros(hu.shape, dtype=np.uint8)
     brain[box][inner] = fill_holes_per_slice(grown[inner])

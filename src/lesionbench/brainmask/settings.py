@@ -21,8 +21,9 @@ class BrainMaskSettings:
         erosion_mm: radius (mm) of the in-plane erosion that cuts thin bridges (foramina,
             optic canals) between the brain and other soft tissue before the largest
             connected component is kept.
-        rim_mm: width (mm, at least one voxel) of the partial-volume rim added along the
-            inner table: voxels there mix tissue and bone and read above ``tissue_hu``.
+        rim_mm: width (mm, rounded up to whole pixels) of the partial-volume rim added
+            along the inner table: voxels there mix tissue and bone and read above
+            ``tissue_hu``; thick slices cutting the table obliquely widen it in-plane.
         rim_hu: upper HU of that rim. ``None``: half way between the median HU of the grown
             region and the 99th percentile of bone (the half-maximum edge of the inner table).
     """
@@ -31,7 +32,7 @@ class BrainMaskSettings:
     bone_hu: float = 300.0
     closing_mm: float = 3.0
     erosion_mm: float = 2.0
-    rim_mm: float = 1.0
+    rim_mm: float = 2.0
     rim_hu: float | None = None
 
     @classmethod

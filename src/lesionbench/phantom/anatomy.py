@@ -99,6 +99,7 @@ class HeadVolumes:
             ignoring CSF), used to render perihematomal oedema.
         z_offsets_mm: offsets (mm) of the sub-slices averaged into ``hu``.
         intracranial_sub: ``(S, Z, Y, X)`` bool intracranial space at each sub-slice.
+        hu_sub: ``(S, Z, Y, X)`` float32 HU at each sub-slice (``hu`` is their mean).
     """
 
     hu: np.ndarray
@@ -108,6 +109,7 @@ class HeadVolumes:
     parenchyma_hu: np.ndarray
     z_offsets_mm: tuple[float, ...]
     intracranial_sub: np.ndarray
+    hu_sub: np.ndarray
 
 
 def subslice_offsets(thickness_mm: float, subsamples: int) -> tuple[float, ...]:
@@ -127,17 +129,18 @@ def render_head(grid: Grid, head: HeadParams, subsamples: int = 3) -> HeadVolume
     shape = grid.shape_zyx
     offsets = subslice_offsets(grid.spacing[2], subsamples)
     out = HeadVolumes(
-        hu=np.zeros(shape, np.float32), intracranial=np.empty(shape, bool),
+        hu=np.empty(shape, np.float32), intracranial=np.empty(shape, bool),
         depth_mm=np.empty(shape, np.float32), ventricles=np.empty(shape, bool),
         parenchyma_hu=np.empty(shape, np.float32), z_offsets_mm=offsets,
         intracranial_sub=np.empty((subsamples, *shape), bool),
+        hu_sub=np.empty((subsamples, *shape), np.float32),
     )
     z, y, x = grid.axes_mm()
     for start in range(0, shape[0], _CHUNK_SLICES):
         sl = slice(start, min(start + _CHUNK_SLICES, shape[0]))
         for i, offset in enumerate(offsets):
             _render_chunk(head, z[sl] + np.float32(offset), y, x, out, sl, i, center=(2 * i + 1 == subsamples))
-    out.hu /= np.float32(subsamples)
+    np.mean(out.hu_sub, axis=0, out=out.hu)
     return out
 
 
@@ -197,7 +200,7 @@ def _render_chunk(head: HeadParams, z: np.ndarray, y: np.ndarray, x: np.ndarray,
     csf = ventricles | fissure | (depth < head.csf_rim_mm)
     hu[inside] = np.where(csf, np.float32(head.hu_csf), tissue)
 
-    out.hu[sl] += hu.reshape(shape)
+    out.hu_sub[sub, sl] = hu.reshape(shape)
     out.intracranial_sub[sub, sl] = (d < 0).reshape(shape)
     if center:
         full_tissue = np.full(d.shape, np.float32(head.hu_white))

@@ -81,13 +81,13 @@ class LesionRender:
     Attributes:
         mask: ``(Z, Y, X)`` bool reference mask (slice centres), exactly the drawn volume.
         box: the slices of the grid holding the lesion's neighbourhood.
-        occupancy: float32 over ``box``, the fraction of each voxel's slice thickness inside
-            the hematoma (through-plane partial volume, same sub-slices as the head).
+        occupied: ``(S, *box shape)`` bool, whether each sub-slice of each voxel (the same
+            sub-slices as the head) lies in the hematoma: through-plane partial volume.
     """
 
     mask: np.ndarray
     box: tuple[slice, slice, slice]
-    occupancy: np.ndarray
+    occupied: np.ndarray
 
 
 def lesion_mask(rng: np.random.Generator, grid: Grid, head: HeadVolumes, plan: LesionPlan,
@@ -120,14 +120,12 @@ def lesion_mask(rng: np.random.Generator, grid: Grid, head: HeadVolumes, plan: L
     inside = _threshold_connected(center_shape, head.intracranial[box], wanted)
     threshold = center_shape[inside].max()
     near = ndimage.binary_dilation(inside, structure=np.ones((3, 1, 1), bool))
-    occupancy = np.zeros(inside.shape, np.float32)
+    occupied = np.empty((len(head.z_offsets_mm), *inside.shape), bool)
     for i, dz in enumerate(head.z_offsets_mm):
-        sub = inside if dz == 0.0 else (shape_at(dz) <= threshold) & head.intracranial_sub[i][box] & near
-        occupancy += sub
-    occupancy /= np.float32(len(head.z_offsets_mm))
+        occupied[i] = inside if dz == 0.0 else (shape_at(dz) <= threshold) & head.intracranial_sub[i][box] & near
     mask = np.zeros(grid.shape_zyx, bool)
     mask[box] = inside
-    return LesionRender(mask, box, occupancy)
+    return LesionRender(mask, box, occupied)
 
 
 def _threshold_connected(shape: np.ndarray, allowed: np.ndarray, wanted: int) -> np.ndarray:
@@ -181,7 +179,8 @@ def render_lesion_hu(rng: np.random.Generator, grid: Grid, head: HeadVolumes, hu
                      lesion: LesionRender, lesion_class: str) -> None:
     """Blend the hematoma into ``hu`` (in place): 50-90 HU, heterogeneous for AVM.
 
-    Each voxel becomes ``(1 - occupancy) * background + occupancy * blood``. A faint
+    Each voxel becomes the mean over its sub-slices of blood (where the sub-slice is in the
+    hematoma) or the head's own value there. A faint
     hypodense rim of perihematomal oedema (2-4 mm, 4-8 HU below the surrounding tissue at
     the hematoma wall) is added around hematomas larger than 5 mL.
     """
@@ -190,7 +189,7 @@ def render_lesion_hu(rng: np.random.Generator, grid: Grid, head: HeadVolumes, hu
     heterogeneous = lesion_class == "avm"
     texture = FourierField(rng, 10, (4.0, 10.0) if heterogeneous else (6.0, 16.0))
     amplitude = rng.uniform(7.0, 10.0) if heterogeneous else rng.uniform(1.5, 3.0)
-    blood = np.clip(rng.uniform(58.0, 78.0) + amplitude * texture(coords[2], coords[1], coords[0]), 50.0, 90.0)
+    blood = np.clip(rng.uniform(60.0, 80.0) + amplitude * texture(coords[2], coords[1], coords[0]), 50.0, 90.0)
     hu_box = hu[box]  # a view: writes go to ``hu``
     if float(sub.sum()) * grid.voxel_volume_ml > 5.0:
         distance = ndimage.distance_transform_edt(~sub, sampling=grid.spacing_zyx)
@@ -198,8 +197,10 @@ def render_lesion_hu(rng: np.random.Generator, grid: Grid, head: HeadVolumes, hu
         rim = (distance > 0) & (distance <= rim_mm) & head.intracranial[box] & ~head.ventricles[box]
         drop = rng.uniform(4.0, 8.0) * (1.0 - distance[rim] / rim_mm)
         hu_box[rim] = head.parenchyma_hu[box][rim] - drop
-    occupancy = lesion.occupancy
-    hu_box[...] = (1.0 - occupancy) * hu_box + occupancy * blood
+    touched = lesion.occupied.any(axis=0)
+    sub_hu = head.hu_sub[(slice(None), *box)]
+    blended = np.where(lesion.occupied, blood[None], sub_hu).mean(axis=0)
+    hu_box[touched] = blended[touched]
 
 
 @dataclass(frozen=True)

@@ -59,7 +59,7 @@ def render_vessels(rng: np.random.Generator, grid: Grid, hu: np.ndarray, allowed
     center_mm = np.asarray(center_zyx) * spacing
     vessels = np.zeros(grid.shape_zyx, bool)
     for _ in range(int(rng.integers(4, 9))):
-        start = center_mm + unit_vector(rng) * radius_mm * rng.uniform(0.1, 1.0)
+        start = center_mm + unit_vector(rng) * radius_mm * rng.uniform(0.7, 1.4)
         path = vessel_path(rng, start, rng.uniform(1.5, 3.0) * radius_mm + 15.0)
         tube_mm = rng.uniform(0.6, 1.3)
         tube = _rasterise(grid, path, tube_mm) & allowed

@@ -23,8 +23,7 @@ def conv(k: int, cin: int, cout: int, bias: bool = True) -> int:
     ],
 )
 def test_output_shape(kwargs, input_shape, expected_shape):
-    kwargs.setdefault("features", NARROW)
-    net = create_network("unet", **kwargs).eval()
+    net = create_network("unet", **{"features": NARROW, **kwargs}).eval()
     with torch.no_grad():
         assert net(torch.randn(input_shape)).shape == expected_shape
 
