@@ -23,6 +23,7 @@ from lesionbench.brainmask.morphology import (
     planar_close,
     planar_erode,
     radius_in_pixels,
+    ramp_dilate,
 )
 from lesionbench.brainmask.settings import BrainMaskSettings
 from lesionbench.io import read_image, write_image
@@ -47,12 +48,13 @@ def ct_brain_mask(image: sitk.Image, settings: BrainMaskSettings | None = None) 
     4. erode by ``erosion_mm`` to cut thin bridges through foramina, keep the largest 3D
        6-connected component (the seed region), and regrow it inside the candidate by a
        bounded geodesic dilation (the region growing of paper 000, section 1.2);
-    5. add the partial-volume rim along the inner table: up to ``rim_mm`` (rounded up to
+    5. fill holes per slice, so ventricles and calcifications are inside;
+    6. add the partial-volume rim along the inner table: up to ``rim_mm`` (rounded up to
        whole pixels) of cavity voxels between ``tissue_hu[0]`` and ``rim_hu`` (default: the
-       half-maximum between the region's median HU and bone), so the brain and hematomas
-       touching the skull keep their edge voxels, which blur and thick oblique slices mix
-       with bone;
-    6. fill holes per slice, so ventricles, calcifications and hematomas stay inside.
+       half-maximum between the region's median HU and bone), grown uphill only
+       (:func:`ramp_dilate`), so the brain and hematomas touching the skull keep their edge
+       voxels, which blur and thick oblique slices mix with bone, without leaking through
+       a thin inner table into the diploe.
 
     Args:
         image: head CT in HU, ``(X, Y, Z)`` SimpleITK image (array ``(Z, Y, X)``), any
@@ -96,15 +98,16 @@ def ct_brain_mask(image: sitk.Image, settings: BrainMaskSettings | None = None) 
     if not seed.any():  # a very small cavity vanishes under the erosion: grow from itself
         seed = largest_component(candidate)
     grown = geodesic_dilate(seed, candidate, erosion + 1)
+    inner = bounding_slices(grown)
+    grown[inner] = fill_holes_per_slice(grown[inner])
     hu_box = hu[box]
     rim_hu = settings.rim_hu
     if rim_hu is None:
         rim_hu = 0.5 * (float(np.median(hu_box[grown])) + float(np.percentile(hu_box[bone[box]], 99)))
     rim = math.ceil(settings.rim_mm / (0.5 * (spacing[0] + spacing[1])) - 1e-9) if settings.rim_mm > 0 else 0
-    grown = geodesic_dilate(grown, cavity & (hu_box >= low) & (hu_box < rim_hu), rim) | grown
-    inner = bounding_slices(grown)
+    grown = ramp_dilate(grown, cavity & (hu_box >= low) & (hu_box < rim_hu), hu_box, rim)
     brain = np.zeros(hu.shape, dtype=np.uint8)
-    brain[box][inner] = fill_holes_per_slice(grown[inner])
+    brain[box] = grown
 
     mask = sitk.GetImageFromArray(brain)
     mask.CopyInformation(image)

@@ -114,3 +114,29 @@ def geodesic_dilate(marker: np.ndarray, limit: np.ndarray, iterations: int) -> n
     if iterations <= 0:
         return marker & limit
     return ndi.binary_dilation(marker & limit, structure=CROSS_3D, iterations=iterations, mask=limit)
+
+
+def ramp_dilate(marker: np.ndarray, limit: np.ndarray, values: np.ndarray, iterations: int) -> np.ndarray:
+    """Grow ``marker`` by up to ``iterations`` 6-connected steps, uphill only, inside ``limit``.
+
+    A voxel joins when it lies in ``limit`` and its value is at least that of a 6-neighbour
+    already in the region: the growth climbs an intensity ramp (tissue -> partial volume ->
+    bone) and stops at its crest, so it cannot cross a thin bright layer into a darker one
+    behind it (the diploe behind the inner table of the skull).
+
+    Args:
+        marker: ``(Z, Y, X)`` bool start region (kept as is).
+        limit: ``(Z, Y, X)`` bool voxels that may join.
+        values: ``(Z, Y, X)`` intensities (HU).
+        iterations: number of steps.
+    """
+    region = marker.astype(bool, copy=True)
+    blocked = np.float32(np.inf)
+    for _ in range(max(int(iterations), 0)):
+        inside_values = np.where(region, values, blocked).astype(np.float32, copy=False)
+        lowest_neighbour = ndi.minimum_filter(inside_values, footprint=CROSS_3D, mode="constant", cval=blocked)
+        new = limit & ~region & (lowest_neighbour <= values)
+        if not new.any():
+            break
+        region |= new
+    return region

@@ -12,7 +12,7 @@ from typing import Any
 
 from torch import nn
 
-from lesionbench.networks.registry import Registry
+from lesionbench.registry import Registry
 
 LOSSES: Registry[nn.Module] = Registry("loss")
 

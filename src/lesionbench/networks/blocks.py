@@ -27,7 +27,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from lesionbench.networks.registry import Registry
+from lesionbench.registry import Registry
 
 #: A layer choice: a registered name, ``None`` (no layer), or ``(name, {options})``.
 LayerSpec = Union[str, None, Sequence[Any]]

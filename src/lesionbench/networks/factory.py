@@ -11,7 +11,7 @@ from typing import Any
 
 from torch import nn
 
-from lesionbench.networks.registry import Registry
+from lesionbench.registry import Registry
 
 NETWORKS: Registry[nn.Module] = Registry("network")
 

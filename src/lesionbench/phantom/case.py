@@ -23,7 +23,7 @@ from lesionbench.phantom.dicom_writer import SeriesUIDs, write_ct_series
 from lesionbench.phantom.grid import Grid, make_grid
 from lesionbench.phantom.identifiers import fake_identifiers
 from lesionbench.phantom.lesion import (
-    LOCATIONS, LesionPlan, choose_center, equivalent_radius_mm, lesion_mask, measure_flags, render_lesion_hu,
+    LOCATIONS, LesionPlan, choose_center, lesion_space, equivalent_radius_mm, lesion_mask, measure_flags, render_lesion_hu,
 )
 from lesionbench.phantom.settings import PhantomSettings
 from lesionbench.phantom.vessels import render_vessels
@@ -113,7 +113,7 @@ def render_case(index: int, settings: PhantomSettings) -> PhantomCase:
         lesion = drawn.mask
         render_lesion_hu(rng, grid, volumes, hu, drawn, plan.lesion_class)
         if plan.lesion_class == "avm":
-            render_vessels(rng, grid, hu, volumes.intracranial, center, equivalent_radius_mm(plan.volume_ml))
+            render_vessels(rng, grid, hu, lesion_space(volumes), center, equivalent_radius_mm(plan.volume_ml))
         flags = measure_flags(grid, volumes, lesion, settings.near_skull_mm, settings.irregular_solidity,
                               settings.intraventricular_min_ml)
         truth = CaseTruth(cid, True, plan.lesion_class, flags.near_skull, flags.irregular,

@@ -22,6 +22,15 @@ from lesionbench.phantom.grid import Grid
 
 #: Where a lesion is placed; the flags written to the case JSON are measured on the mask.
 LOCATIONS = ("parenchymal", "intraventricular", "near_skull")
+#: Hematomas stay this deep (mm) under the inner table: in the brain, not in the
+#: subarachnoid CSF rim (0.8-1.8 mm), and clear of the bone's partial volume.
+MIN_DEPTH_MM = 1.5
+
+
+def lesion_space(head: HeadVolumes) -> np.ndarray:
+    """Where blood may go: voxels intracranial over their whole slice thickness and at least
+    :data:`MIN_DEPTH_MM` under the inner table, ``(Z, Y, X)`` bool."""
+    return head.intracranial_sub.all(axis=0) & (head.depth_mm >= MIN_DEPTH_MM)
 
 
 @dataclass(frozen=True)
@@ -39,7 +48,7 @@ def equivalent_radius_mm(volume_ml: float) -> float:
 
 
 def choose_center(rng: np.random.Generator, grid: Grid, head: HeadVolumes, plan: LesionPlan) -> np.ndarray:
-    """Index ``(z, y, x)`` (float) of the lesion centre for ``plan.location``.
+    """Index ``(z, y, x)`` (float) of the lesion centre for ``plan.location`` (in :func:`lesion_space`).
 
     Parenchymal bleeds sit deep enough not to reach the skull when possible; intraventricular
     ones start inside a ventricle; near-skull ones are centred less than their radius under
@@ -56,9 +65,9 @@ def choose_center(rng: np.random.Generator, grid: Grid, head: HeadVolumes, plan:
         "near_skull": lambda: head.intracranial & inner & (head.depth_mm > 0.5 * radius)
         & (head.depth_mm < 0.85 * radius),
     }
-    candidates = candidates_by_location[plan.location]()
+    candidates = candidates_by_location[plan.location]() & lesion_space(head)
     if not candidates.any():  # e.g. a thin slab that misses the ventricles
-        candidates = _deepest(head.intracranial & inner, head.depth_mm, radius + 3.0)
+        candidates = _deepest(lesion_space(head) & inner, head.depth_mm, radius + 3.0)
     if not candidates.any():
         raise ValueError("phantom: no intracranial voxel to place a lesion in (slab outside the brain?)")
     flat = np.flatnonzero(candidates)
@@ -117,7 +126,7 @@ def lesion_mask(rng: np.random.Generator, grid: Grid, head: HeadVolumes, plan: L
 
     center_shape = shape_at(0.0)
     wanted = max(1, int(round(plan.volume_ml / grid.voxel_volume_ml)))
-    inside = _threshold_connected(center_shape, head.intracranial[box], wanted)
+    inside = _threshold_connected(center_shape, lesion_space(head)[box], wanted)
     threshold = center_shape[inside].max()
     near = ndimage.binary_dilation(inside, structure=np.ones((3, 1, 1), bool))
     occupied = np.empty((len(head.z_offsets_mm), *inside.shape), bool)

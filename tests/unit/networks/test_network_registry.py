@@ -10,7 +10,7 @@ from lesionbench.networks import (
     register_network,
     supported_spatial_dims,
 )
-from lesionbench.networks.registry import Registry
+from lesionbench.registry import Registry
 
 
 def test_available_networks_lists_the_registered_architectures():
