@@ -25,11 +25,15 @@ rule make_folds:
     output:
         R("folds.json"),
     params:
-        settings=lambda wildcards: as_json(dataset_config(wildcards.dataset)["folds"]),
+        k=lambda wildcards: dataset_config(wildcards.dataset)["folds"]["k"],
+        seed=lambda wildcards: dataset_config(wildcards.dataset)["folds"]["seed"],
+        stratify_by=lambda wildcards: dataset_config(wildcards.dataset)["folds"].get("stratify_by", []),
+        val_fraction=lambda wildcards: dataset_config(wildcards.dataset)["folds"].get("val_fraction", 0.2),
     log:
         LOG("folds.log"),
     conda:
         CONDA_ENV
     shell:
-        "python -m lesionbench folds --meta {input.meta:q} --out {output:q} "
-        "--settings {params.settings:q} > {log:q} 2>&1"
+        "python -m lesionbench folds --meta {input.meta:q} --out {output:q} --k {params.k} "
+        "--seed {params.seed} --stratify-by {params.stratify_by:q} "
+        "--val-fraction {params.val_fraction} > {log:q} 2>&1"

@@ -117,12 +117,14 @@ def geodesic_dilate(marker: np.ndarray, limit: np.ndarray, iterations: int) -> n
 
 
 def ramp_dilate(marker: np.ndarray, limit: np.ndarray, values: np.ndarray, iterations: int) -> np.ndarray:
-    """Grow ``marker`` by up to ``iterations`` 6-connected steps, uphill only, inside ``limit``.
+    """Grow ``marker`` by up to ``iterations`` in-plane 4-connected steps, uphill only, in ``limit``.
 
-    A voxel joins when it lies in ``limit`` and its value is at least that of a 6-neighbour
-    already in the region: the growth climbs an intensity ramp (tissue -> partial volume ->
-    bone) and stops at its crest, so it cannot cross a thin bright layer into a darker one
-    behind it (the diploe behind the inner table of the skull).
+    A voxel joins when it lies in ``limit`` and its value is at least that of an in-plane
+    neighbour already in the region: the growth climbs an intensity ramp (tissue -> partial
+    volume -> bone) and stops at its crest, so it cannot cross a thin bright layer into a
+    darker one behind it (the diploe behind the inner table of the skull). It stays in-plane
+    because near the vertex thick slices cut the skull tangentially: there the through-plane
+    ramp is tens of pixels wide and diploe and partial-volume brain have the same HU.
 
     Args:
         marker: ``(Z, Y, X)`` bool start region (kept as is).
@@ -134,7 +136,7 @@ def ramp_dilate(marker: np.ndarray, limit: np.ndarray, values: np.ndarray, itera
     blocked = np.float32(np.inf)
     for _ in range(max(int(iterations), 0)):
         inside_values = np.where(region, values, blocked).astype(np.float32, copy=False)
-        lowest_neighbour = ndi.minimum_filter(inside_values, footprint=CROSS_3D, mode="constant", cval=blocked)
+        lowest_neighbour = ndi.minimum_filter(inside_values, footprint=CROSS_2D, mode="constant", cval=blocked)
         new = limit & ~region & (lowest_neighbour <= values)
         if not new.any():
             break

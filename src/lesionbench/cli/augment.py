@@ -10,7 +10,8 @@ Example (the case id of each samples file is its file name without ``.npz``)::
 from __future__ import annotations
 
 import argparse
-import json
+
+from lesionbench.io.settings import load_settings
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -26,13 +27,6 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     from lesionbench.augment import AugmentSettings, build_fold, samples_by_case
 
-    settings = AugmentSettings.from_dict(_json(args.settings))
+    settings = AugmentSettings.from_dict(load_settings(args.settings))
     build_fold(samples_by_case(args.samples), args.folds, args.fold, args.out, settings)
     return 0
-
-
-def _json(text: str) -> dict:
-    try:
-        return json.loads(text)
-    except json.JSONDecodeError as error:
-        raise ValueError(f"--settings is not valid JSON ({error}): {text!r}") from error

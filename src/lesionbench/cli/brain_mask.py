@@ -9,7 +9,8 @@ Example::
 from __future__ import annotations
 
 import argparse
-import json
+
+from lesionbench.io.settings import load_settings
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -22,13 +23,6 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     from lesionbench.brainmask import BrainMaskSettings, brain_mask_file
 
-    settings = BrainMaskSettings.from_dict(_json(args.settings))
+    settings = BrainMaskSettings.from_dict(load_settings(args.settings))
     brain_mask_file(args.image, args.out, settings)
     return 0
-
-
-def _json(text: str) -> dict:
-    try:
-        return json.loads(text)
-    except json.JSONDecodeError as error:
-        raise ValueError(f"--settings is not valid JSON ({error}): {text!r}") from error

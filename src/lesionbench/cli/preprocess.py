@@ -11,7 +11,8 @@ Example::
 from __future__ import annotations
 
 import argparse
-import json
+
+from lesionbench.io.settings import load_settings
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -27,13 +28,6 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     from lesionbench.preprocess import PreprocessSettings, preprocess_case
 
-    settings = PreprocessSettings.from_dict(_json(args.settings))
+    settings = PreprocessSettings.from_dict(load_settings(args.settings))
     preprocess_case(args.image, args.mask, args.brain, args.out, settings)
     return 0
-
-
-def _json(text: str) -> dict:
-    try:
-        return json.loads(text)
-    except json.JSONDecodeError as error:
-        raise ValueError(f"--settings is not valid JSON ({error}): {text!r}") from error

@@ -10,7 +10,8 @@ Example::
 from __future__ import annotations
 
 import argparse
-import json
+
+from lesionbench.io.settings import load_settings
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -24,13 +25,6 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     from lesionbench.samples import SampleSettings, extract_samples
 
-    settings = SampleSettings.from_dict(_json(args.settings))
+    settings = SampleSettings.from_dict(load_settings(args.settings))
     extract_samples(args.input, args.out, settings)
     return 0
-
-
-def _json(text: str) -> dict:
-    try:
-        return json.loads(text)
-    except json.JSONDecodeError as error:
-        raise ValueError(f"--settings is not valid JSON ({error}): {text!r}") from error

@@ -24,6 +24,10 @@ from lesionbench.phantom.grid import Grid
 
 #: Slices are rendered in chunks of this many to bound memory at 512 x 512.
 _CHUNK_SLICES = 8
+#: Tissue label of each voxel centre (``HeadVolumes.tissue``; the case adds hematoma and vessel).
+#: ``csf`` is the subarachnoid rim and the interhemispheric fissure; ``ventricle`` the ventricles.
+TISSUES = {"air": 0, "soft_tissue": 1, "bone": 2, "csf": 3, "ventricle": 4, "brain": 5, "hematoma": 6,
+           "vessel": 7}
 
 
 @dataclass
@@ -100,6 +104,7 @@ class HeadVolumes:
         z_offsets_mm: offsets (mm) of the sub-slices averaged into ``hu``.
         intracranial_sub: ``(S, Z, Y, X)`` bool intracranial space at each sub-slice.
         hu_sub: ``(S, Z, Y, X)`` float32 HU at each sub-slice (``hu`` is their mean).
+        tissue: uint8 :data:`TISSUES` label at the slice centres.
     """
 
     hu: np.ndarray
@@ -110,6 +115,7 @@ class HeadVolumes:
     z_offsets_mm: tuple[float, ...]
     intracranial_sub: np.ndarray
     hu_sub: np.ndarray
+    tissue: np.ndarray
 
 
 def subslice_offsets(thickness_mm: float, subsamples: int) -> tuple[float, ...]:
@@ -133,7 +139,7 @@ def render_head(grid: Grid, head: HeadParams, subsamples: int = 3) -> HeadVolume
         depth_mm=np.empty(shape, np.float32), ventricles=np.empty(shape, bool),
         parenchyma_hu=np.empty(shape, np.float32), z_offsets_mm=offsets,
         intracranial_sub=np.empty((subsamples, *shape), bool),
-        hu_sub=np.empty((subsamples, *shape), np.float32),
+        hu_sub=np.empty((subsamples, *shape), np.float32), tissue=np.empty(shape, np.uint8),
     )
     z, y, x = grid.axes_mm()
     for start in range(0, shape[0], _CHUNK_SLICES):
@@ -167,9 +173,11 @@ def _render_chunk(head: HeadParams, z: np.ndarray, y: np.ndarray, x: np.ndarray,
     del radius, c
 
     hu = np.full(d.shape, -1000.0, np.float32)
+    tissue_label = np.zeros(d.shape, np.uint8)
     # Neck: soft tissue below the skull base (the lowest slices of a 32-slice slab).
     neck = (qz < -c_down + 5) & ((qx / 52.0) ** 2 + ((qy - 12.0) / 58.0) ** 2 <= 1.0)
     hu[neck] = head.hu_scalp - 10.0
+    tissue_label[neck] = TISSUES["soft_tissue"]
     # Skull and scalp: thicknesses are evaluated on the shell only (speed at 512 x 512).
     shell = np.flatnonzero((d >= 0) & (d < 40))
     svx, svy, svz, sd = vx[shell], vy[shell], vz[shell], d[shell]
@@ -177,11 +185,13 @@ def _render_chunk(head: HeadParams, z: np.ndarray, y: np.ndarray, x: np.ndarray,
                     + head.skull_base_mm * np.clip(-svz, 0, 1) ** 1.5, 3.0, None)
     scalp = np.clip(head.scalp_mm + quadratic_form(head.scalp_var, svx, svy, svz), 2.5, None)
     f = sd / skull
-    shell_hu = hu[shell]
+    shell_hu, shell_label = hu[shell], tissue_label[shell]
     shell_hu[sd < skull + scalp] = head.hu_scalp
+    shell_label[sd < skull + scalp] = TISSUES["soft_tissue"]
     bone = f < 1
     shell_hu[bone] = head.hu_diploe + (head.hu_table - head.hu_diploe) * (2 * f[bone] - 1) ** 2
-    hu[shell] = shell_hu
+    shell_label[bone] = TISSUES["bone"]
+    hu[shell], tissue_label[shell] = shell_hu, shell_label
     del vx, vy, vz, svx, svy, svz
 
     inside = np.flatnonzero(d < 0)
@@ -199,6 +209,8 @@ def _render_chunk(head: HeadParams, z: np.ndarray, y: np.ndarray, x: np.ndarray,
     fissure = (np.abs(iqx) < 1.2) & ((iqz > 18) | (np.abs(iqy) > 45)) & (depth < 45)
     csf = ventricles | fissure | (depth < head.csf_rim_mm)
     hu[inside] = np.where(csf, np.float32(head.hu_csf), tissue)
+    tissue_label[inside] = np.where(ventricles, TISSUES["ventricle"],
+                                    np.where(csf, TISSUES["csf"], TISSUES["brain"]))
 
     out.hu_sub[sub, sl] = hu.reshape(shape)
     out.intracranial_sub[sub, sl] = (d < 0).reshape(shape)
@@ -211,6 +223,7 @@ def _render_chunk(head: HeadParams, z: np.ndarray, y: np.ndarray, x: np.ndarray,
         out.depth_mm[sl] = (-d).reshape(shape)
         out.ventricles[sl] = full_ventricles.reshape(shape)
         out.parenchyma_hu[sl] = full_tissue.reshape(shape)
+        out.tissue[sl] = tissue_label.reshape(shape)
 
 
 def _ventricles(qx: np.ndarray, qy: np.ndarray, qz: np.ndarray, k: float) -> np.ndarray:

@@ -18,7 +18,7 @@ import numpy as np
 from scipy import ndimage
 
 from lesionbench.io import provenance, write_image, write_json
-from lesionbench.phantom.anatomy import draw_head, render_head
+from lesionbench.phantom.anatomy import TISSUES, draw_head, render_head
 from lesionbench.phantom.dicom_writer import SeriesUIDs, write_ct_series
 from lesionbench.phantom.grid import Grid, make_grid
 from lesionbench.phantom.identifiers import fake_identifiers
@@ -64,6 +64,8 @@ class PhantomCase:
         lesion: uint8 reference mask.
         brain: uint8 true brain mask (intracranial space, lesion included).
         file_order: file ``j`` holds slice ``file_order[j]``.
+        tissue: uint8 tissue labels at the slice centres
+            (:data:`lesionbench.phantom.anatomy.TISSUES`, hematoma and vessels included).
         solidity: lesion solidity (1.0 without lesion).
     """
 
@@ -74,6 +76,7 @@ class PhantomCase:
     brain: np.ndarray
     truth: CaseTruth
     file_order: list[int]
+    tissue: np.ndarray
     solidity: float
 
 
@@ -112,8 +115,11 @@ def render_case(index: int, settings: PhantomSettings) -> PhantomCase:
         drawn = lesion_mask(rng, grid, volumes, plan, center)
         lesion = drawn.mask
         render_lesion_hu(rng, grid, volumes, hu, drawn, plan.lesion_class)
+        volumes.tissue[lesion] = TISSUES["hematoma"]
         if plan.lesion_class == "avm":
-            render_vessels(rng, grid, hu, lesion_space(volumes), center, equivalent_radius_mm(plan.volume_ml))
+            vessels = render_vessels(rng, grid, hu, lesion_space(volumes), center,
+                                     equivalent_radius_mm(plan.volume_ml))
+            volumes.tissue[vessels] = TISSUES["vessel"]
         flags = measure_flags(grid, volumes, lesion, settings.near_skull_mm, settings.irregular_solidity,
                               settings.intraventricular_min_ml)
         truth = CaseTruth(cid, True, plan.lesion_class, flags.near_skull, flags.irregular,
@@ -130,7 +136,7 @@ def render_case(index: int, settings: PhantomSettings) -> PhantomCase:
         if file_order == sorted(file_order):
             file_order.reverse()
     return PhantomCase(index, grid, hu, lesion.astype(np.uint8), volumes.intracranial.astype(np.uint8),
-                       truth, file_order, solidity)
+                       truth, file_order, volumes.tissue, solidity)
 
 
 def case_paths(out_root: PathLike, cid: str) -> dict[str, Path]:

@@ -17,7 +17,7 @@ import numpy as np
 from scipy import ndimage
 
 from lesionbench.phantom.anatomy import HeadVolumes
-from lesionbench.phantom.fields import FourierField, unit_vector, uniform_rotation
+from lesionbench.phantom.fields import FourierField, uniform_rotation
 from lesionbench.phantom.grid import Grid
 
 #: Where a lesion is placed; the flags written to the case JSON are measured on the mask.
@@ -138,31 +138,35 @@ def lesion_mask(rng: np.random.Generator, grid: Grid, head: HeadVolumes, plan: L
 
 
 def _threshold_connected(shape: np.ndarray, allowed: np.ndarray, wanted: int) -> np.ndarray:
-    """The largest connected set of allowed voxels with the smallest ``shape`` values,
-    grown until it holds ``wanted`` voxels (or every allowed voxel)."""
+    """The largest connected set of the allowed voxels with the smallest ``shape`` values.
+
+    The number of voxels taken is the smallest (binary search; the largest component only
+    grows as voxels are added) whose largest component holds at least ``wanted`` voxels, so
+    the hematoma is one blob of ``wanted`` voxels or slightly more where two lobes merge.
+    """
     values = np.where(allowed, shape, np.inf).ravel()
     order = np.argsort(values, kind="stable")
     available = int(np.isfinite(values).sum())
-    take = min(wanted, available)
-    for _ in range(8):
+
+    def largest(take: int) -> np.ndarray:
         selected = np.zeros(values.size, bool)
         selected[order[:take]] = True
         labels, count = ndimage.label(selected.reshape(shape.shape))
         if count <= 1:
-            kept = selected.reshape(shape.shape)
+            return selected.reshape(shape.shape)
+        return labels == (1 + int(np.argmax(np.bincount(labels.ravel())[1:])))
+
+    low, high = min(wanted, available), available
+    best = largest(low)
+    if best.sum() >= wanted:
+        return best
+    while high - low > 1:  # invariant: largest(low) < wanted <= largest(high)
+        middle = (low + high) // 2
+        if largest(middle).sum() >= wanted:
+            high = middle
         else:
-            sizes = np.bincount(labels.ravel())[1:]
-            kept = labels == (1 + int(np.argmax(sizes)))
-        n_kept = int(kept.sum())
-        if n_kept >= wanted or take >= available:
-            break
-        take = min(available, take + (wanted - n_kept))
-    if n_kept > wanted:  # trim the worst voxels of the kept component back to the exact count
-        kept_values = np.where(kept.ravel(), values, np.inf)
-        trimmed = np.zeros(values.size, bool)
-        trimmed[np.argsort(kept_values, kind="stable")[:wanted]] = True
-        kept = trimmed.reshape(shape.shape)
-    return kept
+            low = middle
+    return largest(high)
 
 
 def _box(grid: Grid, center_zyx: np.ndarray, half_mm: float) -> tuple[slice, slice, slice]:

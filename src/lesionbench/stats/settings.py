@@ -9,13 +9,13 @@ used, carries a continuity correction (``continuity=True``).
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
-from pathlib import Path
 from typing import Any
 
 from statsmodels.stats.multitest import multitest_methods_names
+
+from lesionbench.io.settings import load_settings  # noqa: F401  (re-exported)
 
 #: Display names of the metric columns of ``metrics/{experiment}.tsv`` (paper 000 writes
 #: sensitivity as "SC"; set ``metric_labels`` to override any of them).
@@ -151,33 +151,6 @@ class CompareSettings:
     def metric_label(self, metric: str) -> str:
         """Display name of a metric column."""
         return str(self.metric_labels.get(metric, DEFAULT_METRIC_LABELS.get(metric, metric)))
-
-
-def load_settings(source: str | Path) -> dict[str, Any]:
-    """Read settings given on the command line: a JSON file path, or inline JSON text.
-
-    Inline JSON lets a Snakemake rule pass ``json.dumps(config["compare"])`` as a param.
-
-    Raises:
-        FileNotFoundError: if ``source`` is neither inline JSON nor an existing file.
-        SettingsError: if the JSON cannot be parsed or is not an object.
-    """
-    text = str(source)
-    if text.lstrip().startswith("{"):
-        origin = "inline settings"
-    else:
-        path = Path(text)
-        if not path.is_file():
-            raise FileNotFoundError(f"{path}: settings file not found (give a JSON file or inline JSON)")
-        origin = str(path)
-        text = path.read_text(encoding="utf-8")
-    try:
-        data = json.loads(text)
-    except json.JSONDecodeError as error:
-        raise SettingsError(f"{origin}: not valid JSON ({error})") from error
-    if not isinstance(data, dict):
-        raise SettingsError(f"{origin}: settings must be a JSON object, got {type(data).__name__}")
-    return data
 
 
 def _check_choice(key: str, value: Any, choices: tuple[str, ...]) -> None:

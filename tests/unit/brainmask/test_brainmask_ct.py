@@ -96,6 +96,8 @@ def test_brain_mask_file_round_trip_and_error_names_the_file(tmp_path, head):
         ({"tissue_hu": [0]}, r"tissue_hu must be \[low, high\]"),
         ({"bone_hu": 50}, "bone_hu .* must be above the tissue range"),
         ({"erosion_mm": -1}, "must be >= 0"),
+        ({"rim_mm": -0.5}, "must be >= 0"),
+        ({"rim_hu": 80}, r"rim_hu \(80.0\) must be above the tissue range"),
     ],
 )
 def test_settings_validation(data, message):
@@ -107,3 +109,21 @@ def test_settings_from_dict_reads_values():
     settings = BrainMaskSettings.from_dict({"tissue_hu": [-10, 95], "bone_hu": 250, "closing_mm": 4})
     assert settings.tissue_hu == (-10.0, 95.0) and settings.bone_hu == 250.0
     assert settings.closing_mm == 4.0 and settings.erosion_mm == 2.0
+    assert settings.rim_mm == 2.0 and settings.rim_hu is None
+
+
+def test_partial_volume_rim_keeps_a_blurred_edge_but_not_the_bone():
+    """A blurred inner table: edge voxels read 100-500 HU; the rim keeps them, not the skull."""
+    import scipy.ndimage as ndi
+
+    image, intracranial, lesion = make_head(suture_gap=False)
+    hu = sitk.GetArrayFromImage(image)
+    blurred = ndi.gaussian_filter(hu, sigma=(0, 0.8, 0.8))
+    blurred_image = sitk.GetImageFromArray(blurred.astype(np.float32))
+    blurred_image.CopyInformation(image)
+    without_rim = _mask_array(blurred_image, BrainMaskSettings.from_dict({"rim_mm": 0}))
+    with_rim = _mask_array(blurred_image)
+    assert dice(with_rim, intracranial) > dice(without_rim, intracranial) + 0.01
+    assert dice(with_rim, intracranial) >= 0.97
+    assert (with_rim & lesion).sum() / lesion.sum() >= 0.995
+    assert not (with_rim & (blurred >= 600)).any()  # never inside the skull proper

@@ -12,6 +12,7 @@ from lesionbench.brainmask.morphology import (
     planar_close,
     planar_dilate,
     radius_in_pixels,
+    ramp_dilate,
 )
 
 
@@ -81,3 +82,19 @@ def test_geodesic_dilate_stays_inside_the_limit_and_is_bounded():
 def test_radius_in_pixels_uses_the_in_plane_spacing():
     assert radius_in_pixels(3.0, (0.5, 0.5, 5.0)) == 6
     assert radius_in_pixels(2.0, (1.6, 1.6, 5.0)) == 1
+
+
+def test_ramp_dilate_climbs_to_the_crest_and_stops():
+    # one row: brain 30 | ramp 150 400 900 | diploe 500 500 | outer table 900
+    values = np.array([[[30, 30, 150, 400, 900, 500, 500, 900]]], dtype=np.float32)
+    marker = values < 100
+    limit = values < 1000  # everything may join by value; only the uphill rule stops it
+    out = ramp_dilate(marker, limit, values, iterations=10)
+    assert out[0, 0].tolist() == [True, True, True, True, True, False, False, False]
+    # bounded by the number of steps, and by the limit
+    assert ramp_dilate(marker, limit, values, iterations=1)[0, 0].tolist()[:4] == [True, True, True, False]
+    assert ramp_dilate(marker, values < 450, values, iterations=10)[0, 0].sum() == 4
+    # in-plane only: the slice above does not join
+    stacked = np.concatenate([values, values + 1000], axis=0)
+    grown = ramp_dilate(np.concatenate([marker, np.zeros_like(marker)]), stacked < 5000, stacked, 10)
+    assert not grown[1].any()

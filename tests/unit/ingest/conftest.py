@@ -1,0 +1,53 @@
+"""Ingest fixtures: a small phantom case written as DICOM, and the real series in shared/data."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+from lesionbench.phantom import PhantomSettings, generate_case, render_case
+
+SHARED = Path(__file__).resolve().parents[4] / "shared" / "data" / "head_ct_dicom"
+if not SHARED.is_dir():  # the checkout may live elsewhere than beside shared/
+    SHARED = Path("/work/shared/data/head_ct_dicom")
+
+
+@pytest.fixture(scope="session")
+def phantom_settings() -> PhantomSettings:
+    return PhantomSettings.from_dict({"cases": 2, "seed": 11, "matrix": 64, "slices": 10,
+                                      "lesion_free_fraction": 0.0, "shuffled_fraction": 1.0})
+
+
+@pytest.fixture(scope="session")
+def phantom_case(tmp_path_factory, phantom_settings):
+    """``(root, rendered case)`` of case 0 written under ``root``."""
+    root = tmp_path_factory.mktemp("phantom")
+    generate_case(root, 0, phantom_settings)
+    return root, render_case(0, phantom_settings)
+
+
+@pytest.fixture
+def series_copy(phantom_case, tmp_path) -> Path:
+    """A writable copy of the phantom series."""
+    root, case = phantom_case
+    target = tmp_path / "series"
+    shutil.copytree(root / "dicom" / case.truth.case_id, target)
+    return target
+
+
+@pytest.fixture
+def shared_series():
+    """``shared_series(name)``: a real series of shared/data, or skip (fail under CI) if absent."""
+
+    def locate(name: str) -> Path:
+        path = SHARED / name
+        if not path.is_dir():
+            if os.environ.get("CI"):
+                pytest.fail(f"{path} is missing (CI is set)")
+            pytest.skip(f"real DICOM data not available at {path}")
+        return path
+
+    return locate
