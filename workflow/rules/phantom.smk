@@ -17,4 +17,4 @@ rule generate_phantom_case:
         CONDA_ENV
     shell:
         "python -m lesionbench phantom {params.root:q} --case-index {params.index} "
-        "--source-json {params.source:q} > {log:q} 2>&1"
+        "--settings {params.source:q} > {log:q} 2>&1"

@@ -23,10 +23,11 @@ from lesionbench.phantom.dicom_writer import SeriesUIDs, write_ct_series
 from lesionbench.phantom.grid import Grid, make_grid
 from lesionbench.phantom.identifiers import fake_identifiers
 from lesionbench.phantom.lesion import (
-    LOCATIONS, LesionPlan, choose_center, lesion_space, equivalent_radius_mm, lesion_mask, measure_flags, render_lesion_hu,
+    LOCATIONS, LesionPlan, choose_center, equivalent_radius_mm, lesion_mask, lesion_space, measure_flags,
+    render_lesion_hu,
 )
 from lesionbench.phantom.settings import PhantomSettings
-from lesionbench.phantom.vessels import render_vessels
+from lesionbench.phantom.vessels import draw_vessels
 from lesionbench.typing import PathLike
 
 #: R3 sequence step (inverse powers of the plastic-like constant g, g^4 = g + 1).
@@ -112,13 +113,16 @@ def render_case(index: int, settings: PhantomSettings) -> PhantomCase:
     solidity = 1.0
     if plan is not None:
         center = choose_center(rng, grid, volumes, plan)
-        drawn = lesion_mask(rng, grid, volumes, plan, center)
+        vessels = vessel_hu = None
+        if plan.lesion_class == "avm":
+            vessels, vessel_hu = draw_vessels(rng, grid, lesion_space(volumes), center,
+                                              equivalent_radius_mm(plan.volume_ml))
+        drawn = lesion_mask(rng, grid, volumes, plan, center, exclude=vessels)
         lesion = drawn.mask
         render_lesion_hu(rng, grid, volumes, hu, drawn, plan.lesion_class)
         volumes.tissue[lesion] = TISSUES["hematoma"]
-        if plan.lesion_class == "avm":
-            vessels = render_vessels(rng, grid, hu, lesion_space(volumes), center,
-                                     equivalent_radius_mm(plan.volume_ml))
+        if vessels is not None:
+            hu[vessels] = vessel_hu[vessels]
             volumes.tissue[vessels] = TISSUES["vessel"]
         flags = measure_flags(grid, volumes, lesion, settings.near_skull_mm, settings.irregular_solidity,
                               settings.intraventricular_min_ml)

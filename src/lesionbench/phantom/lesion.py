@@ -1,12 +1,13 @@
 """Hematomas of the phantom: placement, lobulated shape, HU texture and truth flags.
 
-A hematoma is the set of allowed voxels (intracranial, inside the slab) where a shape
-function ``F = min_k rho_k + a * noise`` is smallest: ``rho_k`` is the normalised radius of
-one of a few overlapping random ellipsoids (lobes) and ``noise`` a smooth random field that
-makes the boundary irregular (low-frequency boundary noise, as the issue asks). Thresholding
-``F`` at the ``N``-th smallest allowed value gives exactly the drawn volume
-(log-uniform in ``volume_range_ml``). Intraventricular bleeds lower ``F`` inside the
-ventricles so that blood fills (casts) the ventricle first.
+A hematoma is the connected set of allowed voxels (:func:`lesion_space`, inside the slab)
+where a shape function ``F = min_k rho_k + a * noise`` is smallest: ``rho_k`` is the
+normalised radius of one of a few overlapping random ellipsoids (lobes) and ``noise`` a
+smooth random field that makes the boundary irregular (low-frequency boundary noise, as the
+issue asks). Taking the ``N`` smallest values gives the drawn volume (log-uniform in
+``volume_range_ml``) to the voxel. Intraventricular bleeds lower ``F`` inside the ventricles
+so that blood fills (casts) the ventricle first. The flags follow paper 002's subgroups
+(section 2.2.3: irregular hematomas, hematomas close to the skull).
 """
 
 from __future__ import annotations
@@ -100,8 +101,12 @@ class LesionRender:
 
 
 def lesion_mask(rng: np.random.Generator, grid: Grid, head: HeadVolumes, plan: LesionPlan,
-                center_zyx: np.ndarray) -> LesionRender:
-    """Draw a hematoma of ``plan.volume_ml`` mL (to the voxel) inside the brain around a centre."""
+                center_zyx: np.ndarray, exclude: np.ndarray | None = None) -> LesionRender:
+    """Draw a hematoma of ``plan.volume_ml`` mL (to the voxel) inside the brain around a centre.
+
+    Args:
+        exclude: optional ``(Z, Y, X)`` bool voxels the hematoma grows around (AVM vessels).
+    """
     radius = equivalent_radius_mm(plan.volume_ml)
     box = _box(grid, center_zyx, 2.6 * radius)
     zyx = _box_coordinates(grid, box, center_zyx)  # mm relative to the centre
@@ -126,7 +131,10 @@ def lesion_mask(rng: np.random.Generator, grid: Grid, head: HeadVolumes, plan: L
 
     center_shape = shape_at(0.0)
     wanted = max(1, int(round(plan.volume_ml / grid.voxel_volume_ml)))
-    inside = _threshold_connected(center_shape, lesion_space(head)[box], wanted)
+    allowed = lesion_space(head)[box]
+    if exclude is not None:
+        allowed &= ~exclude[box]
+    inside = _threshold_connected(center_shape, allowed, wanted)
     threshold = center_shape[inside].max()
     near = ndimage.binary_dilation(inside, structure=np.ones((3, 1, 1), bool))
     occupied = np.empty((len(head.z_offsets_mm), *inside.shape), bool)

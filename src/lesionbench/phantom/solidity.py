@@ -1,6 +1,6 @@
 """Solidity of a 3D mask: voxel count over the voxel count of its convex-hull mask.
 
-Paper 002 (section 3) reports irregular hematomas as a subgroup; the phantom calls a lesion
+Paper 002 (section 2.2.3) reports irregular hematomas as a subgroup; the phantom calls a lesion
 irregular when its solidity is low. The hull is built on the voxel centres (index space:
 convexity does not depend on the anisotropic spacing) and rasterised back onto the grid, so
 a digitally convex mask has solidity exactly 1 and the ratio never exceeds 1. Written by

@@ -1,8 +1,9 @@
 """Serpiginous hyperdense vessels of an arteriovenous malformation (paper 001's AVM class).
 
-Paper 001 (section 1, data) separates AVM-related hemorrhage from other hemorrhage on
-non-contrast CT; what makes an AVM bleed look different is a heterogeneous hematoma with
-tortuous, hyperdense (calcified / high-flow) vessels in and around it. Each vessel is a
+Paper 001 (section 1) separates AVM-related hemorrhage from other hemorrhage on
+non-contrast CT: an AVM bleed is less homogeneous, and the dilated veins around it can
+make its boundary concave. The phantom draws a heterogeneous hematoma with tortuous,
+hyperdense (calcified / high-flow) vessels in and around it. Each vessel is a
 smooth random walk (its direction is nudged by low-pass filtered noise, giving serpiginous
 curves), rasterised as a tube of 0.6-1.3 mm radius on the slices whose thickness it runs in.
 """
@@ -40,24 +41,26 @@ def vessel_path(rng: np.random.Generator, start_mm: np.ndarray, length_mm: float
     return points
 
 
-def render_vessels(rng: np.random.Generator, grid: Grid, hu: np.ndarray, allowed: np.ndarray,
-                   center_zyx: np.ndarray, radius_mm: float) -> np.ndarray:
-    """Draw 4-8 vessels starting in and around a lesion; write 90-150 HU into ``hu``.
+def draw_vessels(rng: np.random.Generator, grid: Grid, allowed: np.ndarray, center_zyx: np.ndarray,
+                 radius_mm: float) -> tuple[np.ndarray, np.ndarray]:
+    """Draw 4-8 vessels starting around a lesion (0.7-1.4 radii from its centre).
 
     Args:
         rng: random generator.
         grid: the case grid.
-        hu: ``(Z, Y, X)`` float32 HU, modified in place.
         allowed: ``(Z, Y, X)`` bool, where vessels may go (intracranial space).
         center_zyx: lesion centre, voxel index ``(z, y, x)``.
         radius_mm: equivalent radius of the lesion (mm).
 
     Returns:
-        ``(Z, Y, X)`` bool mask of the vessel voxels.
+        ``(mask, hu)``: ``(Z, Y, X)`` bool vessel voxels and float32 HU (95-145 per vessel
+        inside the mask, 0 elsewhere). The hematoma is drawn around them (paper 001: dilated
+        veins make the AVM hematoma's boundary concave) and their HU painted over it.
     """
     spacing = np.asarray(grid.spacing_zyx)
     center_mm = np.asarray(center_zyx) * spacing
     vessels = np.zeros(grid.shape_zyx, bool)
+    hu = np.zeros(grid.shape_zyx, np.float32)
     for _ in range(int(rng.integers(4, 9))):
         start = center_mm + unit_vector(rng) * radius_mm * rng.uniform(0.7, 1.4)
         path = vessel_path(rng, start, rng.uniform(1.5, 3.0) * radius_mm + 15.0)
@@ -65,7 +68,7 @@ def render_vessels(rng: np.random.Generator, grid: Grid, hu: np.ndarray, allowed
         tube = _rasterise(grid, path, tube_mm) & allowed
         hu[tube] = rng.uniform(95.0, 145.0)
         vessels |= tube
-    return vessels
+    return vessels, hu
 
 
 def _rasterise(grid: Grid, path_mm: np.ndarray, radius_mm: float) -> np.ndarray:

@@ -19,7 +19,7 @@ def test_cli_writes_the_mask_and_reports_bad_input(tmp_path, capsys):
     assert dice(mask, intracranial) >= 0.97
 
     assert main(["brain-mask", str(tmp_path / "ct.nii.gz"), str(tmp_path / "b2.nii.gz"), "--settings", "{bad"]) == 2
-    assert "--settings is not valid JSON" in capsys.readouterr().err
+    assert "inline settings: not valid JSON" in capsys.readouterr().err
     air = sitk.GetImageFromArray(np.full((2, 8, 8), -1000.0, dtype=np.float32))
     write_image(air, tmp_path / "air.nii.gz")
     assert main(["brain-mask", str(tmp_path / "air.nii.gz"), str(tmp_path / "b3.nii.gz")]) == 2

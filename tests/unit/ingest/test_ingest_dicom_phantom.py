@@ -1,7 +1,6 @@
 """dicom_to_image on the phantom's series: values, geometry, ordering and bad series."""
 
 import random
-import shutil
 
 import numpy as np
 import pydicom

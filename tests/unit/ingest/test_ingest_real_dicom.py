@@ -27,13 +27,13 @@ def _corners(shape_xyz):
                      for k in (0, shape_xyz[2] - 1)])
 
 
-def test_philips_matches_dcm2niix(tmp_path, shared_series):
-    folder = shared_series("Philips_phantom_5mm")
+def _assert_matches_dcm2niix(folder, out_dir):
+    """dicom_to_image and dcm2niix agree on every voxel value and on the world corners."""
     executable = shutil.which("dcm2niix")
     assert executable, "dcm2niix (PyPI package) must be on PATH"
-    subprocess.run([executable, "-z", "n", "-f", "out", "-o", str(tmp_path), str(folder)],
+    subprocess.run([executable, "-z", "n", "-f", "out", "-o", str(out_dir), str(folder)],
                    check=True, capture_output=True)
-    reference = nib.load(tmp_path / "out.nii")
+    reference = nib.load(out_dir / "out.nii")
     ref_values = np.asarray(reference.get_fdata(), dtype=np.float64)  # (i, j, k), scaled
     ref_affine_lps = _LPS_TO_RAS @ reference.affine  # nibabel affines are RAS
 
@@ -52,6 +52,18 @@ def test_philips_matches_dcm2niix(tmp_path, shared_series):
     grid = np.indices(ours.shape).reshape(3, -1)
     theirs = np.rint(mapping[:3, :3] @ grid + mapping[:3, 3:4]).astype(int)
     assert np.allclose(ref_values[theirs[0], theirs[1], theirs[2]], ours.reshape(-1), atol=1e-3)
+    return info
+
+
+def test_phantom_series_matches_dcm2niix(phantom_case, tmp_path):
+    root, case = phantom_case
+    info = _assert_matches_dcm2niix(root / "dicom" / case.truth.case_id, tmp_path)
+    assert info["n_slices"] == 10
+
+
+def test_philips_matches_dcm2niix(tmp_path, shared_series):
+    folder = shared_series("Philips_phantom_5mm")
+    info = _assert_matches_dcm2niix(folder, tmp_path)
     assert info["n_slices"] == 28 and info["manufacturer"] == "Philips"
     assert info["spacing"] == pytest.approx([0.451171875, 0.451171875, 5.0])
     assert info["warnings"] == ["ignored 1 DICOM file(s) that hold no image (e.g. DICOMDIR)"]
@@ -70,5 +82,6 @@ def test_ge_tilted_uneven_series_is_refused(shared_series):
 
 def test_philips_tilted_series_is_refused(shared_series):
     folder = shared_series("Philips_phantom_tilt-18")
-    with pytest.raises(DicomSeriesError, match=r"gantry tilt: the slices stack at 18.50 deg .*GantryDetectorTilt -18.5"):
+    expected = r"gantry tilt: the slices stack at 18.50 deg .*GantryDetectorTilt -18.5"
+    with pytest.raises(DicomSeriesError, match=expected):
         dicom_to_image(folder)

@@ -41,8 +41,8 @@ def test_load_settings_inline_file_and_errors(tmp_path):
     assert load_settings(path)["alpha"] == 0.01
     with pytest.raises(FileNotFoundError, match="nope.json: settings file not found"):
         load_settings(tmp_path / "nope.json")
-    with pytest.raises(SettingsError, match="inline settings: not valid JSON"):
+    with pytest.raises(ValueError, match="inline settings: not valid JSON"):
         load_settings("{reference: x}")
     path.write_text("[1, 2]")
-    with pytest.raises(SettingsError, match="s.json: settings must be a JSON object"):
+    with pytest.raises(ValueError, match="s.json: settings must be a JSON object"):
         load_settings(path)
