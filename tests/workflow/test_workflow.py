@@ -119,3 +119,38 @@ def test_unknown_config_key_is_a_clear_error(tmp_path: Path) -> None:
     result = snakemake(tmp_path, bad, "--dry-run")
     assert result.returncode != 0
     assert "spacnig" in result.stdout + result.stderr
+
+
+def _decoded_bytes(path: Path) -> bytes:
+    """The content of an output file as stored, with gzip and zip (npz, pt) containers opened."""
+    import gzip
+    import zipfile
+
+    data = path.read_bytes()
+    if data[:2] == b"\x1f\x8b":
+        return gzip.decompress(data)
+    if zipfile.is_zipfile(path):
+        with zipfile.ZipFile(path) as archive:
+            return b"".join(archive.read(name) for name in archive.namelist())
+    return data
+
+
+def test_no_identifying_dicom_field_reaches_an_output(finished_run: Path) -> None:
+    """Every output (everything but the phantom's own DICOM input under raw/) is free of the
+    phantom's fake patient-identifying values, including logs, metadata and NIfTI headers."""
+    from lesionbench.phantom import FAKE_IDENTIFIERS
+
+    needles = [value.encode() for value in FAKE_IDENTIFIERS.values()]
+    results = finished_run / "results" / "tiny"
+    checked = 0
+    for path in sorted(results.rglob("*")):
+        if not path.is_file() or (results / "raw" / "dicom") in path.parents:
+            continue
+        content = _decoded_bytes(path)
+        checked += 1
+        for needle in needles:
+            assert needle not in content, f"{needle!r} found in {path}"
+    assert checked > 40
+    # The check itself can fail: the DICOM input does hold the values.
+    dicom = next((results / "raw" / "dicom").rglob("*.dcm"))
+    assert FAKE_IDENTIFIERS["InstitutionName"].encode() in dicom.read_bytes()

@@ -165,8 +165,9 @@ def augmented_fold(wildcards):
 
 
 def predict_settings(wildcards):
-    settings = dict(config["experiments"][wildcards.experiment].get("predict", {}))
-    settings["size"] = dataset_config(wildcards.dataset)["samples"]["size"]
+    """The experiment's settings, with the network input size taken from the dataset's samples."""
+    settings = json.loads(experiment_settings(wildcards.experiment))
+    settings.setdefault("predict", {})["size"] = dataset_config(wildcards.dataset)["samples"]["size"]
     return as_json(settings)
 
 
