@@ -29,6 +29,8 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "evaluate": ("lesionbench.cli.evaluate", "per-case metrics of one experiment"),
     "compare": ("lesionbench.cli.compare", "paired statistics and comparison tables"),
     "figures": ("lesionbench.cli.figures", "box plots, learning curves, overlays, volume plots"),
+    "complexity": ("lesionbench.cli.complexity", "parameters, FLOPs and CPU latency of networks"),
+    "dataset": ("lesionbench.cli.dataset", "list and ingest the cases of a dataset recipe"),
 }
 
 
