@@ -65,10 +65,10 @@ def test_outputs_exist_and_parse(finished_run: Path) -> None:
         assert sorted(frame["case_id"]) == ["ph000", "ph001", "ph002", "ph003"], name
         assert frame["dice"].between(0, 1).all(), name
         assert set(frame["fold"]) == {0, 1}
-    tests = pd.read_csv(root / "stats" / "tests.tsv", sep="\t")
+    tests = pd.read_csv(root / "stats" / "main" / "tests.tsv", sep="\t")
     assert set(tests["model"]) == {"fcn8s"}
     assert set(tests["metric"]) == {"dice", "ppv", "sensitivity"}
-    assert (root / "stats" / "table.md").read_text().count("|") > 10
+    assert (root / "stats" / "main" / "table.md").read_text().count("|") > 10
     folds = json.loads((root / "folds.json").read_text())
     tested = sorted(case for fold in folds["folds"] for case in fold["test"])
     assert tested == ["ph000", "ph001", "ph002", "ph003"]
@@ -84,7 +84,7 @@ def test_outputs_exist_and_parse(finished_run: Path) -> None:
             assert np.allclose(prediction.GetOrigin(), image.GetOrigin(), atol=1e-4)
             assert np.allclose(prediction.GetDirection(), image.GetDirection(), atol=1e-6)
             assert set(np.unique(sitk.GetArrayFromImage(prediction))) <= {0, 1}
-    pngs = sorted(path.name for path in (root / "figures").glob("*.png"))
+    pngs = sorted(path.name for path in (root / "figures" / "main").glob("*.png"))
     assert "learning_curves.png" in pngs and "boxplot_dice.png" in pngs, pngs
 
 

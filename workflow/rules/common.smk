@@ -2,6 +2,7 @@
 # every rule calls one `lesionbench` subcommand (the package in src/ does the work).
 import json
 import os
+import sys
 
 from snakemake.utils import validate
 
@@ -16,37 +17,23 @@ _SRC = os.path.join(workflow.basedir, "src")
 shell.prefix(f"export PYTHONPATH={_SRC}${{{{PYTHONPATH:+:$PYTHONPATH}}}}; ")
 CONDA_ENV = "../../envs/lesionbench.yaml"
 
+# Experiment sets expand into experiments and comparisons (lesionbench.workflow, tested there).
+sys.path.insert(0, _SRC)
+from lesionbench.workflow import resolve_config  # noqa: E402
+
+config.update(resolve_config(config, workflow.basedir))
+
 
 wildcard_constraints:
     dataset=r"[A-Za-z0-9_]+",
     case=r"[A-Za-z0-9_.-]+",
     experiment=r"[A-Za-z0-9_]+",
+    comparison=r"[A-Za-z0-9_]+",
     fold=r"\d+",
-
-
-def _check_experiments():
-    """Every experiment names a configured dataset; every reference model exists."""
-    for name, experiment in config["experiments"].items():
-        if experiment["dataset"] not in config["datasets"]:
-            raise ValueError(
-                f"config: experiments.{name}.dataset '{experiment['dataset']}' is not one of "
-                f"the datasets {sorted(config['datasets'])}"
-            )
-    for name, dataset in config["datasets"].items():
-        reference = dataset["compare"]["reference"]
-        if reference not in experiments_of(name):
-            raise ValueError(
-                f"config: datasets.{name}.compare.reference '{reference}' is not an experiment "
-                f"on that dataset ({experiments_of(name)})"
-            )
 
 
 def dataset_config(dataset):
     return config["datasets"][dataset]
-
-
-def experiments_of(dataset):
-    return [name for name, e in config["experiments"].items() if e["dataset"] == dataset]
 
 
 def case_ids(dataset):
@@ -83,14 +70,19 @@ def dataset_of(experiment):
     return config["experiments"][experiment]["dataset"]
 
 
+def comparison_of(wildcards):
+    return config["comparisons"][wildcards.dataset][wildcards.comparison]
+
+
 def all_outputs():
     outputs = []
-    for dataset in config["datasets"]:
-        outputs += [
-            f"{RESULTS}/{dataset}/stats/tests.tsv",
-            f"{RESULTS}/{dataset}/stats/table.md",
-        ]
-        outputs.append(f"{RESULTS}/{dataset}/figures")
+    for dataset, named in config["comparisons"].items():
+        for comparison in named:
+            outputs += [
+                f"{RESULTS}/{dataset}/stats/{comparison}/tests.tsv",
+                f"{RESULTS}/{dataset}/stats/{comparison}/table.md",
+                f"{RESULTS}/{dataset}/figures/{comparison}",
+            ]
     return outputs
 
 
@@ -185,27 +177,23 @@ def prediction_dirs(wildcards):
 def metric_tables(wildcards):
     return [
         os.path.join(RESULTS, wildcards.dataset, "metrics", f"{experiment}.tsv")
-        for experiment in experiments_of(wildcards.dataset)
+        for experiment in comparison_of(wildcards)["experiments"]
     ]
 
 
 def compare_settings(wildcards):
-    settings = dict(dataset_config(wildcards.dataset)["compare"])
-    settings["labels"] = {
-        name: config["experiments"][name].get("label", name) for name in experiments_of(wildcards.dataset)
-    }
-    return as_json(settings)
+    return as_json(comparison_of(wildcards)["compare"])
 
 
 def figure_settings(wildcards):
-    settings = json.loads(compare_settings(wildcards))
+    settings = dict(comparison_of(wildcards)["compare"])
     settings.update(dataset_config(wildcards.dataset).get("figures", {}))
     return as_json(settings)
 
 
 def model_folders(kind):
     def folders(wildcards):
-        return [os.path.join(RESULTS, wildcards.dataset, kind, e) for e in experiments_of(wildcards.dataset)]
+        return [os.path.join(RESULTS, wildcards.dataset, kind, e) for e in comparison_of(wildcards)["experiments"]]
 
     return folders
 
@@ -213,7 +201,7 @@ def model_folders(kind):
 def all_histories(wildcards):
     return [
         os.path.join(RESULTS, wildcards.dataset, "models", e, f"fold-{fold}", "history.tsv")
-        for e in experiments_of(wildcards.dataset)
+        for e in comparison_of(wildcards)["experiments"]
         for fold in folds_of(wildcards.dataset)
     ]
 
@@ -221,9 +209,7 @@ def all_histories(wildcards):
 def all_prediction_dirs(wildcards):
     return [
         os.path.join(RESULTS, wildcards.dataset, "predictions", e, f"fold-{fold}")
-        for e in experiments_of(wildcards.dataset)
+        for e in comparison_of(wildcards)["experiments"]
         for fold in folds_of(wildcards.dataset)
     ]
 
-
-_check_experiments()

@@ -6,25 +6,27 @@ rule compare_models:
         metric_tables,
     output:
         tests=report(
-            R("stats/tests.tsv"),
+            R("stats/{comparison}/tests.tsv"),
             caption="../report/tests.rst",
-            category="Statistics",
+            category="{dataset}: {comparison}",
+            subcategory="Statistics",
             labels={"table": "paired tests"},
         ),
-        summary=R("stats/summary.tsv"),
-        markdown=R("stats/table.md"),
-        latex=R("stats/table.tex"),
+        summary=R("stats/{comparison}/summary.tsv"),
+        markdown=R("stats/{comparison}/table.md"),
+        latex=R("stats/{comparison}/table.tex"),
         html=report(
-            R("stats/table.html"),
+            R("stats/{comparison}/table.html"),
             caption="../report/table.rst",
-            category="Statistics",
+            category="{dataset}: {comparison}",
+            subcategory="Statistics",
             labels={"table": "comparison (paper 000 Table 1 layout)"},
         ),
     params:
         settings=compare_settings,
         out_dir=lambda wildcards, output: os.path.dirname(output.tests),
     log:
-        LOG("compare.log"),
+        LOG("compare/{comparison}.log"),
     conda:
         CONDA_ENV
     shell:
@@ -41,10 +43,11 @@ rule plot_figures:
         masks=all_cases("masks/{case}.nii.gz"),
     output:
         report(
-            directory(R("figures")),
+            directory(R("figures/{comparison}")),
             patterns=["{name}.png"],
             caption="../report/figures.rst",
-            category="Figures",
+            category="{dataset}: {comparison}",
+            subcategory="Figures",
         ),
     params:
         settings=figure_settings,
@@ -53,7 +56,7 @@ rule plot_figures:
         images=lambda wildcards: os.path.join(RESULTS, wildcards.dataset, "images"),
         masks=lambda wildcards: os.path.join(RESULTS, wildcards.dataset, "masks"),
     log:
-        LOG("figures.log"),
+        LOG("figures/{comparison}.log"),
     conda:
         CONDA_ENV
     shell:

@@ -1,10 +1,10 @@
 """Find the DICOM image files of a folder and group them by series (pydicom).
 
 A folder may hold files that are not DICOM (ignored), DICOM files that are not images
-(a DICOMDIR, a structured report: ignored), image files without patient geometry (secondary
-captures: ignored) and several series. A file that claims to be a DICOM image but cannot
-be read, or whose header is cut short, is an error naming the file: a truncated file must
-never silently drop a slice.
+(a DICOMDIR, a structured report such as a dose report: ignored) and several image series
+(grouped here; :mod:`lesionbench.ingest.series_select` picks one). A file that claims to be a
+DICOM image but cannot be read, or whose header is cut short, is an error naming the file: a
+truncated file must never silently drop a slice.
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from pydicom.uid import UID
 from lesionbench.io import ImageFileError
 from lesionbench.typing import PathLike
 
-#: Header elements every slice of a volume needs.
+#: Header elements every slice of a volume needs (images without them are not volume slices).
 GEOMETRY_KEYWORDS = ("ImagePositionPatient", "ImageOrientationPatient", "PixelSpacing", "Rows", "Columns")
 
 
@@ -43,20 +43,18 @@ class SliceFile:
 class FolderScan:
     """What a folder holds: image files by SeriesInstanceUID, and what was ignored."""
 
+    folder: Path
     series: dict[str, list[SliceFile]] = field(default_factory=dict)
     non_dicom: int = 0
     non_image: int = 0
-    no_geometry: int = 0
 
     def warnings(self) -> list[str]:
         notes = []
         if self.non_dicom:
             notes.append(f"ignored {self.non_dicom} file(s) that are not DICOM Part 10 files")
         if self.non_image:
-            notes.append(f"ignored {self.non_image} DICOM file(s) that hold no image (e.g. DICOMDIR)")
-        if self.no_geometry:
-            notes.append(f"ignored {self.no_geometry} image file(s) without patient geometry "
-                         "(e.g. secondary captures)")
+            notes.append(f"ignored {self.non_image} DICOM file(s) that hold no image (e.g. DICOMDIR, "
+                         "structured reports)")
         return notes
 
 
@@ -66,12 +64,12 @@ def scan_folder(folder: PathLike) -> FolderScan:
     Raises:
         FileNotFoundError: if ``folder`` is not a folder.
         DicomFileError: naming a file that starts like DICOM but is corrupt or truncated.
-        DicomSeriesError: if the folder holds no DICOM image with patient geometry.
+        DicomSeriesError: if the folder holds no DICOM image.
     """
     folder = Path(folder)
     if not folder.is_dir():
         raise FileNotFoundError(f"{folder}: no such DICOM folder")
-    scan = FolderScan()
+    scan = FolderScan(folder)
     examined = 0
     for path in sorted(p for p in folder.iterdir() if p.is_file()):
         examined += 1
@@ -80,14 +78,12 @@ def scan_folder(folder: PathLike) -> FolderScan:
             scan.non_dicom += 1
         elif not _is_image(path, dataset):
             scan.non_image += 1
-        elif not all(keyword in dataset for keyword in GEOMETRY_KEYWORDS):
-            scan.no_geometry += 1
         else:
             uid = str(dataset.get("SeriesInstanceUID", ""))
             scan.series.setdefault(uid, []).append(SliceFile(path, dataset))
     if not scan.series:
         raise DicomSeriesError(
-            f"{folder}: no DICOM image with patient geometry found among {examined} file(s)"
+            f"{folder}: no DICOM image found among {examined} file(s)"
             + (f" ({'; '.join(scan.warnings())})" if scan.warnings() else "")
         )
     return scan

@@ -1,16 +1,16 @@
-"""One DICOM series -> a SimpleITK volume in HU, with its geometry checked.
+"""One DICOM series -> a SimpleITK volume in HU on a regular grid whose affine tells the truth.
 
-Slices are ordered by their position along the slice normal (the cross product of the
-row and column direction cosines of ImageOrientationPatient), never by InstanceNumber.
-The volume's origin is the ImagePositionPatient of the first ordered slice, its spacing
-``(PixelSpacing[1], PixelSpacing[0], step)`` and its direction ``[row, column, normal]``
-(all LPS, as SimpleITK and DICOM use). Series this volume model cannot describe exactly
-(gantry tilt, uneven slice spacing, duplicate positions, mixed sizes or orientations) are
-refused with the measured numbers rather than written with an affine that lies about slice
-positions (shared/data/README.md); resampling them is a later issue.
+Steps: scan the folder (:mod:`~lesionbench.ingest.dicom_files`), pick a series by the
+configured rule (:mod:`~lesionbench.ingest.series_select`), check that its slices share size,
+orientation and pixel spacing, order them along the slice normal and measure duplicates,
+gaps, uneven steps and gantry tilt (:mod:`~lesionbench.ingest.stack`), decode the pixels to HU
+(:mod:`~lesionbench.ingest.pixels`), and, where the slices do not form a regular grid, either
+refuse (as configured) or resample them onto one (:mod:`~lesionbench.ingest.regrid`). The
+image's origin, spacing ``(x, y, z)`` and direction ``[row, column, normal]`` are LPS, as
+SimpleITK and DICOM use; a NIfTI written from it gets the matching RAS qform/sform.
 
-Written with pydicom rather than SimpleITK's ImageSeriesReader because the checks, the
-choice among several series and the refusal messages are the point of this module.
+Written with pydicom rather than SimpleITK's ImageSeriesReader because the checks, the choice
+among several series, the resampling and the refusal messages are the point of this module.
 """
 
 from __future__ import annotations
@@ -21,116 +21,163 @@ from typing import Any
 import numpy as np
 import SimpleITK as sitk
 
-from lesionbench.ingest.dicom_files import DicomFileError, DicomSeriesError, SliceFile, scan_folder
+from lesionbench.ingest.deid import source_attributes
+from lesionbench.ingest.dicom_files import GEOMETRY_KEYWORDS, DicomSeriesError, SliceFile, scan_folder
+from lesionbench.ingest.pixels import decode_stored, pydicom_can_decode, to_hu
+from lesionbench.ingest.regrid import output_grid, resample_stack
+from lesionbench.ingest.series_select import select_series
+from lesionbench.ingest.settings import IngestSettings
+from lesionbench.ingest.stack import Stack, analyse_stack
 from lesionbench.typing import PathLike
 
-#: Slice steps may differ from their median by this much (mm) or this fraction, whichever is larger.
-SPACING_TOLERANCE_MM = 0.01
-SPACING_TOLERANCE_FRACTION = 0.01
-#: Largest sideways drift (mm) of a slice position off the line along the slice normal.
-TILT_TOLERANCE_MM = 0.05
-#: Slices closer than this (mm) along the normal are duplicates.
-DUPLICATE_TOLERANCE_MM = 1e-3
+_INT16 = np.iinfo(np.int16)
 
 
-def dicom_to_image(dicom_dir: PathLike) -> tuple[sitk.Image, dict[str, Any]]:
-    """Read the CT (or MR) series in ``dicom_dir`` as a float32 volume.
+def dicom_to_image(dicom_dir: PathLike, settings: IngestSettings | None = None) -> tuple[sitk.Image, dict[str, Any]]:
+    """Read the series the settings pick in ``dicom_dir`` as a volume in HU.
 
     Args:
-        dicom_dir: a folder holding one series (other files are ignored; if several series
-            are present the one with most slices is read and the others are listed).
+        dicom_dir: a folder of DICOM files (non-DICOM and non-image files are ignored).
+        settings: series rule, policies for tilt / uneven / missing slices, output type;
+            defaults to :class:`IngestSettings()`.
 
     Returns:
-        ``(image, info)``: the image (float32, HU for CT: stored * RescaleSlope +
-        RescaleIntercept) and a dict with ``spacing``, ``size``, ``origin`` (x y z, mm),
-        ``direction`` (9 values), ``orientation`` (e.g. ``"LPS"``), ``modality``,
-        ``manufacturer``, ``manufacturer_model``, ``slice_thickness_mm``, ``n_slices``,
-        ``series_number``, ``warnings`` and ``other_series``. No patient-identifying field.
+        ``(image, info)``: the image (float32 or int16 HU: stored * RescaleSlope +
+        RescaleIntercept) and a JSON-ready dict: ``spacing``, ``size``, ``origin`` (x y z, mm),
+        ``direction`` (9 values), ``orientation`` (e.g. ``"LPS"``), ``modality``, ``dtype``,
+        ``source`` (allow-listed DICOM attributes, :mod:`lesionbench.ingest.deid`, plus
+        ``n_slices`` and ``transfer_syntax``), ``geometry`` (tilt, resampling, slice steps),
+        ``warnings`` and ``other_series``. No patient-identifying field.
 
     Raises:
         FileNotFoundError: if the folder does not exist.
         DicomFileError: naming a truncated, corrupt or undecodable file.
-        DicomSeriesError: naming the folder, for tilt, uneven spacing, duplicates, mixed
-            geometry or no image at all.
+        DicomSeriesError: naming the folder: no series or an ambiguous choice, mixed
+            geometry, duplicates, refused tilt / uneven spacing / missing slices, NaN voxels.
     """
+    settings = settings or IngestSettings()
     folder = Path(dicom_dir)
     scan = scan_folder(folder)
-    ranked = sorted(scan.series.items(), key=lambda item: (-len(item[1]), item[0]))
-    slices = ranked[0][1]
-    warnings = scan.warnings()
-    other_series = [_series_summary(files) for _, files in ranked[1:]]
+    chosen, other_series = select_series(scan, settings.series)
+    _check_consistent(folder, chosen.files)
+    stack = analyse_stack(folder, chosen.files, settings.spacing_tolerance_mm)
+    warnings = scan.warnings() + list(stack.warnings)
     if other_series:
-        warnings.append(f"{len(other_series)} other series in the folder; read the one with most slices "
-                        f"({len(slices)})")
-    _check_consistent(folder, slices)
-    row, col, normal = _cosines(slices[0])
-    positions = np.array([[float(v) for v in s.dataset.ImagePositionPatient] for s in slices])
-    order = np.argsort(positions @ normal, kind="stable")
-    slices = [slices[i] for i in order]
-    positions = positions[order]
-    step = _check_stacking(folder, slices, positions, normal)
+        warnings.append(f"{len(other_series)} other series in the folder not read (see other_series)")
+    _apply_policies(folder, stack, settings)
+
+    slices = stack.slices
     first = slices[0].dataset
-    thickness = _optional_float(first, "SliceThickness")
+    volume = np.empty((len(slices), int(first.Rows), int(first.Columns)), dtype=np.float32)
+    padding_voxels = 0
+    for k, slice_file in enumerate(slices):
+        volume[k], n_padding = to_hu(slice_file, decode_stored(slice_file), settings.padding_hu)
+        padding_voxels += n_padding
+    _check_finite(folder, volume)
+
+    resample = not stack.regular
+    grid = output_grid(stack, volume.shape[1], volume.shape[2], resample, settings.resample_spacing_mm)
+    if stack.tilted or resample:
+        fill = settings.padding_hu if settings.padding_hu is not None else float(volume.min())
+        volume = resample_stack(volume, stack, grid, fill)
+    warnings += _geometry_warnings(stack, grid, resample)
+    thickness = first.get("SliceThickness")
     if len(slices) == 1:
-        step = thickness if thickness else 1.0
-        warnings.append(f"single-slice series: slice spacing set to {step} mm (SliceThickness)")
-    elif thickness is not None and abs(thickness - step) > max(SPACING_TOLERANCE_MM, 0.01 * step):
-        warnings.append(f"SliceThickness {thickness} mm differs from the slice spacing {step} mm")
+        warnings.append(f"single-slice series: slice spacing set to {grid.spacing[2] or 1.0} mm")
+    elif thickness not in (None, "") and abs(float(thickness) - grid.spacing[2]) > max(0.01, 0.01 * grid.spacing[2]):
+        warnings.append(f"SliceThickness {float(thickness):g} mm differs from the slice spacing "
+                        f"{grid.spacing[2]:.4g} mm")
     if str(first.get("PhotometricInterpretation", "")) == "MONOCHROME1":
         warnings.append("MONOCHROME1 pixels (display inverted); values kept as rescaled")
+    if padding_voxels and settings.padding_hu is not None:
+        warnings.append(f"{padding_voxels} padding pixel(s) (PixelPaddingValue) set to {settings.padding_hu:g} HU")
 
-    volume = np.stack([_hu(s) for s in slices])
+    if settings.output_dtype == "int16":
+        volume = np.clip(np.rint(volume), _INT16.min, _INT16.max).astype(np.int16)
     image = sitk.GetImageFromArray(volume)
-    pixel_spacing = [float(v) for v in first.PixelSpacing]
-    image.SetSpacing((pixel_spacing[1], pixel_spacing[0], float(step)))
-    image.SetOrigin(tuple(float(v) for v in positions[0]))
-    direction = tuple(float(v) for v in np.column_stack([row, col, normal]).ravel())
+    spacing_z = grid.spacing[2] if len(slices) > 1 else float(thickness or 1.0) or 1.0
+    image.SetSpacing((grid.spacing[0], grid.spacing[1], spacing_z))
+    image.SetOrigin(tuple(float(v) for v in grid.origin))
+    direction = tuple(float(v) for v in grid.direction.ravel())
     image.SetDirection(direction)
+    source = source_attributes(first)
+    source.update({"n_slices": len(slices), "transfer_syntax": first.file_meta.TransferSyntaxUID.name,
+                   "decoder": "pydicom" if pydicom_can_decode(first) else "SimpleITK (GDCM)"})
     info = {
         "spacing": list(image.GetSpacing()),
         "size": list(image.GetSize()),
         "origin": list(image.GetOrigin()),
         "direction": list(direction),
         "orientation": sitk.DICOMOrientImageFilter.GetOrientationFromDirectionCosines(direction),
-        "modality": str(first.get("Modality", "")),
-        "manufacturer": str(first.get("Manufacturer", "")),
-        "manufacturer_model": str(first.get("ManufacturerModelName", "")),
-        "slice_thickness_mm": thickness,
-        "n_slices": len(slices),
-        "series_number": _optional_int(first, "SeriesNumber"),
+        "modality": source["modality"] or "",
+        "dtype": settings.output_dtype,
+        "source": source,
+        "geometry": {
+            "gantry_tilt_deg": round(stack.tilt_deg, 3),
+            "tilt_corrected": stack.tilted,
+            "resampled": resample,
+            "missing_slices": sum(count for _, count in stack.missing),
+            "input_slice_positions_mm": [round(float(a), 4) for a in stack.along],
+            "padding_voxels": padding_voxels,
+        },
         "warnings": warnings,
         "other_series": other_series,
     }
     return image, info
 
 
-def _cosines(slice_file: SliceFile) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Unit row and column direction cosines and the slice normal (row x column)."""
-    iop = np.array([float(v) for v in slice_file.dataset.ImageOrientationPatient])
-    row, col = iop[:3] / np.linalg.norm(iop[:3]), iop[3:] / np.linalg.norm(iop[3:])
-    normal = np.cross(row, col)
-    return row, col, normal / np.linalg.norm(normal)
+def _apply_policies(folder: Path, stack: Stack, settings: IngestSettings) -> None:
+    """Refuse what the settings say to refuse, with the measured numbers."""
+    problems = []
+    if stack.tilted and settings.gantry_tilt == "refuse":
+        tag = stack.slices[0].dataset.get("GantryDetectorTilt")
+        drift = float(np.linalg.norm(stack.offsets, axis=1).max())
+        problems.append(f"gantry tilt: the slices stack at {stack.tilt_deg:.2f} deg from the slice normal "
+                        f"(positions drift {drift:.2f} mm sideways; GantryDetectorTilt "
+                        f"{tag if tag not in (None, '') else 'absent'}); setting gantry_tilt is 'refuse'")
+    if stack.missing and settings.missing_slices == "refuse":
+        gaps = [f"{stack.along[i + 1] - stack.along[i]:.3f} mm between {stack.slices[i].path.name} and "
+                f"{stack.slices[i + 1].path.name} ({count} slice(s) missing)" for i, count in stack.missing]
+        problems.append(f"missing slices: {len(stack.missing)} gap(s) of a whole multiple of the "
+                        f"{stack.step_mm:.3f} mm step: " + "; ".join(gaps[:3]) + (" ..." if len(gaps) > 3 else "")
+                        + "; setting missing_slices is 'refuse'")
+    if stack.uneven and settings.uneven_spacing == "refuse":
+        steps = np.diff(stack.along)
+        off = int(np.sum(np.abs(steps - stack.step_mm) > settings.spacing_tolerance_mm))
+        problems.append(f"uneven slice spacing: {stack.describe_steps()}, {off} of {steps.size} steps off by more "
+                        f"than {settings.spacing_tolerance_mm:g} mm; setting uneven_spacing is 'refuse'")
+    if problems:
+        raise DicomSeriesError(f"{folder}: cannot stack the series into a regular volume: " + "; ".join(problems))
+
+
+def _geometry_warnings(stack: Stack, grid: Any, resample: bool) -> list[str]:
+    notes = []
+    if stack.tilted:
+        tag = stack.slices[0].dataset.get("GantryDetectorTilt")
+        notes.append(f"gantry tilt {stack.tilt_deg:.2f} deg (GantryDetectorTilt "
+                     f"{tag if tag not in (None, '') else 'absent'}) corrected onto an orthogonal grid "
+                     f"(slices shifted in-plane, linear interpolation; {grid.size[0]} x {grid.size[1]} pixels)")
+    if resample:
+        what = "uneven slice spacing" if stack.uneven else "missing slices"
+        notes.append(f"{what} ({stack.describe_steps()}; {len(stack.along)} slices) resampled onto "
+                     f"{grid.size[2]} slices {grid.spacing[2]:.4f} mm apart (linear interpolation)")
+    return notes
 
 
 def _check_consistent(folder: Path, slices: list[SliceFile]) -> None:
-    """Same Rows/Columns, orientation and pixel spacing on every slice; single-frame files."""
+    """Geometry present, same Rows/Columns, orientation and pixel spacing; single-frame files."""
+    for s in slices:
+        absent = [k for k in GEOMETRY_KEYWORDS if k not in s.dataset]
+        if absent:
+            raise DicomSeriesError(f"{folder}: {s.path.name} has no patient geometry ({', '.join(absent)} absent)")
     first = slices[0]
-    reference = {
-        "Rows x Columns": (int(first.dataset.Rows), int(first.dataset.Columns)),
-        "ImageOrientationPatient": np.array([float(v) for v in first.dataset.ImageOrientationPatient]),
-        "PixelSpacing": np.array([float(v) for v in first.dataset.PixelSpacing]),
-    }
+    reference = _geometry_values(first)
     for s in slices:
         frames = int(s.dataset.get("NumberOfFrames", 1) or 1)
         if frames > 1:
             raise DicomSeriesError(f"{folder}: {s.path.name} is a multi-frame image ({frames} frames); "
                                    "only single-frame series are supported")
-        values = {
-            "Rows x Columns": (int(s.dataset.Rows), int(s.dataset.Columns)),
-            "ImageOrientationPatient": np.array([float(v) for v in s.dataset.ImageOrientationPatient]),
-            "PixelSpacing": np.array([float(v) for v in s.dataset.PixelSpacing]),
-        }
-        for key, value in values.items():
+        for key, value in _geometry_values(s).items():
             same = value == reference[key] if key == "Rows x Columns" else np.allclose(value, reference[key],
                                                                                         atol=1e-4)
             if not same:
@@ -140,87 +187,21 @@ def _check_consistent(folder: Path, slices: list[SliceFile]) -> None:
                 )
 
 
-def _check_stacking(folder: Path, slices: list[SliceFile], positions: np.ndarray, normal: np.ndarray) -> float:
-    """The uniform slice step (mm); refuse duplicates, gantry tilt and uneven spacing."""
-    if len(slices) == 1:
-        return 0.0
-    along = positions @ normal
-    steps = np.diff(along)
-    duplicates = np.flatnonzero(steps < DUPLICATE_TOLERANCE_MM)
-    if duplicates.size:
-        i = int(duplicates[0])
-        raise DicomSeriesError(
-            f"{folder}: duplicate slice position {along[i]:.3f} mm along the normal in "
-            f"{slices[i].path.name} and {slices[i + 1].path.name} ({duplicates.size} duplicate pair(s))"
-        )
-    problems = []
-    offsets = positions - positions[0]
-    sideways = offsets - np.outer(offsets @ normal, normal)
-    drift = float(np.linalg.norm(sideways, axis=1).max())
-    if drift > TILT_TOLERANCE_MM:
-        stack = positions[-1] - positions[0]
-        angle = np.degrees(np.arccos(np.clip(abs(stack @ normal) / np.linalg.norm(stack), -1.0, 1.0)))
-        tag = slices[0].dataset.get("GantryDetectorTilt")
-        problems.append(
-            f"gantry tilt: the slices stack at {angle:.2f} deg from the slice normal (positions drift "
-            f"{drift:.2f} mm sideways; GantryDetectorTilt {tag if tag is not None else 'absent'})"
-        )
-    median = float(np.median(steps))
-    tolerance = max(SPACING_TOLERANCE_MM, SPACING_TOLERANCE_FRACTION * median)
-    uneven = np.abs(steps - median) > tolerance
-    if uneven.any():
-        gaps = np.flatnonzero(steps > 1.5 * median).size
-        problems.append(
-            f"uneven slice spacing: steps from {steps.min():.3f} to {steps.max():.3f} mm (median {median:.3f} mm, "
-            f"{int(uneven.sum())} of {steps.size} steps off by more than {tolerance:.3f} mm"
-            + (f"; {gaps} gap(s) over 1.5x the median: missing slices?" if gaps else "") + ")"
-        )
-    if problems:
-        raise DicomSeriesError(f"{folder}: cannot stack the series into a regular volume: " + "; ".join(problems)
-                               + ". Resampling tilted or unevenly spaced series is not supported yet.")
-    # Positions come from decimal strings: round the mean step to 1 nm so that exact
-    # spacings (5.0 mm) come back exactly.
-    return round(float((along[-1] - along[0]) / (len(slices) - 1)), 6)
+def _geometry_values(s: SliceFile) -> dict[str, Any]:
+    return {
+        "Rows x Columns": (int(s.dataset.Rows), int(s.dataset.Columns)),
+        "ImageOrientationPatient": np.array([float(v) for v in s.dataset.ImageOrientationPatient]),
+        "PixelSpacing": np.array([float(v) for v in s.dataset.PixelSpacing]),
+    }
 
 
-def _hu(slice_file: SliceFile) -> np.ndarray:
-    """Decoded pixels of one slice as float32: stored * RescaleSlope + RescaleIntercept."""
-    dataset = slice_file.dataset
-    photometric = str(dataset.get("PhotometricInterpretation", "MONOCHROME2"))
-    if photometric not in ("MONOCHROME1", "MONOCHROME2"):
-        raise DicomFileError(f"{slice_file.path}: {photometric} pixels; only greyscale images can be read")
-    try:
-        pixels = dataset.pixel_array
-    except Exception as error:  # truncated data, missing decoder, bad group 0028 values
-        raise DicomFileError(f"{slice_file.path}: cannot decode pixel data ({type(error).__name__}: "
-                             f"{str(error).splitlines()[0] if str(error) else ''})") from error
-    expected = (int(dataset.Rows), int(dataset.Columns))
-    if pixels.shape != expected:
-        raise DicomFileError(f"{slice_file.path}: pixel data of shape {pixels.shape}, expected {expected}")
-    slope = _optional_float(dataset, "RescaleSlope")
-    intercept = _optional_float(dataset, "RescaleIntercept")
-    values = pixels.astype(np.float64) * (1.0 if slope is None else slope) + (0.0 if intercept is None else intercept)
-    return values.astype(np.float32)
-
-
-def _series_summary(files: list[SliceFile]) -> dict[str, Any]:
-    first = files[0].dataset
-    return {"series_number": _optional_int(first, "SeriesNumber"), "modality": str(first.get("Modality", "")),
-            "n_slices": len(files)}
-
-
-def _optional_float(dataset: Any, keyword: str) -> float | None:
-    value = dataset.get(keyword)
-    if value is None or value == "":
-        return None
-    return float(value)
-
-
-def _optional_int(dataset: Any, keyword: str) -> int | None:
-    value = dataset.get(keyword)
-    if value is None or value == "":
-        return None
-    return int(value)
+def _check_finite(folder: Path, volume: np.ndarray) -> None:
+    finite = np.isfinite(volume)
+    if not finite.any():
+        raise DicomSeriesError(f"{folder}: every voxel is NaN or infinite: no image to write")
+    if not finite.all():
+        bad = int(volume.size - np.count_nonzero(finite))
+        raise DicomSeriesError(f"{folder}: {bad} of {volume.size} voxels are NaN or infinite")
 
 
 def _fmt(value: Any) -> str:

@@ -290,3 +290,96 @@ def init_bilinear_(conv_transpose: nn.Module) -> nn.Module:
         if conv_transpose.bias is not None:
             conv_transpose.bias.zero_()
     return conv_transpose
+
+
+_INTERPOLATION: dict[int, str] = {1: "linear", 2: "bilinear", 3: "trilinear"}
+
+
+def resize_to(x: torch.Tensor, size: Sequence[int]) -> torch.Tensor:
+    """Resample ``(B, C, *spatial)`` ``x`` to ``size`` by (bi/tri)linear interpolation.
+
+    ``align_corners=False`` (pixel-centre alignment); ``x`` is returned unchanged when it
+    already has that size.
+    """
+    if tuple(x.shape[2:]) == tuple(size):
+        return x
+    mode = _interpolation_mode(x.dim() - 2)
+    return F.interpolate(x, size=tuple(size), mode=mode, align_corners=False)
+
+
+def _interpolation_mode(spatial_dims: int) -> str:
+    if spatial_dims not in _INTERPOLATION:
+        raise ValueError(f"spatial_dims must be one of {sorted(_INTERPOLATION)}, got {spatial_dims!r}")
+    return _INTERPOLATION[spatial_dims]
+
+
+class AttentionGate(nn.Module):
+    """Additive attention gate on a skip connection (Oktay et al. 2018, section 2.2, eqs. 1-2).
+
+    With ``x`` the skip features and ``g`` the gating signal::
+
+        q = psi(relu(W_x(x) + W_g(g)))      # W_x, W_g: linear maps to inter_channels; psi: to 1
+        alpha = sigmoid(q)                  # attention coefficients in (0, 1), one per voxel
+        x_hat = alpha * x                   # broadcast over the channels of x
+
+    ``W_x`` is a convolution with kernel and stride ``stride`` and no bias, ``W_g`` a 1x1 conv
+    with bias ``b_g``, ``psi`` a 1x1 conv with bias ``b_psi`` (the parameters of Oktay et al.'s
+    eq. 1). ``W_g(g)`` is resampled (linear interpolation) to the grid of ``W_x(x)`` when the
+    two differ, and ``alpha`` is resampled back to the grid of ``x`` ("Resampler" in Oktay et
+    al.'s Fig. 2). The two forms used in this package:
+
+    - Oktay et al.: ``g`` from the next coarser level, ``stride=2`` so ``W_x`` brings ``x`` to
+      the resolution of ``g``; ``alpha`` is upsampled by 2 before the product.
+    - Paper 004 (section 2.2.3, eqs. 2-5): ``g`` is the decoder feature already upsampled to the
+      resolution of ``x``, ``W_x`` and ``W_g`` are 1x1 convs (``stride=1``), nothing is resampled.
+
+    Written here rather than taken from MONAI's ``AttentionBlock``, which adds batch norm after
+    ``W_x``, ``W_g`` and ``psi`` and supports only ``g`` on the grid of ``x``.
+
+    Args:
+        spatial_dims: 2 for ``(B, C, H, W)``, 3 for ``(B, C, D, H, W)``.
+        skip_channels: channels of ``x`` (``F_l`` in Oktay et al.).
+        gating_channels: channels of ``g`` (``F_g``).
+        inter_channels: channels of the joint space (``F_int``); default ``skip_channels // 2``
+            (at least 1), as in Oktay et al.'s released code.
+        stride: kernel size and stride of ``W_x`` (1 or 2).
+    """
+
+    def __init__(
+        self,
+        spatial_dims: int,
+        skip_channels: int,
+        gating_channels: int,
+        inter_channels: int | None = None,
+        stride: int = 1,
+    ) -> None:
+        super().__init__()
+        inter = max(skip_channels // 2, 1) if inter_channels is None else int(inter_channels)
+        if min(skip_channels, gating_channels, inter, stride) < 1:
+            raise ValueError(
+                "attention gate: channels and stride must be positive, got "
+                f"skip={skip_channels}, gating={gating_channels}, inter={inter}, stride={stride}"
+            )
+        conv = conv_type(spatial_dims)
+        self.theta_x = conv(skip_channels, inter, kernel_size=stride, stride=stride, bias=False)
+        self.phi_g = conv(gating_channels, inter, kernel_size=1, bias=True)
+        self.psi = conv(inter, 1, kernel_size=1, bias=True)
+
+    def coefficients(self, x: torch.Tensor, g: torch.Tensor) -> torch.Tensor:
+        """The attention coefficients ``alpha``.
+
+        Args:
+            x: skip features ``(B, skip_channels, *spatial_x)``.
+            g: gating signal ``(B, gating_channels, *spatial_g)``, any grid.
+
+        Returns:
+            ``(B, 1, *spatial_x)`` values in (0, 1).
+        """
+        theta = self.theta_x(x)
+        phi = resize_to(self.phi_g(g), theta.shape[2:])
+        alpha = torch.sigmoid(self.psi(F.relu(theta + phi)))
+        return resize_to(alpha, x.shape[2:])
+
+    def forward(self, x: torch.Tensor, g: torch.Tensor) -> torch.Tensor:
+        """Gate ``x``: ``(B, skip_channels, *spatial_x) -> (B, skip_channels, *spatial_x)``."""
+        return x * self.coefficients(x, g)

@@ -1,6 +1,8 @@
-"""Preprocessing: resampling, intensity normalisation, skull stripping and brain crop."""
+"""Preprocessing: multi-channel images, resampling, intensity normalisation, skull stripping, brain crop."""
 
+from lesionbench.preprocess.channels import join_channels, read_channels, reference_grid, split_channels
 from lesionbench.preprocess.case import PREPROCESSED_KEYS, PreprocessError, load_preprocessed, preprocess_case
+from lesionbench.preprocess.head import head_mask
 from lesionbench.preprocess.intensity import NORMALIZERS, window_to_unit
 from lesionbench.preprocess.npzfile import NpzFileError, read_npz, write_npz
 from lesionbench.preprocess.resample import resample_onto, resampled_grid
@@ -9,6 +11,7 @@ from lesionbench.preprocess.uncrop import uncrop_to_original
 
 __all__ = [
     "NORMALIZERS", "PREPROCESSED_KEYS", "NpzFileError", "PreprocessError", "PreprocessSettings",
-    "load_preprocessed", "preprocess_case", "read_npz", "resample_onto", "resampled_grid",
-    "uncrop_to_original", "window_to_unit", "write_npz",
+    "head_mask", "join_channels", "load_preprocessed", "preprocess_case", "read_channels", "read_npz",
+    "reference_grid", "resample_onto", "resampled_grid", "split_channels", "uncrop_to_original",
+    "window_to_unit", "write_npz",
 ]

@@ -9,7 +9,8 @@ from typing import Any
 import numpy as np
 import SimpleITK as sitk
 
-from lesionbench.io import provenance, read_image, read_mask, same_grid
+from lesionbench.io import provenance, read_mask, same_grid
+from lesionbench.preprocess.channels import read_channels
 from lesionbench.preprocess.crop import box_slices, brain_box
 from lesionbench.preprocess.intensity import get_normalizer
 from lesionbench.preprocess.npzfile import json_scalar, parse_json_scalar, read_npz, write_npz
@@ -39,29 +40,35 @@ def preprocess_case(
 ) -> dict[str, np.ndarray]:
     """Resample, normalise, skull-strip and crop one case, and write ``out_npz``.
 
-    Order: check grids; resample the image (linear) and the masks (nearest neighbour) onto one
-    grid at ``settings.spacing`` (paper 001, section 3.2 (2)); normalise with the brain voxels
-    (paper 001, section 3.2 (3)); set voxels outside the brain to the background value
-    (skull stripping); crop to the brain's bounding box plus margin (paper 000, section 1.2).
+    Order: check grids; resample every image channel (linear) and the masks (nearest
+    neighbour) onto one grid at ``settings.spacing`` (paper 001, section 3.2 (2)); normalise
+    with the brain voxels (paper 001, section 3.2 (3)) or, for ``zscore_head``, the head
+    voxels (MRI); set voxels outside the brain to the background value (skull stripping);
+    crop to the brain's bounding box plus margin (paper 000, section 1.2).
 
     Args:
-        image_path: image in HU (CT) on its native grid (``{R}/images/{case}.nii.gz``).
+        image_path: image on its native grid (``{R}/images/{case}.nii.gz``): HU for CT, any
+            unit for MRI, ``[0, 1]`` for 8-bit slices; a 4D NIfTI ``(X, Y, Z, C)`` holds
+            ``C`` channels on one grid (:mod:`lesionbench.preprocess.channels`).
         mask_path: reference lesion mask on the image grid.
         brain_path: brain mask on the image grid, or ``None`` (whole image is brain).
         out_npz: output path; arrays as in docs/file-formats.md ("Preprocess").
         settings: what to do.
 
     Returns:
-        The arrays written (``image`` ``(1, Z, Y, X)`` float32, ``mask`` / ``brain``
+        The arrays written (``image`` ``(C, Z, Y, X)`` float32, ``mask`` / ``brain``
         ``(Z, Y, X)`` uint8, geometry and ``provenance``).
 
     Raises:
         PreprocessError: naming the file(s) and the problem.
     """
-    image = read_image(image_path)
-    hu = sitk.GetArrayViewFromImage(image)
-    if np.isnan(hu).any():
-        raise PreprocessError(f"{image_path}: {int(np.isnan(hu).sum())} NaN voxel(s)")
+    channels = read_channels(image_path)
+    image = channels[0]
+    for index, channel in enumerate(channels):
+        nan = int(np.isnan(sitk.GetArrayViewFromImage(channel)).sum())
+        if nan:
+            where = f" in channel {index}" if len(channels) > 1 else ""
+            raise PreprocessError(f"{image_path}: {nan} NaN voxel(s){where}")
     mask = _read_on_grid(mask_path, image, image_path, "mask")
     use_brain = settings.brain_mask and brain_path is not None
     if use_brain:
@@ -71,8 +78,7 @@ def preprocess_case(
         brain.CopyInformation(image)
 
     reference = resampled_grid(image, settings.spacing)
-    background_hu = float(np.min(hu))
-    image_r = sitk.GetArrayFromImage(resample_onto(image, reference, sitk.sitkLinear, background_hu))[None]
+    image_r = np.stack([_resample_channel(channel, reference) for channel in channels])
     mask_r = sitk.GetArrayFromImage(resample_onto(mask, reference, sitk.sitkNearestNeighbor)).astype(np.uint8)
     brain_r = sitk.GetArrayFromImage(resample_onto(brain, reference, sitk.sitkNearestNeighbor)).astype(np.uint8)
     if not brain_r.any():
@@ -117,6 +123,12 @@ def load_preprocessed(path: PathLike) -> dict[str, Any]:
     data: dict[str, Any] = read_npz(path, PREPROCESSED_KEYS)
     data["provenance"] = parse_json_scalar(data["provenance"])
     return data
+
+
+def _resample_channel(channel: sitk.Image, reference: sitk.Image) -> np.ndarray:
+    """One channel resampled linearly onto ``reference``; its minimum fills the outside."""
+    background = float(np.min(sitk.GetArrayViewFromImage(channel)))
+    return sitk.GetArrayFromImage(resample_onto(channel, reference, sitk.sitkLinear, background))
 
 
 def _read_on_grid(path: PathLike, image: sitk.Image, image_path: PathLike, what: str) -> sitk.Image:

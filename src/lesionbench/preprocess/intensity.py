@@ -10,6 +10,8 @@ from collections.abc import Callable
 
 import numpy as np
 
+from lesionbench.preprocess.head import head_mask
+
 #: ``(image_czyx, brain_zyx, window) -> (normalised, background_value)``
 Normalizer = Callable[[np.ndarray, np.ndarray, "tuple[float, float] | None"], "tuple[np.ndarray, float]"]
 
@@ -48,14 +50,38 @@ def normalize_zscore(image: np.ndarray, brain: np.ndarray, window: tuple[float, 
     inside = brain.astype(bool)
     if not inside.any():
         raise ValueError("z-score normalisation needs at least one brain voxel")
-    out = np.empty_like(clipped, dtype=np.float32)
-    for channel in range(clipped.shape[0]):
-        values = clipped[channel][inside].astype(np.float64)
+    return _zscore_over(clipped, inside, "the brain"), 0.0
+
+
+def normalize_zscore_head(image: np.ndarray, brain: np.ndarray, window: tuple[float, float] | None) -> tuple[np.ndarray, float]:
+    """MRI: zero mean, unit standard deviation per channel over the head; 0 outside it.
+
+    The head is :func:`lesionbench.preprocess.head.head_mask` of the (window-clipped)
+    image, intersected with ``brain`` (all ones when no brain mask is used). Voxels outside
+    the head are set to 0, the mean, so that air carries no signal (ISLES'22 recipe).
+
+    Raises:
+        ValueError: no head voxel found, or a channel constant inside the head.
+    """
+    clipped = clip_to_window(image, window)
+    inside = head_mask(clipped) & brain.astype(bool)
+    if not inside.any():
+        raise ValueError("z-score within the head: no head voxel found (is every channel constant?)")
+    out = _zscore_over(clipped, inside, "the head")
+    out[:, ~inside] = 0.0
+    return out, 0.0
+
+
+def _zscore_over(image: np.ndarray, inside: np.ndarray, where: str) -> np.ndarray:
+    """Per channel ``(v - mean) / std`` with the statistics of the voxels ``inside``."""
+    out = np.empty_like(image, dtype=np.float32)
+    for channel in range(image.shape[0]):
+        values = image[channel][inside].astype(np.float64)
         std = float(values.std())
         if std == 0.0:
-            raise ValueError(f"z-score normalisation: channel {channel} is constant inside the brain")
-        out[channel] = (clipped[channel] - float(values.mean())) / std
-    return out, 0.0
+            raise ValueError(f"z-score normalisation: channel {channel} is constant inside {where}")
+        out[channel] = (image[channel] - float(values.mean())) / std
+    return out
 
 
 def normalize_none(image: np.ndarray, brain: np.ndarray, window: tuple[float, float] | None) -> tuple[np.ndarray, float]:
@@ -68,6 +94,7 @@ def normalize_none(image: np.ndarray, brain: np.ndarray, window: tuple[float, fl
 NORMALIZERS: dict[str, Normalizer] = {
     "window": normalize_window,
     "zscore": normalize_zscore,
+    "zscore_head": normalize_zscore_head,
     "none": normalize_none,
 }
 

@@ -21,8 +21,11 @@ class PreprocessSettings:
         normalize: name in :data:`lesionbench.preprocess.intensity.NORMALIZERS`:
             ``"window"`` maps ``level - width/2 .. level + width/2`` HU to ``[0, 1]``
             (clipped); ``"zscore"`` subtracts the mean and divides by the standard deviation
-            of the brain voxels (after clipping to the window if one is given); ``"none"``
-            keeps the intensities (clipped to the window if one is given).
+            of the brain voxels (after clipping to the window if one is given);
+            ``"zscore_head"`` does the same per channel over the head found in the image
+            (MRI: :mod:`lesionbench.preprocess.head`) and sets the outside to 0; ``"none"``
+            keeps the intensities (clipped to the window if one is given), e.g. 8-bit slices
+            that ingest already scaled to ``[0, 1]``.
         crop_to_brain: crop to the bounding box of the brain mask (paper 000, section 1.2).
         crop_margin_mm: margin (mm) added on every side of that box, clipped to the image.
         skull_strip: set voxels outside the brain mask to the background value of the

@@ -1,4 +1,4 @@
-"""Training samples of one case: a registry of layouts (2D now; 2.5D and 3D to come)."""
+"""Training samples of one case: a registry of layouts (2D slices, 2.5D slice stacks)."""
 
 from __future__ import annotations
 
@@ -13,7 +13,9 @@ from lesionbench.io import provenance
 from lesionbench.preprocess import load_preprocessed
 from lesionbench.preprocess.npzfile import json_scalar, write_npz
 from lesionbench.samples.layout_2d import extract_2d
+from lesionbench.samples.layout_25d import extract_25d
 from lesionbench.samples.settings import SampleSettings
+from lesionbench.samples.slicing import to_network_slices, to_network_stacks
 from lesionbench.typing import PathLike
 
 log = logging.getLogger(__name__)
@@ -22,7 +24,35 @@ log = logging.getLogger(__name__)
 Extractor = Callable[[Mapping[str, np.ndarray], SampleSettings, np.random.Generator], dict[str, np.ndarray]]
 
 #: layout name -> extractor (``SampleSettings.layout``).
-LAYOUTS: dict[str, Extractor] = {"2d": extract_2d}
+LAYOUTS: dict[str, Extractor] = {"2d": extract_2d, "2.5d": extract_25d}
+
+#: ``(volume (C, Z, Y, X), settings) -> (Z, C', H, W)``: the network input of every slice.
+NetworkInput = Callable[[np.ndarray, SampleSettings], np.ndarray]
+
+#: layout name -> forward map used at prediction time (one input per axial slice).
+NETWORK_INPUTS: dict[str, NetworkInput] = {
+    "2d": lambda volume, settings: to_network_slices(volume, settings.size),
+    "2.5d": lambda volume, settings: to_network_stacks(volume, settings.size, settings.slice_offsets),
+}
+
+
+def network_inputs(volume_czyx: np.ndarray, settings: SampleSettings) -> np.ndarray:
+    """The network input of every axial slice of a preprocessed volume, for ``settings.layout``.
+
+    Args:
+        volume_czyx: ``(C, Z, Y, X)`` preprocessed image.
+        settings: layout, ``size`` and (2.5D) ``slice_offsets``.
+
+    Returns:
+        ``(Z, C', H, W)`` float32; ``C' = C`` (2D) or ``C * len(slice_offsets)`` (2.5D).
+        :func:`lesionbench.samples.from_network_slices` maps the ``(Z, H, W)`` output back.
+    """
+    return NETWORK_INPUTS[settings.layout](volume_czyx, settings)
+
+
+def input_channels(image_channels: int, settings: SampleSettings) -> int:
+    """Channels of the network input for an image of ``image_channels`` channels."""
+    return image_channels * (len(settings.slice_offsets) if settings.layout == "2.5d" else 1)
 
 #: Keys of ``{R}/samples/{layout}/{case}.npz`` (docs/file-formats.md), plus ``provenance``.
 SAMPLE_KEYS = ("images", "masks", "slice_index", "has_lesion")
@@ -44,7 +74,8 @@ def extract_samples(npz_path: PathLike, out_npz: PathLike, settings: SampleSetti
         settings: layout, size and slice selection.
 
     Returns:
-        The arrays written (see :func:`lesionbench.samples.layout_2d.extract_2d`).
+        The arrays written (see :func:`lesionbench.samples.layout_2d.extract_2d` and
+        :func:`lesionbench.samples.layout_25d.extract_25d`).
 
     Raises:
         FileNotFoundError, lesionbench.preprocess.NpzFileError: the input is missing or bad.

@@ -146,6 +146,49 @@ def metric_values(frame: pd.DataFrame, metric: str, where: str) -> pd.Series:
     return pd.Series(values.to_numpy(), index=frame["case_id"].astype(str).to_numpy(), name=metric)
 
 
+def metric_matrix(
+    frames: Mapping[str, pd.DataFrame], metric: str, subset: str, models: Sequence[str] | None = None,
+    missing: str = "drop", larger_is_better: bool = True,
+) -> pd.DataFrame:
+    """Cases x models matrix of one metric, on the cases every model has (for blocked tests
+    and rankings, which need one value per model on every case).
+
+    Args:
+        frames: ``{experiment: metrics frame}``.
+        metric: the metric column.
+        subset: case selection rule (:func:`select_cases`).
+        models: column order (default: the order of ``frames``).
+        missing: ``"drop"``: a case with a NaN for any model is left out; ``"worst"``: a NaN
+            becomes the worst value of the whole matrix (the minimum if larger is better, else
+            the maximum).
+        larger_is_better: direction of the metric, for ``missing="worst"``.
+
+    Returns:
+        Float frame indexed by ``case_id`` (sorted), one column per model; ``attrs["n_dropped"]``
+        counts the common cases dropped for a NaN.
+
+    Raises:
+        MetricsTableError: if the models share no case, or the metric column is absent.
+    """
+    models = list(models) if models is not None else list(frames)
+    chosen = selected_frames({m: frames[m] for m in models}, subset)
+    columns = {m: metric_values(chosen[m], metric, f"experiment '{m}'") for m in models}
+    matrix = pd.concat(columns, axis=1, join="inner").sort_index()
+    if matrix.empty:
+        raise MetricsTableError(f"models {models} share no case (subset '{subset}'); cannot compare '{metric}' per case")
+    n_common = len(matrix)
+    if missing == "worst":
+        worst = np.nanmin(matrix.to_numpy()) if larger_is_better else np.nanmax(matrix.to_numpy())
+        matrix = matrix.fillna(worst)
+    elif missing == "drop":
+        matrix = matrix.dropna()
+    else:
+        raise ValueError(f"unknown missing-value rule {missing!r}; valid: 'drop', 'worst'")
+    matrix.index.name = "case_id"
+    matrix.attrs["n_dropped"] = n_common - len(matrix)
+    return matrix
+
+
 def selected_frames(frames: Mapping[str, pd.DataFrame], subset: str) -> dict[str, pd.DataFrame]:
     """Apply :func:`select_cases` to every experiment (after checking its case ids)."""
     out = {}

@@ -5,6 +5,10 @@ Per metric and per model other than the reference: the two metric tables are ali
 ``reference - model`` are tested for normality (Shapiro-Wilk, reported as in the paper) and
 with the Wilcoxon signed-rank test, and the p-values are adjusted for multiple comparisons
 (Benjamini-Hochberg by default) over a family of comparisons (``CompareSettings.family``).
+Beside the configured correction (``p_adjusted``) the table always carries the
+Benjamini-Hochberg and the Holm adjustments over the same family (``p_fdr_bh``, ``p_holm``),
+the matched-pairs rank-biserial correlation (:mod:`lesionbench.stats.effect`) and the mean
+paired difference with its bootstrap confidence interval (:mod:`lesionbench.stats.bootstrap`).
 The tests themselves are scipy's and statsmodels'; this module only aligns and bookkeeps.
 """
 
@@ -19,15 +23,22 @@ import pandas as pd
 from scipy import stats
 from statsmodels.stats.multitest import multipletests
 
+from lesionbench.stats.bootstrap import bootstrap_paired_difference
+from lesionbench.stats.effect import rank_biserial
 from lesionbench.stats.frames import MetricsTableError, metric_values, order_models, selected_frames
 from lesionbench.stats.settings import CompareSettings
 
-#: Columns of ``stats/tests.tsv`` (docs/file-formats.md, "Compare"), plus ``n_dropped`` and
-#: ``note``.
+#: Columns of ``stats/tests.tsv`` (docs/file-formats.md, "Compare"), plus ``n_dropped``,
+#: ``note`` and, after them, the extra corrections and effect sizes. ``mean_difference`` and
+#: its interval are ``reference - model``; ``rank_biserial > 0`` means the reference's values
+#: tend to be larger.
 TEST_COLUMNS = [
     "metric", "model", "reference", "n", "n_dropped", "shapiro_p", "wilcoxon_statistic",
-    "p", "p_adjusted", "significant", "note",
+    "p", "p_adjusted", "significant", "note", "p_fdr_bh", "p_holm", "rank_biserial",
+    "mean_difference", "mean_difference_ci_low", "mean_difference_ci_high",
 ]
+#: Corrections always reported besides the configured one: column -> statsmodels method.
+EXTRA_CORRECTIONS = {"p_fdr_bh": "fdr_bh", "p_holm": "holm"}
 
 
 @dataclass(frozen=True)
@@ -42,6 +53,9 @@ class PairedResult:
         statistic: Wilcoxon statistic as scipy reports it (two-sided: min(W+, W-)).
         p: unadjusted p (NaN if there is nothing to test).
         note: why a value is NaN, else empty.
+        rank_biserial: matched-pairs rank-biserial correlation of ``reference - model``.
+        mean_difference: mean of ``reference - model`` with its bootstrap interval
+            ``ci_low``, ``ci_high``.
     """
 
     n: int
@@ -50,6 +64,10 @@ class PairedResult:
     statistic: float
     p: float
     note: str = ""
+    rank_biserial: float = float("nan")
+    mean_difference: float = float("nan")
+    ci_low: float = float("nan")
+    ci_high: float = float("nan")
 
 
 def paired_test(reference: pd.Series, model: pd.Series, settings: CompareSettings) -> PairedResult:
@@ -76,19 +94,24 @@ def paired_test(reference: pd.Series, model: pd.Series, settings: CompareSetting
         notes.append("Shapiro-Wilk needs >= 3 non-constant differences")
     if n == 0:
         return PairedResult(0, n_dropped, shapiro_p, float("nan"), float("nan"), "no complete pairs")
+    ref, other = complete["ref"].to_numpy(dtype=float), complete["model"].to_numpy(dtype=float)
+    interval = bootstrap_paired_difference(ref, other, settings.bootstrap_resamples, settings.confidence,
+                                           settings.bootstrap_method, settings.seed)
+    effect = {"rank_biserial": rank_biserial(ref, other, settings.zero_method),
+              "mean_difference": interval.estimate, "ci_low": interval.low, "ci_high": interval.high}
     if np.all(diff == 0):
         notes.append("all differences are zero: nothing to test")
-        return PairedResult(n, n_dropped, shapiro_p, float("nan"), float("nan"), "; ".join(notes))
+        return PairedResult(n, n_dropped, shapiro_p, float("nan"), float("nan"), "; ".join(notes), **effect)
     with warnings.catch_warnings():
         # scipy warns that the exact distribution is unavailable with ties or that n is small;
         # it then switches method itself (documented), so the warning adds nothing here.
         warnings.simplefilter("ignore", category=UserWarning)
         result = stats.wilcoxon(
-            complete["ref"].to_numpy(dtype=float), complete["model"].to_numpy(dtype=float),
-            zero_method=settings.zero_method, correction=settings.continuity,
+            ref, other, zero_method=settings.zero_method, correction=settings.continuity,
             alternative=settings.alternative, method=settings.method,
         )
-    return PairedResult(n, n_dropped, shapiro_p, float(result.statistic), float(result.pvalue), "; ".join(notes))
+    return PairedResult(n, n_dropped, shapiro_p, float(result.statistic), float(result.pvalue), "; ".join(notes),
+                        **effect)
 
 
 def adjust(p_values: np.ndarray, method: str) -> np.ndarray:
@@ -99,6 +122,17 @@ def adjust(p_values: np.ndarray, method: str) -> np.ndarray:
     finite = np.isfinite(p_values)
     if finite.any():
         out[finite] = multipletests(p_values[finite], method=method)[1]
+    return out
+
+
+def adjust_family(table: pd.DataFrame, method: str, family: str) -> np.ndarray:
+    """Adjust ``table["p"]`` over the declared family: all rows (``"table"``) or the rows of
+    each metric (``"per_metric"``)."""
+    out = np.full(len(table), np.nan)
+    if family == "table":
+        return adjust(table["p"].to_numpy(), method)
+    for _, index in table.groupby("metric", sort=False).indices.items():
+        out[index] = adjust(table["p"].to_numpy()[index], method)
     return out
 
 
@@ -134,13 +168,12 @@ def paired_tests(frames: Mapping[str, pd.DataFrame], settings: CompareSettings) 
                 "metric": metric, "model": model, "reference": settings.reference, "n": result.n,
                 "n_dropped": result.n_dropped, "shapiro_p": result.shapiro_p,
                 "wilcoxon_statistic": result.statistic, "p": result.p, "note": result.note,
+                "rank_biserial": result.rank_biserial, "mean_difference": result.mean_difference,
+                "mean_difference_ci_low": result.ci_low, "mean_difference_ci_high": result.ci_high,
             })
-    table = pd.DataFrame(rows, columns=[c for c in TEST_COLUMNS if c not in ("p_adjusted", "significant")])
-    table["p_adjusted"] = np.nan
-    if settings.family == "table":
-        table["p_adjusted"] = adjust(table["p"].to_numpy(), settings.correction)
-    else:
-        for metric, index in table.groupby("metric", sort=False).groups.items():
-            table.loc[index, "p_adjusted"] = adjust(table.loc[index, "p"].to_numpy(), settings.correction)
+    adjusted = ("p_adjusted", "significant", *EXTRA_CORRECTIONS)
+    table = pd.DataFrame(rows, columns=[c for c in TEST_COLUMNS if c not in adjusted])
+    for column, method in {"p_adjusted": settings.correction, **EXTRA_CORRECTIONS}.items():
+        table[column] = adjust_family(table, method, settings.family)
     table["significant"] = (table["p_adjusted"] < settings.alpha).to_numpy()
     return table[TEST_COLUMNS].astype({"n": int, "n_dropped": int, "significant": bool})

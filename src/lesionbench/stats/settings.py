@@ -4,7 +4,9 @@ The defaults follow paper 000, section 1.5: Wilcoxon signed-rank test of the pro
 (the *reference*) against each other model, Benjamini-Hochberg FDR correction, two-sided
 alpha = 0.05. The paper ran R 4.0.3, so the Wilcoxon defaults mirror R's ``wilcox.test``:
 zero differences are dropped (``zero_method="wilcox"``) and the normal approximation, when it is
-used, carries a continuity correction (``continuity=True``).
+used, carries a continuity correction (``continuity=True``). The ranking defaults follow
+challengeR (Wiesenfarth et al., Sci Rep 2021): mean-then-rank, 1000 bootstrap samples of cases,
+one-sided Wilcoxon tests with Holm correction for test-then-rank.
 """
 
 from __future__ import annotations
@@ -36,6 +38,19 @@ CORRECTIONS: dict[str, str] = {
     "fdr_i": "FDR Benjamini-Hochberg", "fdr_n": "FDR Benjamini-Yekutieli",
 }
 ZERO_METHODS = ("wilcox", "pratt", "zsplit")
+#: ``scipy.stats.bootstrap`` confidence-interval methods.
+BOOTSTRAP_METHODS = ("percentile", "basic", "BCa")
+#: Post-hoc tests after the Friedman omnibus (``lesionbench.stats.omnibus.POSTHOC_TESTS``).
+POSTHOC_NAMES = ("nemenyi", "wilcoxon_holm")
+#: Ranking schemes of challengeR (``lesionbench.ranking.RANKING_METHODS``).
+RANKING_NAMES = ("aggregate_then_rank", "rank_then_aggregate", "test_then_rank")
+RANKING_AGGREGATES = ("mean", "median")
+#: What a missing metric value becomes before ranking: the case is dropped for every model,
+#: or the value is replaced by the worst value observed for that metric (challengeR's
+#: ``na.treat`` with a worst value).
+RANKING_MISSING = ("drop", "worst")
+#: Metric columns for which a smaller value is better (distances, volume differences).
+DEFAULT_LOWER_IS_BETTER = ("rvd", "hd95", "asd", "hd95_worst", "asd_worst")
 ALTERNATIVES = ("two-sided", "less", "greater")
 WILCOXON_METHODS = ("auto", "exact", "asymptotic")
 #: Families of the multiple-comparison correction: all comparisons of one metric (one column
@@ -76,6 +91,30 @@ class CompareSettings:
         decimals: decimals of metric values in the formatted table (2 in paper 000).
         p_decimals: decimals of P* (3 in paper 000).
         p_floor: P* below this prints as ``"<0.001"``.
+        table_styles: table layouts to write (``lesionbench.stats.styles.TABLE_STYLES``:
+            ``paper000`` ... ``paper004``); each writes ``table_{style}.{tsv,md,tex,html}`` and
+            the first one also ``table.{md,tex,html}``.
+        style_decimals: decimals per style, overriding the paper's (``{"paper002": 2}``).
+        bootstrap_resamples: resamples of the bootstrap confidence intervals (mean, paired
+            mean difference, AUC).
+        bootstrap_method: ``"BCa"`` (scipy's default), ``"percentile"`` or ``"basic"``.
+        confidence: level of every confidence interval (0.95).
+        seed: seed of every bootstrap (intervals and ranking stability).
+        friedman: run the Friedman omnibus test and its post-hoc test (needs >= 3 models).
+        posthoc: ``"nemenyi"`` (all pairs, studentized range of mean ranks; Demsar 2006) or
+            ``"wilcoxon_holm"`` (all pairs, paired Wilcoxon, Holm over the pairs of a metric).
+        ranking_metrics: metrics the models are ranked on (challengeR analyses).
+        ranking_method: ranking scheme whose bootstrap stability is reported and plotted.
+        ranking_aggregate: ``"mean"`` or ``"median"`` for aggregate-then-rank.
+        ranking_resamples: bootstrap samples of cases for ranking stability (1000 as challengeR).
+        ranking_missing: ``"drop"`` or ``"worst"`` (see :data:`RANKING_MISSING`).
+        lower_is_better: metric columns where a smaller value is better (ranking, plots).
+        volume_bands_ml: band edges in mL for the ABC/2 analysis (paper 002: ``<20, 20-40,
+            >=40``).
+        subgroups: subgroup flags for the paper 002 subgroup tables; the column
+            ``{name}_geom`` (from mask geometry) is used when present, else ``{name}``.
+        classification_threshold: predicted probability at or above which a case is called
+            positive (accuracy, sensitivity, specificity; paper 001).
     """
 
     reference: str
@@ -93,6 +132,23 @@ class CompareSettings:
     decimals: int = 2
     p_decimals: int = 3
     p_floor: float = 0.001
+    table_styles: tuple[str, ...] = ("paper000",)
+    style_decimals: Mapping[str, int] = field(default_factory=dict)
+    bootstrap_resamples: int = 2000
+    bootstrap_method: str = "BCa"
+    confidence: float = 0.95
+    seed: int = 0
+    friedman: bool = True
+    posthoc: str = "nemenyi"
+    ranking_metrics: tuple[str, ...] = ("dice",)
+    ranking_method: str = "aggregate_then_rank"
+    ranking_aggregate: str = "mean"
+    ranking_resamples: int = 1000
+    ranking_missing: str = "drop"
+    lower_is_better: tuple[str, ...] = DEFAULT_LOWER_IS_BETTER
+    volume_bands_ml: tuple[float, ...] = (20.0, 40.0)
+    subgroups: tuple[str, ...] = ("irregular", "near_skull")
+    classification_threshold: float = 0.5
 
     def __post_init__(self) -> None:
         _check_choice("correction", self.correction, tuple(CORRECTIONS))
@@ -108,10 +164,35 @@ class CompareSettings:
             raise SettingsError(f"compare settings: 'alpha' must lie in (0, 1), got {self.alpha!r}")
         if not isinstance(self.subset, str) or not self.subset:
             raise SettingsError("compare settings: 'subset' must be 'auto', 'all', a column or '~column'")
-        for key in ("decimals", "p_decimals"):
-            value = getattr(self, key)
-            if not isinstance(value, int) or isinstance(value, bool) or value < 0:
-                raise SettingsError(f"compare settings: '{key}' must be a non-negative integer, got {value!r}")
+        for key in ("decimals", "p_decimals", "seed"):
+            _check_int(key, getattr(self, key), 0)
+        for key in ("bootstrap_resamples", "ranking_resamples"):
+            _check_int(key, getattr(self, key), 1)
+        _check_choice("bootstrap_method", self.bootstrap_method, BOOTSTRAP_METHODS)
+        _check_choice("posthoc", self.posthoc, POSTHOC_NAMES)
+        _check_choice("ranking_method", self.ranking_method, RANKING_NAMES)
+        _check_choice("ranking_aggregate", self.ranking_aggregate, RANKING_AGGREGATES)
+        _check_choice("ranking_missing", self.ranking_missing, RANKING_MISSING)
+        from lesionbench.stats.styles import TABLE_STYLES  # the registry imports this module
+
+        if not self.table_styles:
+            raise SettingsError("compare settings: 'table_styles' must name at least one style")
+        for style in self.table_styles:
+            _check_choice("table_styles", style, tuple(TABLE_STYLES))
+        for style, decimals in self.style_decimals.items():
+            _check_choice("style_decimals", style, tuple(TABLE_STYLES))
+            _check_int(f"style_decimals.{style}", decimals, 0)
+        if not 0.0 < float(self.confidence) < 1.0:
+            raise SettingsError(f"compare settings: 'confidence' must lie in (0, 1), got {self.confidence!r}")
+        if not isinstance(self.friedman, bool):
+            raise SettingsError(f"compare settings: 'friedman' must be true or false, got {self.friedman!r}")
+        bands = [float(b) for b in self.volume_bands_ml]
+        if any(b <= 0 for b in bands) or bands != sorted(set(bands)):
+            raise SettingsError(
+                f"compare settings: 'volume_bands_ml' must be increasing positive volumes in mL, got {self.volume_bands_ml!r}")
+        if not 0.0 <= float(self.classification_threshold) <= 1.0:
+            raise SettingsError(
+                f"compare settings: 'classification_threshold' must lie in [0, 1], got {self.classification_threshold!r}")
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> CompareSettings:
@@ -127,11 +208,12 @@ class CompareSettings:
         if "reference" not in data:
             raise SettingsError("compare settings: 'reference' (the model the others are tested against) is required")
         values = dict(data)
-        if "metrics" in values:
-            if isinstance(values["metrics"], str):
-                raise SettingsError("compare settings: 'metrics' must be a list, not a string")
-            values["metrics"] = tuple(values["metrics"])
-        for key in ("labels", "metric_labels"):
+        for key in _LIST_KEYS:
+            if key in values:
+                if isinstance(values[key], str) or not isinstance(values[key], (list, tuple)):
+                    raise SettingsError(f"compare settings: '{key}' must be a list, not {type(values[key]).__name__}")
+                values[key] = tuple(values[key])
+        for key in ("labels", "metric_labels", "style_decimals"):
             if key in values and not isinstance(values[key], Mapping):
                 raise SettingsError(f"compare settings: '{key}' must be a mapping name -> display name")
         return cls(**values)
@@ -139,10 +221,15 @@ class CompareSettings:
     def to_dict(self) -> dict[str, Any]:
         """Plain-JSON form (for provenance)."""
         out = {f.name: getattr(self, f.name) for f in fields(self)}
-        out["metrics"] = list(self.metrics)
-        out["labels"] = dict(self.labels)
-        out["metric_labels"] = dict(self.metric_labels)
+        for key in _LIST_KEYS:
+            out[key] = list(getattr(self, key))
+        for key in ("labels", "metric_labels", "style_decimals"):
+            out[key] = dict(getattr(self, key))
         return out
+
+    def larger_is_better(self, metric: str) -> bool:
+        """Whether a larger value of ``metric`` is better (not in ``lower_is_better``)."""
+        return metric not in self.lower_is_better
 
     def label(self, experiment: str) -> str:
         """Display name of an experiment."""
@@ -151,6 +238,16 @@ class CompareSettings:
     def metric_label(self, metric: str) -> str:
         """Display name of a metric column."""
         return str(self.metric_labels.get(metric, DEFAULT_METRIC_LABELS.get(metric, metric)))
+
+
+#: Keys whose value is a list (stored as a tuple).
+_LIST_KEYS = ("metrics", "table_styles", "ranking_metrics", "lower_is_better", "volume_bands_ml", "subgroups")
+
+
+def _check_int(key: str, value: Any, minimum: int) -> None:
+    if not isinstance(value, int) or isinstance(value, bool) or value < minimum:
+        kind = "a non-negative integer" if minimum == 0 else f"an integer >= {minimum}"
+        raise SettingsError(f"compare settings: '{key}' must be {kind}, got {value!r}")
 
 
 def _check_choice(key: str, value: Any, choices: tuple[str, ...]) -> None:

@@ -15,13 +15,14 @@ from collections.abc import Mapping
 import numpy as np
 import pandas as pd
 
+from lesionbench.stats.bootstrap import bootstrap_mean
 from lesionbench.stats.frames import metric_values, order_models, selected_frames
 from lesionbench.stats.settings import CompareSettings
 
 #: Columns of ``stats/summary.tsv``.
 SUMMARY_COLUMNS = [
     "model", "label", "is_reference", "metric", "n", "median", "p25", "p75", "mean", "sd",
-    "p", "p_adjusted", "significant",
+    "p", "p_adjusted", "significant", "mean_ci_low", "mean_ci_high",
 ]
 
 
@@ -52,7 +53,8 @@ def summary_table(
     Returns:
         One row per (model, metric), models in table order (reference first), columns
         :data:`SUMMARY_COLUMNS`. ``p``/``p_adjusted``/``significant`` are empty for the
-        reference.
+        reference; ``mean_ci_low``/``mean_ci_high`` are the bootstrap interval of the mean
+        (``CompareSettings.bootstrap_*``, ``confidence``, ``seed``).
     """
     models = order_models(list(frames), settings.reference)
     chosen = selected_frames(frames, settings.subset)
@@ -61,9 +63,11 @@ def summary_table(
     for model in models:
         for metric in settings.metrics:
             values = metric_values(chosen[model], metric, f"experiment '{model}'").to_numpy()
+            interval = bootstrap_mean(values, settings.bootstrap_resamples, settings.confidence,
+                                      settings.bootstrap_method, settings.seed)
             row = {"model": model, "label": settings.label(model), "is_reference": model == settings.reference,
                    "metric": metric, **describe(values), "p": np.nan, "p_adjusted": np.nan,
-                   "significant": pd.NA}
+                   "significant": pd.NA, "mean_ci_low": interval.low, "mean_ci_high": interval.high}
             if model != settings.reference and lookup is not None and (metric, model) in lookup.index:
                 test = lookup.loc[(metric, model)]
                 row.update(p=float(test["p"]), p_adjusted=float(test["p_adjusted"]),

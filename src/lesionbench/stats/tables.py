@@ -1,42 +1,27 @@
-"""Paper 000 Table 1 layout, rendered as Markdown, LaTeX (booktabs) and HTML.
+"""Paper 000 Table 1 layout and the number formatters shared by every table style.
 
 Table 1 ("Data comparison in the experimental network") has one row per network, the proposed
 one ("Ours") first, and per metric three columns: ``Median (P25, P75)``, ``x̄ ± s`` and ``P*``
 (vs Ours; "—" on the reference's own row; "<0.001" below 0.001, else three decimals). Metric
-values have two decimals. The raw numbers go to ``summary.tsv``; these renderers only print
-strings. Markdown and LaTeX are written here rather than by ``DataFrame.to_markdown`` /
-``to_latex`` because those need optional packages (tabulate, jinja2), cannot draw booktabs
-``\\cmidrule`` under grouped headers, and do not escape ``±``/``<``/``—`` for LaTeX.
+values have two decimals. The raw numbers go to ``summary.tsv``; the renderers of
+:mod:`lesionbench.stats.render` (re-exported here) only print strings.
 """
 
 from __future__ import annotations
 
-import html
 import math
-from collections.abc import Callable
 
 import pandas as pd
+
+from lesionbench.stats.render import LATEX_HEADERS, to_html, to_latex, to_markdown  # noqa: F401 (re-exported)
 from lesionbench.stats.settings import CORRECTIONS, CompareSettings
 
 MEDIAN_HEADER = "Median (P25, P75)"
 MEAN_HEADER = "mean ± sd"
 P_HEADER = "P*"
 SUBHEADERS = (MEDIAN_HEADER, MEAN_HEADER, P_HEADER)
-#: LaTeX spelling of the sub-headers (paper 000 writes x̄ ± s and P*).
-_LATEX_HEADERS = {
-    MEDIAN_HEADER: r"Median ($P_{25}$, $P_{75}$)",
-    MEAN_HEADER: r"$\bar{x} \pm s$",
-    P_HEADER: r"$P^{*}$",
-}
 REFERENCE_MARK = "—"
 MISSING = "NA"
-
-_LATEX_ESCAPES = {
-    "\\": r"\textbackslash{}", "&": r"\&", "%": r"\%", "$": r"\$", "#": r"\#", "_": r"\_",
-    "{": r"\{", "}": r"\}", "~": r"\textasciitilde{}", "^": r"\textasciicircum{}",
-    "±": r"$\pm$", "<": r"$<$", ">": r"$>$", "—": "---", "–": "--",
-}
-_MARKDOWN_ESCAPES = {"\\": "\\\\", "|": r"\|", "*": r"\*", "_": r"\_"}
 
 
 def format_number(value: float, decimals: int) -> str:
@@ -63,6 +48,16 @@ def format_p(p: float, decimals: int = 3, floor: float = 0.001, reference: bool 
     if p < floor:
         return f"<{floor:.{decimals}f}"
     return f"{p:.{decimals}f}"
+
+
+def format_p_scientific(p: float, floor: float = 0.001, reference: bool = False) -> str:
+    """Paper 003's p-values: ``"1.35E-05"`` below ``floor``, else three decimals; ``"—"`` for
+    the reference."""
+    if reference:
+        return REFERENCE_MARK
+    if p is None or not math.isfinite(p):
+        return MISSING
+    return f"{p:.2E}" if p < floor else f"{p:.3f}"
 
 
 def format_table1(summary: pd.DataFrame, settings: CompareSettings) -> pd.DataFrame:
@@ -115,60 +110,3 @@ def footnote(settings: CompareSettings, subset: str | None = None) -> str:
         f"* {settings.alternative} Wilcoxon signed-rank test vs {settings.label(settings.reference)}, "
         f"p adjusted by {correction} over {family}; alpha = {settings.alpha:g}; {subset}."
     )
-
-
-def to_markdown(table: pd.DataFrame, note: str = "") -> str:
-    """GitHub-flavoured Markdown; grouped headers are flattened to ``"Dice Median (P25, P75)"``."""
-    esc = _escaper(_MARKDOWN_ESCAPES)
-    header = [esc(table.index.name or "")] + [esc(f"{metric} {sub}") for metric, sub in table.columns]
-    lines = ["| " + " | ".join(header) + " |", "|" + "|".join([":---"] + [":---:"] * len(table.columns)) + "|"]
-    for label, cells in zip(table.index, table.itertuples(index=False)):
-        lines.append("| " + " | ".join([esc(str(label))] + [esc(c) for c in cells]) + " |")
-    text = "\n".join(lines) + "\n"
-    return text + (f"\n{esc(note)}\n" if note else "")
-
-
-def to_latex(table: pd.DataFrame, note: str = "", caption: str = "") -> str:
-    """A booktabs ``tabular`` with one ``\\multicolumn`` group per metric (needs ``booktabs``)."""
-    esc = _escaper(_LATEX_ESCAPES)
-    groups = list(dict.fromkeys(metric for metric, _ in table.columns))
-    width = len(table.columns) // max(len(groups), 1)
-    lines = [r"\begin{table}[htbp]", r"\centering"]
-    if caption:
-        lines.append(rf"\caption{{{esc(caption)}}}")
-    lines += [rf"\begin{{tabular}}{{l{'c' * len(table.columns)}}}", r"\toprule"]
-    lines.append(" & " + " & ".join(rf"\multicolumn{{{width}}}{{c}}{{{esc(g)}}}" for g in groups) + r" \\")
-    lines.append(" ".join(rf"\cmidrule(lr){{{2 + i * width}-{1 + (i + 1) * width}}}" for i in range(len(groups))))
-    subs = [_LATEX_HEADERS.get(sub, esc(sub)) for _, sub in table.columns]
-    lines.append(" & ".join([esc(table.index.name or "")] + subs) + r" \\")
-    lines.append(r"\midrule")
-    for label, cells in zip(table.index, table.itertuples(index=False)):
-        lines.append(" & ".join([esc(str(label))] + [esc(c) for c in cells]) + r" \\")
-    lines += [r"\bottomrule", r"\end{tabular}"]
-    if note:
-        lines.append(rf"\par\smallskip{{\footnotesize {esc(note)}}}")
-    lines.append(r"\end{table}")
-    return "\n".join(lines) + "\n"
-
-
-def to_html(table: pd.DataFrame, note: str = "", title: str = "") -> str:
-    """A standalone UTF-8 HTML page holding the table (pandas ``to_html``, escaped)."""
-    flat = table.copy()
-    flat.columns = flat.columns.set_names([None] * flat.columns.nlevels)
-    flat = flat.reset_index()  # the model column gets the header "Model" on the first row
-    body = flat.to_html(escape=True, border=0, classes="table1", justify="center", index=False)
-    parts = ["<!DOCTYPE html>", '<html><head><meta charset="utf-8">']
-    if title:
-        parts.append(f"<title>{html.escape(title)}</title>")
-    parts += ["<style>.table1{border-collapse:collapse}.table1 td,.table1 th{padding:2px 8px;text-align:center}</style>",
-              "</head><body>", body]
-    if note:
-        parts.append(f"<p><small>{html.escape(note)}</small></p>")
-    parts.append("</body></html>")
-    return "\n".join(parts) + "\n"
-
-
-def _escaper(table: dict[str, str]) -> Callable[[str], str]:
-    def escape(text: str) -> str:
-        return "".join(table.get(ch, ch) for ch in str(text))
-    return escape

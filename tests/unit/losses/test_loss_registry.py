@@ -13,12 +13,15 @@ def logit(p):
 
 
 def test_available_losses():
-    assert available_losses() == ["bce", "ce", "dice", "dice_bce", "dice_ce"]
+    assert available_losses() == [
+        "bce", "ce", "combined", "dice", "dice_bce", "dice_ce", "eml", "focal", "sobel", "tversky",
+        "weighted_sum",
+    ]
 
 
 def test_unknown_loss_is_a_key_error_listing_the_names():
-    with pytest.raises(KeyError, match="unknown loss 'focal'; valid names: bce, ce, dice, dice_bce, dice_ce"):
-        create_loss("focal")
+    with pytest.raises(KeyError, match="unknown loss 'lovasz'; valid names: bce, ce, combined, dice, "):
+        create_loss("lovasz")
 
 
 def test_unknown_option_is_a_value_error():
@@ -37,7 +40,7 @@ def test_dice_bce_is_the_weighted_sum():
         create_loss("dice_bce", dice_weight=0.0, ce_weight=0.0)
 
 
-@pytest.mark.parametrize("name", ["dice", "bce", "ce", "dice_bce"])
+@pytest.mark.parametrize("name", ["dice", "bce", "ce", "dice_bce", "focal", "tversky", "eml", "sobel"])
 @pytest.mark.parametrize(
     "logits_shape, target, message",
     [

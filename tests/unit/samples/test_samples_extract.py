@@ -94,7 +94,7 @@ def test_no_sample_writes_empty_arrays(tmp_path, case):
 @pytest.mark.parametrize(
     ("data", "message"),
     [
-        ({"layout": "3d"}, r"unknown layout '3d'; valid layouts are \['2d'\]"),
+        ({"layout": "3d"}, r"unknown layout '3d'; valid layouts are \['2.5d', '2d'\]"),
         ({"size": [416]}, r"size must be \[H, W\]"),
         ({"size": [0, 8]}, r"size must be \[H, W\]"),
         ({"lesion_free_fraction": 1.5}, r"lesion_free_fraction must be in \[0, 1\]"),

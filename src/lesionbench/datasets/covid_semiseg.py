@@ -1,0 +1,69 @@
+"""COVID-SemiSeg style 2D slices: ``Imgs/*.jpg`` with ``GT/*.png`` infection masks (0/255).
+
+Paper 004 segments COVID-19 lung infection on 2D CT slices (256 x 256). The slices are 8-bit
+grey images, not HU: ingest scales them to ``[0, 1]`` (value / 255) and writes each as a
+one-slice volume with 1 mm "pixels" (``Z = 1``), so preprocessing needs no window and no
+brain mask (``normalize: none``, ``spacing: null``) and metrics are in pixels. A case is one
+slice; its id is the file stem (``0``, ``1``, ...), the dataset's own id. Every image needs a
+mask and every mask an image (the labelled split); otherwise listing the cases fails.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from lesionbench.datasets.base import CaseFiles, DatasetError, Recipe, natural_key, require_dir
+
+IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png")
+MASK_SUFFIXES = (".png",)
+
+
+class CovidSemiSeg2d(Recipe):
+    """2D slice recipe; source ``{kind: covid_semiseg_2d, root: PATH, images: Imgs, masks: GT}``."""
+
+    kind = "covid_semiseg_2d"
+    modality = "CT"
+    source_keys = {"root": ..., "images": "Imgs", "masks": "GT"}
+
+    def parse_source(self, source):  # noqa: D102
+        settings = super().parse_source(source)
+        root = Path(settings["root"])
+        settings.update(root=root, images=root / settings["images"], masks=root / settings["masks"])
+        return settings
+
+    def list_cases(self, settings: dict[str, Any]) -> list[str]:
+        images = _by_stem(require_dir(settings["images"], "2D image slices (*.jpg|*.png)"), IMAGE_SUFFIXES)
+        masks = _by_stem(require_dir(settings["masks"], "2D masks (*.png)"), MASK_SUFFIXES)
+        if not images:
+            raise DatasetError(f"{settings['images']}: no image slice ({'|'.join(IMAGE_SUFFIXES)}) found")
+        for folder, stems, what in ((settings["masks"], set(images) - set(masks), "mask"),
+                                    (settings["images"], set(masks) - set(images), "image")):
+            if stems:
+                names = sorted(stems, key=natural_key)
+                raise DatasetError(f"{folder}: no {what} for {len(names)} slice(s): {names[:10]}")
+        return sorted(images, key=natural_key)
+
+    def files(self, settings: dict[str, Any], case: str) -> CaseFiles:
+        image = _by_stem(require_dir(settings["images"], "2D image slices"), IMAGE_SUFFIXES).get(case)
+        mask = _by_stem(require_dir(settings["masks"], "2D masks"), MASK_SUFFIXES).get(case)
+        if image is None:
+            raise FileNotFoundError(f"{settings['images']}: no image {case}{{{','.join(IMAGE_SUFFIXES)}}}")
+        if mask is None:
+            raise FileNotFoundError(f"{settings['masks']}: no mask {case}.png")
+        return CaseFiles(images={"slice": image}, mask=[mask])
+
+
+def _by_stem(folder: Path, suffixes: tuple[str, ...]) -> dict[str, Path]:
+    """``{stem: path}`` of the files in ``folder`` with one of ``suffixes`` (case-insensitive).
+
+    Raises:
+        DatasetError: two files share a stem (``3.jpg`` and ``3.png``).
+    """
+    out: dict[str, Path] = {}
+    for path in sorted(folder.iterdir()):
+        if path.is_file() and path.suffix.lower() in suffixes:
+            if path.stem in out:
+                raise DatasetError(f"{folder}: {out[path.stem].name} and {path.name} are the same slice")
+            out[path.stem] = path
+    return out

@@ -1,0 +1,73 @@
+"""A weighted sum of registered losses, built from config (``combined`` / ``weighted_sum``).
+
+Examples (``loss:`` section of an experiment)::
+
+    # paper 001 (MLSSP): alpha * Dice + (1 - alpha) * CE, alpha = 0.5
+    {name: combined, terms: [{name: dice, weight: 0.5}, {name: ce, weight: 0.5}]}
+    # paper 003 eqs. 3.13-3.16 for the segmentation output: EML + Sobel
+    {name: combined, terms: [{name: eml, alpha: 0.75, gamma: 2}, {name: sobel, weight: 1.0}]}
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import torch
+from torch import nn
+
+from lesionbench.losses.factory import LOSSES, register_loss
+
+
+@register_loss("weighted_sum")
+@register_loss("combined")
+class CombinedLoss(nn.Module):
+    """``sum_i weight_i * loss_i(logits, target)`` over the configured terms.
+
+    Each term is ``{"name": <registered loss>, "weight": w (default 1), ...options of that
+    loss}``; the terms are built with the loss registry, so any registered loss (a combined
+    one too) can be a term.
+
+    Args:
+        terms: the terms, in order.
+
+    Raises:
+        ValueError: no terms, a term that is not a mapping or lacks ``name``, a weight that is
+            negative or not finite, all weights 0, or an invalid option of a term (the message
+            names ``terms[i]``).
+        KeyError: a term names an unknown loss (the message lists the valid names).
+    """
+
+    def __init__(self, terms: Sequence[Mapping[str, Any]]) -> None:
+        super().__init__()
+        if isinstance(terms, (str, bytes, Mapping)) or not isinstance(terms, Sequence) or not terms:
+            raise ValueError(f"combined: terms must be a non-empty list of {{name, weight, ...}}, got {terms!r}")
+        losses, weights, names = [], [], []
+        for i, term in enumerate(terms):
+            where = f"combined: terms[{i}]"
+            if not isinstance(term, Mapping) or not isinstance(term.get("name"), str):
+                raise ValueError(f"{where}: expected a mapping with a loss 'name', got {term!r}")
+            options = {k: v for k, v in term.items() if k not in ("name", "weight")}
+            weight = term.get("weight", 1.0)
+            if isinstance(weight, bool) or not isinstance(weight, (int, float)) or not (
+                math.isfinite(weight) and weight >= 0
+            ):
+                raise ValueError(f"{where}: weight must be a finite number >= 0, got {weight!r}")
+            try:
+                losses.append(LOSSES.create(term["name"], **options))
+            except KeyError as error:
+                raise KeyError(f"{where}: {error.args[0]}") from None
+            except ValueError as error:
+                raise ValueError(f"{where}: {error}") from error
+            weights.append(float(weight))
+            names.append(term["name"])
+        if not any(weights):
+            raise ValueError(f"combined: at least one weight must be > 0, got {weights}")
+        self.terms = nn.ModuleList(losses)
+        self.weights = weights
+        self.names = names
+
+    def forward(self, logits: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
+        """Weighted sum of the terms: logits ``(B, C, H, W)``, target ``(B, 1, H, W)``; a scalar."""
+        return sum(w * loss(logits, target) for w, loss in zip(self.weights, self.terms))

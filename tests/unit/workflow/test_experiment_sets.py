@@ -1,0 +1,102 @@
+"""Experiment sets expand into experiments and comparisons (lesionbench.workflow)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import yaml
+
+from lesionbench.workflow import ExperimentSetError, deep_merge, load_experiment_set, resolve_config
+
+REPO = Path(__file__).resolve().parents[3]
+
+SET = {
+    "description": "toy",
+    "reference": "ours",
+    "compare": {"metrics": ["dice"]},
+    "defaults": {"loss": {"name": "dice"}, "train": {"epochs": 240, "batch_size": 3, "optimizer": {"name": "adam", "lr": 4e-5}}},
+    "experiments": {
+        "ours": {"label": "Ours", "network": {"name": "unet", "activation": "mish"}},
+        "fcn": {"network": {"name": "fcn8s"}, "loss": {"name": "bce"}},
+    },
+    "scales": {
+        "tiny": {
+            "all": {"train": {"epochs": 1, "batch_size": 8}},
+            "experiments": {"ours": {"network": {"features": [4, 8, 16, 32, 64]}}},
+        }
+    },
+}
+
+
+def config_with_set(tmp_path: Path, scale: str) -> dict:
+    (tmp_path / "resources" / "experiments").mkdir(parents=True)
+    (tmp_path / "resources" / "experiments" / "toy.yaml").write_text(yaml.safe_dump(SET))
+    return {
+        "datasets": {"ph": {"compare": {"reference": "base", "metrics": ["dice", "ppv"], "alpha": 0.01}}},
+        "experiments": {"base": {"dataset": "ph", "network": {"name": "unet"}, "loss": {"name": "dice"}, "train": {}}},
+        "experiment_sets": {"toy": {"dataset": "ph", "scale": scale}},
+    }
+
+
+def test_deep_merge_merges_mappings_and_replaces_the_rest() -> None:
+    assert deep_merge({"a": {"b": 1, "c": [1]}, "d": 1}, {"a": {"c": [2]}, "e": 2}) == {"a": {"b": 1, "c": [2]}, "d": 1, "e": 2}
+
+
+def test_set_experiments_get_defaults_scale_and_prefix(tmp_path: Path) -> None:
+    config = resolve_config(config_with_set(tmp_path, "tiny"), tmp_path)
+    ours = config["experiments"]["toy_ours"]
+    assert ours["dataset"] == "ph" and ours["label"] == "Ours"
+    assert ours["train"] == {"epochs": 1, "batch_size": 8, "optimizer": {"name": "adam", "lr": 4e-5}}
+    assert ours["network"] == {"name": "unet", "activation": "mish", "features": [4, 8, 16, 32, 64]}
+    assert config["experiments"]["toy_fcn"]["loss"] == {"name": "bce"}
+    assert config["experiments"]["toy_fcn"]["label"] == "fcn"
+
+
+def test_paper_scale_keeps_the_papers_settings(tmp_path: Path) -> None:
+    config = resolve_config(config_with_set(tmp_path, "paper"), tmp_path)
+    assert config["experiments"]["toy_ours"]["train"]["epochs"] == 240
+
+
+def test_comparisons_main_and_set(tmp_path: Path) -> None:
+    comparisons = resolve_config(config_with_set(tmp_path, "tiny"), tmp_path)["comparisons"]["ph"]
+    assert comparisons["main"]["experiments"] == ["base"]
+    assert comparisons["main"]["compare"]["reference"] == "base"
+    assert sorted(comparisons["toy"]["experiments"]) == ["toy_fcn", "toy_ours"]
+    settings = comparisons["toy"]["compare"]
+    assert settings["reference"] == "toy_ours"
+    assert settings["metrics"] == ["dice"] and settings["alpha"] == 0.01  # set overrides, dataset fills in
+    assert settings["labels"] == {"toy_ours": "Ours", "toy_fcn": "fcn"}
+
+
+def test_unknown_scale_names_the_file_and_the_scales(tmp_path: Path) -> None:
+    with pytest.raises(ExperimentSetError, match=r"toy.yaml: no scale 'huge' \(available: paper, tiny\)"):
+        resolve_config(config_with_set(tmp_path, "huge"), tmp_path)
+
+
+def test_unknown_key_in_a_set_is_an_error(tmp_path: Path) -> None:
+    path = tmp_path / "bad.yaml"
+    path.write_text(yaml.safe_dump({**SET, "epochs": 3}))
+    with pytest.raises(ExperimentSetError, match=r"bad.yaml: unknown key\(s\) \['epochs'\]"):
+        load_experiment_set(path)
+
+
+def test_experiment_on_unknown_dataset_is_an_error(tmp_path: Path) -> None:
+    config = config_with_set(tmp_path, "tiny")
+    config["experiments"]["base"]["dataset"] = "nope"
+    with pytest.raises(ExperimentSetError, match=r"experiments.base.dataset 'nope'"):
+        resolve_config(config, tmp_path)
+
+
+@pytest.mark.parametrize("path", sorted((REPO / "resources" / "experiments").glob("*.yaml")), ids=lambda p: p.stem)
+def test_shipped_sets_load_at_every_scale(path: Path) -> None:
+    """Every shipped experiment set parses, and its networks and losses exist at every scale."""
+    from lesionbench.losses import available_losses
+    from lesionbench.networks import available_networks
+    from lesionbench.workflow.experiment_sets import _scaled_experiments
+
+    data = load_experiment_set(path)
+    for scale in ["paper", *data.get("scales", {})]:
+        for name, experiment in _scaled_experiments(data, scale, path).items():
+            assert experiment["network"]["name"] in available_networks(), (path.name, scale, name)
+            assert experiment["loss"]["name"] in available_losses(), (path.name, scale, name)
