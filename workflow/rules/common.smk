@@ -82,6 +82,7 @@ def all_outputs():
                 f"{RESULTS}/{dataset}/stats/{comparison}/tests.tsv",
                 f"{RESULTS}/{dataset}/stats/{comparison}/table.md",
                 f"{RESULTS}/{dataset}/figures/{comparison}",
+                f"{RESULTS}/{dataset}/stats/{comparison}/complexity.tsv",
             ]
     return outputs
 
@@ -189,6 +190,18 @@ def figure_settings(wildcards):
     settings = dict(comparison_of(wildcards)["compare"])
     settings.update(dataset_config(wildcards.dataset).get("figures", {}))
     return as_json(settings)
+
+
+def complexity_networks(wildcards):
+    """The network section of every compared experiment (what the complexity table measures)."""
+    experiments = comparison_of(wildcards)["experiments"]
+    return as_json({name: {"network": config["experiments"][name]["network"]} for name in experiments})
+
+
+def input_channels(dataset):
+    """Channels the networks of a dataset see: the image channels, times 4 for the 2.5D layout."""
+    channels = dataset_config(dataset).get("channels", 1)
+    return channels * (4 if layout_of(dataset) == "2.5d" else 1)
 
 
 def model_folders(kind):

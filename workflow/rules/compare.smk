@@ -63,3 +63,28 @@ rule plot_figures:
         "python -m lesionbench figures --metrics {input.metrics:q} --histories {params.histories:q} "
         "--predictions {params.predictions:q} --images {params.images:q} --masks {params.masks:q} "
         "--out-dir {output:q} --settings {params.settings:q} > {log:q} 2>&1"
+
+
+rule measure_complexity:
+    output:
+        tsv=R("stats/{comparison}/complexity.tsv"),
+        markdown=report(
+            R("stats/{comparison}/complexity.md"),
+            caption="../report/complexity.rst",
+            category="{dataset}: {comparison}",
+            subcategory="Statistics",
+        ),
+    params:
+        networks=complexity_networks,
+        in_channels=lambda wildcards: input_channels(wildcards.dataset),
+        size=lambda wildcards: dataset_config(wildcards.dataset)["samples"]["size"],
+    log:
+        LOG("complexity/{comparison}.log"),
+    benchmark:
+        BENCH("complexity/{comparison}.tsv")
+    conda:
+        CONDA_ENV
+    shell:
+        "python -m lesionbench complexity --settings {params.networks:q} "
+        "--in-channels {params.in_channels} --size {params.size} --out-tsv {output.tsv:q} "
+        "--out-md {output.markdown:q} --repeats 10 --threads 1 > {log:q} 2>&1"

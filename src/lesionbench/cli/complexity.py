@@ -2,7 +2,8 @@
 
 Example (paper 003's input: 4 adjacent slices of 192 x 192)::
 
-    lesionbench complexity --settings '{"unet": {"network": {"name": "unet"}}, "fcn8s": {"network": {"name": "fcn8s"}}}' \\
+    lesionbench complexity \\
+        --settings '{"unet": {"network": {"name": "unet"}}, "fcn8s": {"network": {"name": "fcn8s"}}}' \\
         --in-channels 4 --size 192 192 --out-tsv results/phantom/complexity.tsv \\
         --out-md results/phantom/complexity.md --repeats 20 --threads 1
 """

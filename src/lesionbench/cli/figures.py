@@ -9,8 +9,8 @@ experiment name of a ``--histories`` or ``--predictions`` folder is the folder n
         --predictions results/ph/predictions/unet results/ph/predictions/fcn8s \\
         --out-dir results/ph/figures --settings '{"reference": "unet", "metrics": ["dice"]}'
 
-``--histories`` and ``--predictions`` may be left out: the learning curves or the overlay
-montage are then not drawn.
+``--histories``, ``--predictions`` and ``--complexity`` may be left out: the learning curves,
+the overlays or the complexity plot are then not drawn.
 """
 
 from __future__ import annotations
@@ -27,6 +27,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--masks", metavar="DIR", help="reference masks folder ({case}.nii.gz)")
     parser.add_argument("--predictions", nargs="*", default=[], metavar="DIR",
                         help="predictions/{experiment} folders holding fold-*/{case}.nii.gz")
+    parser.add_argument("--complexity", metavar="TSV",
+                        help="complexity table (experiment, parameters, flops) from 'lesionbench complexity'")
     parser.add_argument("--out-dir", required=True, metavar="DIR", help="output folder for PNG and PDF files")
     parser.add_argument("--settings", default="{}", metavar="JSON",
                         help="figure settings: a JSON file or inline JSON (compare keys accepted)")
@@ -41,7 +43,7 @@ def run(args: argparse.Namespace) -> int:
     settings = FigureSettings.from_dict(load_settings(args.settings))
     written = figures_from_files(args.metrics, args.out_dir, settings, model_dirs=args.histories,
                                  images_dir=args.images, masks_dir=args.masks,
-                                 prediction_dirs=args.predictions)
+                                 prediction_dirs=args.predictions, complexity_tsv=args.complexity)
     for path in written:
         print(path)
     return 0

@@ -161,7 +161,8 @@ def measure(
     if isinstance(in_channels, bool) or not isinstance(in_channels, int) or in_channels < 1:
         raise ValueError(f"complexity: in_channels must be a positive integer, got {in_channels!r}")
     if repeats < 1 or warmup < 0 or (threads is not None and threads < 1):
-        raise ValueError(f"complexity: need repeats >= 1, warmup >= 0, threads >= 1; got {repeats}, {warmup}, {threads}")
+        raise ValueError(f"complexity: need repeats >= 1, warmup >= 0, threads >= 1; "
+                         f"got {repeats}, {warmup}, {threads}")
     torch_device = resolve_device(device)
     name, options = network_options(network_config, in_channels)
     shape = (1, in_channels, *size)
@@ -172,7 +173,8 @@ def measure(
         try:
             flops, by_operator = count_flops(model, example)
         except RuntimeError as error:
-            raise ValueError(f"network {name!r} cannot run on an input of shape {shape}: {error}") from error
+            message = f"network {name!r} cannot run on an input of shape {shape}: {error}"
+            raise ValueError(message) from error
         times = time_forward(model, example, repeats, warmup)
     quartiles = statistics.quantiles(times, n=4, method="inclusive") if len(times) > 1 else [times[0]] * 3
     return {
@@ -181,7 +183,7 @@ def measure(
         "size": list(size),
         "parameters": count_parameters(model),
         "flops": flops,
-        "macs": flops / 2,
+        "macs": flops // 2 if flops % 2 == 0 else flops / 2,  # torch counts 2 per multiply-add
         "flops_by_operator": by_operator,
         "latency_ms_per_slice": statistics.median(times),
         "latency_ms_p25": quartiles[0],

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import platform
 from collections.abc import Mapping, Sequence
+from pathlib import Path
 from typing import Any
 
 import pandas as pd
@@ -117,6 +118,17 @@ def complexity_table(
     return table
 
 
+def cpu_name() -> str:
+    """The CPU model (``/proc/cpuinfo`` on Linux), which the latency depends on."""
+    try:
+        for line in Path("/proc/cpuinfo").read_text(encoding="utf-8").splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or platform.machine() or "unknown"
+
+
 def markdown(table: pd.DataFrame, settings: Mapping[str, Any]) -> str:
     """The table as GitHub Markdown, followed by a note on what was measured and how."""
     headers = list(MARKDOWN_COLUMNS)
@@ -125,8 +137,7 @@ def markdown(table: pd.DataFrame, settings: Mapping[str, Any]) -> str:
         cells = [fmt.format(row[column]) for column, fmt in MARKDOWN_COLUMNS.values()]
         lines.append("| " + " | ".join(cells) + " |")
     c, (h, w) = settings["in_channels"], settings["size"]
-    record = provenance(settings, torch=torch.__version__, machine=platform.machine(),
-                        processor=platform.processor() or "unknown")
+    record = provenance(settings, torch=torch.__version__, machine=platform.machine(), processor=cpu_name())
     note = (
         f"Input 1 x {c} x {h} x {w} (one slice). Parameters: trainable. FLOPs: counted by "
         "torch.utils.flop_counter.FlopCounterMode (convolutions, matrix products, attention; "

@@ -4,8 +4,9 @@ A recipe turns a dataset's own folder layout into the ingest outputs of docs/fil
 ("Ingest"): ``{R}/images/{case}.nii.gz`` (float32; a 4D ``(X, Y, Z, C)`` NIfTI when the case
 has several channels, :mod:`lesionbench.preprocess.channels`), ``{R}/masks/{case}.nii.gz``
 (uint8 0/1 on the image grid) and ``{R}/meta/{case}.json``. A recipe only finds the files and
-reads the labels (:meth:`Recipe.load`); :meth:`Recipe.ingest` checks the grids, resamples
-extra channels onto the first, and writes the three files atomically, the metadata last so
+reads the labels (:meth:`Recipe.files`, :meth:`Recipe.labels`); :meth:`Recipe.ingest` checks
+the mask is on the case's grid (the first channel, or the recipe's grid image), resamples the
+channels that are not onto it, and writes the three files atomically, the metadata last so
 that its presence marks a complete case. No file header field is copied into the metadata
 except geometry; file names are kept only where they are the public dataset's own ids.
 """
@@ -41,19 +42,30 @@ class CaseFiles:
     """The raw files of one case.
 
     Attributes:
-        images: channel name -> image file, in channel order (the first is the reference grid).
-        mask: reference lesion mask on the first channel's grid (or several masks to unite).
+        images: channel name -> image file, in channel order.
+        mask: reference lesion mask(s) on the grid (several are united).
         extra: other inputs by role (e.g. the CT-ICH label CSV).
+        grid: the image whose grid every channel is resampled onto and the mask must lie on
+            (ISLES'22: the DWI, whichever channels are chosen); the first channel if ``None``.
     """
 
     images: dict[str, Path]
     mask: list[Path]
     extra: dict[str, Path] = field(default_factory=dict)
+    grid: Path | None = None
+
+    @property
+    def grid_file(self) -> Path:
+        """The file defining the case's grid."""
+        return self.grid if self.grid is not None else next(iter(self.images.values()))
 
     def as_inputs(self) -> dict[str, str | list[str]]:
-        """Snakemake-ready inputs: ``images`` (list), ``mask`` (path or list) and the extra roles."""
+        """Snakemake-ready inputs: ``images`` (list), ``mask`` (path or list), ``grid`` if it is
+        not a channel, and the extra roles."""
         inputs: dict[str, str | list[str]] = {"images": [str(p) for p in self.images.values()]}
         inputs["mask"] = str(self.mask[0]) if len(self.mask) == 1 else [str(p) for p in self.mask]
+        if self.grid_file not in self.images.values():
+            inputs["grid"] = str(self.grid_file)
         inputs.update({role: str(path) for role, path in self.extra.items()})
         return inputs
 
@@ -108,16 +120,18 @@ class Recipe(ABC):
         """
         settings = self.parse_source(source)
         files = self.files(settings, case)
-        reference, reference_path = next(iter(files.images)), next(iter(files.images.values()))
         volumes = {name: read_volume(path) for name, path in files.images.items()}
-        warnings = [note for volume in volumes.values() for note in volume.warnings]
-        mask, mask_notes = self._read_masks(files.mask, volumes[reference].image, reference_path)
-        channels, resample_notes = onto_reference({n: v.image for n, v in volumes.items()}, reference)
+        by_path = {path: volumes[name] for name, path in files.images.items()}
+        grid = by_path.get(files.grid_file) or read_volume(files.grid_file)
+        warnings = [f"channel {name}: {note}" for name, volume in volumes.items() for note in volume.warnings]
+        mask, mask_notes = self._read_masks(files.mask, grid.image, files.grid_file)
+        grid_name = next((name for name, path in files.images.items() if path == files.grid_file),
+                         files.grid_file.name if self.keep_file_names else "the reference image")
+        channels, resample_notes = onto_reference({n: v.image for n, v in volumes.items()}, grid.image, grid_name)
         extra = self.labels(settings, case, files, mask)
         warnings += mask_notes + resample_notes + extra.warnings
         image = join_channels(list(channels.values()))
-        planar = volumes[reference].planar
-        meta = self._meta(case, salt, channels[reference], mask, list(channels), files, planar, warnings, extra)
+        meta = self._meta(case, salt, grid.image, mask, list(channels), files, grid.planar, warnings, extra)
         meta["modality"] = self.modality_of(settings)
         meta["provenance"] = provenance({"stage": "ingest", "kind": self.kind, "source": dict(source),
                                          "salted": bool(salt)}, case_id=case)
@@ -178,11 +192,12 @@ class Recipe(ABC):
         for path in paths:
             mask, warnings = read_mask_volume(path)
             check_on_grid(mask, image, path, image_path)
-            notes += warnings
+            notes += [f"mask: {note}" for note in warnings]
             array = sitk.GetArrayFromImage(mask)
             union = array if union is None else np.maximum(union, array)
         if len(paths) > 1:
-            notes.append(f"{len(paths)} mask files united: {[p.name for p in paths]}")
+            names = f": {[p.name for p in paths]}" if self.keep_file_names else ""
+            notes.append(f"{len(paths)} mask files united{names}")
         out = sitk.GetImageFromArray(union.astype(np.uint8))
         out.CopyInformation(image)
         return out, notes

@@ -17,7 +17,6 @@ type (a slice with that type), ``fracture``, ``hemorrhage_slices`` and ``lesion_
 
 from __future__ import annotations
 
-from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -114,11 +113,6 @@ def read_diagnosis(path: Path) -> pd.DataFrame:
     Raises:
         DatasetError: naming the file, the column and the first bad row.
     """
-    return _read_diagnosis_cached(str(path), path.stat().st_mtime_ns).copy()
-
-
-@lru_cache(maxsize=4)
-def _read_diagnosis_cached(path: str, mtime_ns: int) -> pd.DataFrame:
     try:
         table = pd.read_csv(path)
     except (pd.errors.ParserError, UnicodeDecodeError, pd.errors.EmptyDataError) as error:
@@ -134,8 +128,9 @@ def _read_diagnosis_cached(path: str, mtime_ns: int) -> pd.DataFrame:
             bad |= ~values.isin([0, 1])
         if bad.any():
             row = int(np.flatnonzero(bad.to_numpy())[0])
-            raise DatasetError(f"{path}: column {column} row {row + 2} holds {table[column].iloc[row]!r}; "
-                               f"expected {'0 or 1' if column not in ('PatientNumber', 'SliceNumber') else 'an integer'}")
+            expected = "an integer" if column in ("PatientNumber", "SliceNumber") else "0 or 1"
+            raise DatasetError(f"{path}: line {row + 2}, column {column}: {str(table[column].iloc[row])!r} "
+                               f"is not {expected}")
         table[column] = values.astype(np.int64)
     return table
 

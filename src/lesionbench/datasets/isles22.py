@@ -7,8 +7,9 @@ Layout (the challenge release and its one-case sample)::
 
 A case is a subject with a lesion mask in ``derivatives``; its id is the BIDS subject
 (``sub-strokecase0009``), the dataset's own public id. The channels (default DWI, ADC,
-FLAIR) are stacked in that order; the first (DWI) is the reference grid, FLAIR (another
-resolution and field of view) is resampled onto it linearly, and the mask must lie on it.
+FLAIR) are stacked in the configured order on the DWI grid, whichever channels are chosen:
+FLAIR (another resolution and field of view) is resampled onto it linearly, and the mask
+must lie on it.
 The JSON sidecars are not read: they hold patient age, sex and weight.
 Intensities stay as stored (no CT windowing); preprocess z-scores them within the head
 (``normalize: zscore_head``).
@@ -55,7 +56,8 @@ class Isles22(Recipe):
     def files(self, settings: dict[str, Any], case: str) -> CaseFiles:
         root = settings["root"]
         subject_raw = require_dir(root / "rawdata" / case, f"raw images of {case}")
-        images = {name: find_one(subject_raw, case, CHANNEL_SUFFIXES[name], name.upper())
-                  for name in settings["channels"]}
+        found = {name: find_one(subject_raw, case, suffix, name.upper())
+                 for name, suffix in CHANNEL_SUFFIXES.items() if name in settings["channels"] or name == "dwi"}
         subject_derivatives = require_dir(root / "derivatives" / case, f"lesion mask of {case}")
-        return CaseFiles(images=images, mask=[find_one(subject_derivatives, case, "msk", "lesion mask")])
+        return CaseFiles(images={name: found[name] for name in settings["channels"]},
+                         mask=[find_one(subject_derivatives, case, "msk", "lesion mask")], grid=found["dwi"])

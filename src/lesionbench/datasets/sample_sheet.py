@@ -22,6 +22,7 @@ Relative paths are relative to the sheet's folder. File names never reach the me
 
 from __future__ import annotations
 
+import hashlib
 import re
 from dataclasses import dataclass
 from functools import lru_cache
@@ -61,11 +62,13 @@ def read_sheet(path: str | Path, id_salt: str = "") -> dict[str, SheetRow]:
     path = Path(path)
     if not path.is_file():
         raise FileNotFoundError(f"{path}: sample sheet not found")
-    return dict(_read_sheet_cached(str(path.resolve()), path.stat().st_mtime_ns, id_salt))
+    # The workflow asks for every case's inputs while it parses: parse a sheet once per content.
+    digest = hashlib.sha256(path.read_bytes()).hexdigest()
+    return dict(_read_sheet_cached(str(path.resolve()), digest, id_salt))
 
 
 @lru_cache(maxsize=8)
-def _read_sheet_cached(path_text: str, mtime_ns: int, id_salt: str) -> tuple[tuple[str, SheetRow], ...]:
+def _read_sheet_cached(path_text: str, digest: str, id_salt: str) -> tuple[tuple[str, SheetRow], ...]:
     path = Path(path_text)
     try:
         table = pd.read_csv(path, sep="\t", dtype=str, keep_default_na=False)

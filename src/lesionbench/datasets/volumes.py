@@ -25,7 +25,8 @@ LUMA = (0.299, 0.587, 0.114)
 
 @dataclass
 class Volume:
-    """A 3D float32 image and what reading it changed (for ``meta["warnings"]``)."""
+    """A 3D float32 image and what reading it changed (for ``meta["warnings"]``; the notes
+    do not name the file, whose name may identify a patient)."""
 
     image: sitk.Image
     planar: bool = False
@@ -64,7 +65,7 @@ def read_volume(path: PathLike, scale_8bit: bool = True) -> Volume:
     if array.ndim == 3:
         array, note = _to_grey(array)
         if note:
-            warnings.append(f"{path.name}: {note}")
+            warnings.append(note)
     values = array.astype(np.float32)
     if eight_bit and scale_8bit:
         values /= 255.0
@@ -94,7 +95,7 @@ def read_mask_volume(path: PathLike) -> tuple[sitk.Image, list[str]]:
     if volume.planar and distinct.size > 2:
         threshold = float(distinct.max()) / 2.0
         binary = values > threshold
-        warnings.append(f"{Path(path).name}: mask holds {distinct.size} distinct values; thresholded at {threshold:g}")
+        warnings.append(f"{distinct.size} distinct values; thresholded at {threshold:g}")
     else:
         binary = values != 0
     mask = sitk.GetImageFromArray(binary.astype(np.uint8))
@@ -115,34 +116,40 @@ def check_on_grid(mask: sitk.Image, image: sitk.Image, mask_path: PathLike, imag
                       ("direction", "GetDirection")):
         a, b = getattr(mask, get)(), getattr(image, get)()
         if not np.allclose(a, b, atol=1e-3):
-            differences.append(f"{name} {_round(a)} vs {_round(b)}")
+            shown = (list(a), list(b)) if name == "size" else (_round(a), _round(b))
+            differences.append(f"{name} {shown[0]} vs {shown[1]}")
     raise ImageFileError(
         f"{mask_path}: mask is not on the grid of its image {image_path} ({'; '.join(differences)})"
     )
 
 
-def onto_reference(channels: Mapping[str, sitk.Image], reference: str) -> tuple[dict[str, sitk.Image], list[str]]:
-    """Resample every channel onto the grid of ``channels[reference]`` (linear, identity transform).
+def onto_reference(channels: Mapping[str, sitk.Image], target: sitk.Image,
+                   target_name: str) -> tuple[dict[str, sitk.Image], list[str]]:
+    """Resample every channel onto the grid of ``target`` (linear, identity transform).
 
     Channels already on that grid are kept as they are; the outside of a resampled channel's
     extent is filled with its minimum. ISLES'22 FLAIR (0.45 x 0.45 x 5 mm) goes onto the DWI
     grid (2 mm) this way; scanner coordinates are shared, so no registration is needed.
 
+    Args:
+        channels: channel name -> 3D image.
+        target: the reference grid.
+        target_name: how warnings name the reference (a channel name or file name).
+
     Returns:
         ``(channels in the same order, warnings naming each resampled channel)``.
     """
-    target = channels[reference]
     out: dict[str, sitk.Image] = {}
     warnings: list[str] = []
     for name, image in channels.items():
-        if name == reference or same_grid(image, target):
+        if same_grid(image, target):
             out[name] = image
             continue
         background = float(np.min(sitk.GetArrayViewFromImage(image)))
         out[name] = sitk.Resample(image, target, sitk.Transform(), sitk.sitkLinear, background, sitk.sitkFloat32)
         warnings.append(
             f"channel {name} resampled (linear) from size {list(image.GetSize())}, spacing "
-            f"{_round(image.GetSpacing())} mm onto the {reference} grid (size {list(target.GetSize())}, "
+            f"{_round(image.GetSpacing())} mm onto the grid of {target_name} (size {list(target.GetSize())}, "
             f"spacing {_round(target.GetSpacing())} mm)"
         )
     return out, warnings

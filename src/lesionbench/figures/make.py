@@ -1,8 +1,15 @@
 """The figures stage: all figures of a dataset into ``{R}/figures`` (docs/file-formats.md).
 
-Writes ``boxplot_{metric}``, ``learning_curves``, ``overlays`` and ``volume_scatter`` as PNG and
-PDF. Every model gets its colour once, from the full list of models (reference first), so a
-model has the same colour in every figure.
+Writes, as PNG and PDF: ``boxplot_{metric}`` (or ``violin_{metric}``) with the adjusted p vs
+the reference, ``volume_scatter``, ``bland_altman``, ``ranking_blobs_{metric}`` and
+``significance_map_{metric}`` for every ranking metric; ``roc_curves`` when a model writes
+classification outputs; ``learning_curves`` with histories; ``overlays`` (the reference model's
+best, median and worst case, every model's contour) and ``overlays_per_model`` (each model's own
+best, median and worst case) with images, masks and predictions; ``complexity`` with a
+complexity table. Every model gets its colour once, from the full list of models (reference
+first), so a model has the same colour in every figure. The statistics drawn are recomputed
+with the compare settings carried by the figure settings, with the same functions and seeds
+as the compare stage, so they equal the numbers in ``{R}/stats``.
 """
 
 from __future__ import annotations
@@ -15,13 +22,19 @@ from typing import Any
 
 import pandas as pd
 
+from lesionbench.figures.agreement import bland_altman_figure
 from lesionbench.figures.boxplots import boxplots
+from lesionbench.figures.complexity import complexity_figure
 from lesionbench.figures.curves import learning_curves
+from lesionbench.figures.overlay_grid import overlay_grid
 from lesionbench.figures.overlays import overlay_montage, pick_cases
+from lesionbench.figures.ranking import ranking_figures
+from lesionbench.figures.roc import roc_curves
 from lesionbench.figures.settings import FigureSettings
 from lesionbench.figures.style import model_colors
 from lesionbench.figures.volumes import volume_scatter
 from lesionbench.stats.frames import order_models, read_metrics
+from lesionbench.stats.paired import paired_tests
 from lesionbench.typing import PathLike
 
 log = logging.getLogger(__name__)
@@ -82,12 +95,14 @@ def make_figures(
     frames: Mapping[str, pd.DataFrame], out_dir: PathLike, settings: FigureSettings | Mapping[str, Any],
     histories: Mapping[str, Sequence[PathLike]] | None = None, images_dir: PathLike | None = None,
     masks_dir: PathLike | None = None, predictions: Mapping[str, Mapping[str, PathLike]] | None = None,
+    complexity_tsv: PathLike | None = None,
 ) -> list[Path]:
     """Draw every figure whose inputs are given.
 
-    Box plots and the volume scatter need only ``frames``; learning curves need
-    ``histories``; the overlay montage needs ``images_dir``, ``masks_dir`` and
-    ``predictions`` and picks its cases with :func:`pick_cases` on the reference model.
+    Box plots, volume plots, ranking plots and ROC curves need only ``frames``; learning
+    curves need ``histories``; the overlays need ``images_dir``, ``masks_dir`` and
+    ``predictions`` (the montage picks its cases with :func:`pick_cases` on the reference
+    model, the grid on each model); the complexity plot needs ``complexity_tsv``.
 
     Args:
         frames: ``{experiment: metrics frame}``.
@@ -97,6 +112,7 @@ def make_figures(
         images_dir: folder of ``{case}.nii.gz`` images.
         masks_dir: folder of ``{case}.nii.gz`` reference masks.
         predictions: ``{experiment: {case: path}}``.
+        complexity_tsv: ``lesionbench complexity`` output (experiment, parameters, flops).
 
     Returns:
         The files written.
@@ -109,8 +125,12 @@ def make_figures(
     models = order_models(list(frames), settings.reference)
     extra = [m for m in list(histories) + list(predictions) if m not in models]
     colors = model_colors(models + list(dict.fromkeys(extra)))
-    written = boxplots(frames, settings.metrics, out, settings, colors)
+    tests = paired_tests(frames, settings.compare_settings(models)) if settings.annotate and len(models) > 1 else None
+    written = boxplots(frames, settings.metrics, out, settings, colors, tests)
     written += volume_scatter(frames, out / "volume_scatter", settings, colors)
+    written += bland_altman_figure(frames, out / "bland_altman", settings, colors)
+    written += ranking_figures(frames, out, settings, colors)
+    written += roc_curves(frames, out / "roc_curves", settings, colors)
     if histories:
         written += learning_curves(histories, out / "learning_curves", settings, colors)
     else:
@@ -121,8 +141,13 @@ def make_figures(
         ordered = {m: predictions[m] for m in order_models(list(predictions), first)}
         written += overlay_montage(cases, images_dir, masks_dir, ordered, out / "overlays",
                                    settings=settings, colors=colors)
+        if any(m in predictions for m in models):
+            written += overlay_grid(frames, images_dir, masks_dir, predictions, out / "overlays_per_model",
+                                    settings, colors)
     else:
-        log.info("figures: images, masks or predictions missing; overlay montage skipped")
+        log.info("figures: images, masks or predictions missing; overlays skipped")
+    if complexity_tsv is not None:
+        written += complexity_figure(frames, complexity_tsv, out / "complexity", settings, colors)
     return written
 
 
@@ -130,6 +155,7 @@ def figures_from_files(
     metric_tsvs: Sequence[PathLike], out_dir: PathLike, settings: FigureSettings | Mapping[str, Any],
     model_dirs: Sequence[PathLike] = (), images_dir: PathLike | None = None,
     masks_dir: PathLike | None = None, prediction_dirs: Sequence[PathLike] = (),
+    complexity_tsv: PathLike | None = None,
 ) -> list[Path]:
     """:func:`make_figures` from the pipeline's folders (what ``lesionbench figures`` calls).
 
@@ -141,8 +167,10 @@ def figures_from_files(
         images_dir: ``images`` folder.
         masks_dir: ``masks`` folder.
         prediction_dirs: ``predictions/{experiment}`` folders with ``fold-*/{case}.nii.gz``.
+        complexity_tsv: optional complexity table (experiment, parameters, flops).
     """
     return make_figures(
         read_metrics(metric_tsvs), out_dir, settings, histories=find_histories(model_dirs),
         images_dir=images_dir, masks_dir=masks_dir, predictions=find_predictions(prediction_dirs),
+        complexity_tsv=complexity_tsv,
     )

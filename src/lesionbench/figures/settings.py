@@ -2,8 +2,10 @@
 
 The keys shared with :class:`lesionbench.stats.CompareSettings` (``reference``, ``metrics``,
 ``subset``, ``labels``, ``metric_labels``) mean the same thing, so a box plot shows exactly the
-cases that were tested. The compare-only keys (``correction``, ``alpha``, ...) are accepted and
-ignored, so one JSON (``{**config["compare"], **config["figures"]}``) can feed both commands.
+cases that were tested. The compare-only keys (``correction``, ``alpha``, ``ranking_*``, ...) are
+accepted and kept in ``compare_options``, so one JSON (``{**config["compare"],
+**config["figures"]}``) feeds both commands and the figures recompute the tests, rankings and
+intervals with the very settings the tables used (:meth:`FigureSettings.compare_settings`).
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from typing import Any
 from lesionbench.stats.settings import DEFAULT_METRIC_LABELS, CompareSettings, SettingsError
 
 _SHARED = ("reference", "metrics", "subset", "labels", "metric_labels")
+DISTRIBUTIONS = ("box", "violin")
 
 
 @dataclass(frozen=True)
@@ -34,6 +37,9 @@ class FigureSettings:
         dpi: PNG resolution, dots per inch.
         seed: seed of the horizontal jitter of box-plot points.
         reference_color: colour of the reference contour in the overlays.
+        distribution: ``"box"`` (``boxplot_{metric}``) or ``"violin"`` (``violin_{metric}``).
+        annotate: draw the adjusted p of each model vs the reference above the boxes.
+        compare_options: the compare-only keys of the same JSON (filled by :meth:`from_dict`).
     """
 
     reference: str | None = None
@@ -47,8 +53,16 @@ class FigureSettings:
     dpi: int = 150
     seed: int = 0
     reference_color: str = "white"
+    distribution: str = "box"
+    annotate: bool = True
+    compare_options: Mapping[str, Any] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
+        if self.distribution not in DISTRIBUTIONS:
+            raise SettingsError(f"figure settings: 'distribution' is {self.distribution!r}; valid values are "
+                                f"{list(DISTRIBUTIONS)}")
+        if not isinstance(self.annotate, bool):
+            raise SettingsError(f"figure settings: 'annotate' must be true or false, got {self.annotate!r}")
         if not self.metrics or not all(isinstance(m, str) for m in self.metrics):
             raise SettingsError("figure settings: 'metrics' must be a non-empty list of column names")
         if len(self.window) != 2 or float(self.window[1]) <= 0:
@@ -65,12 +79,14 @@ class FigureSettings:
         Raises:
             SettingsError: naming an unknown key or a bad value.
         """
-        own = {f.name for f in fields(cls)}
-        ignored = {f.name for f in fields(CompareSettings)} - set(_SHARED)
-        unknown = sorted(set(data) - own - ignored)
+        own = {f.name for f in fields(cls)} - {"compare_options"}
+        compare_only = {f.name for f in fields(CompareSettings)} - set(_SHARED)
+        unknown = sorted(set(data) - own - compare_only)
         if unknown:
-            raise SettingsError(f"figure settings: unknown key(s) {unknown}; valid keys are {sorted(own)}")
-        values = {k: v for k, v in data.items() if k in own}
+            raise SettingsError(f"figure settings: unknown key(s) {unknown}; valid keys are {sorted(own)} and the "
+                                "compare keys")
+        values: dict[str, Any] = {k: v for k, v in data.items() if k in own}
+        values["compare_options"] = {k: v for k, v in data.items() if k in compare_only}
         if "metrics" in values:
             if isinstance(values["metrics"], str):
                 raise SettingsError("figure settings: 'metrics' must be a list, not a string")
@@ -84,7 +100,19 @@ class FigureSettings:
         out = {f.name: getattr(self, f.name) for f in fields(self)}
         out.update(metrics=list(self.metrics), window=list(self.window), labels=dict(self.labels),
                    metric_labels=dict(self.metric_labels))
-        return out
+        compare_options = dict(out.pop("compare_options"))
+        return {**compare_options, **out}
+
+    def compare_settings(self, models: list[str]) -> CompareSettings:
+        """The :class:`CompareSettings` these figures share with the tables (reference: the
+        configured one, else the first model).
+
+        Raises:
+            SettingsError: naming a bad compare key.
+        """
+        data = {**self.compare_options, "reference": self.reference or models[0], "metrics": list(self.metrics),
+                "subset": self.subset, "labels": dict(self.labels), "metric_labels": dict(self.metric_labels)}
+        return CompareSettings.from_dict(data)
 
     def label(self, experiment: str) -> str:
         """Display name of an experiment."""

@@ -34,6 +34,10 @@ class FoldsFileError(ValueError):
     """``folds.json`` cannot be read or has no such fold."""
 
 
+#: Network options that only choose initial weights, ignored when rebuilding from a checkpoint.
+INIT_ONLY_OPTIONS = frozenset({"pretrained_path"})
+
+
 def load_model(checkpoint_path: PathLike, device: str | torch.device = "auto",
                network_factory: NetworkFactory | None = None) -> tuple[torch.nn.Module, dict[str, Any]]:
     """Rebuild the network of a checkpoint and load its weights (eval mode, on ``device``).
@@ -56,7 +60,10 @@ def load_model(checkpoint_path: PathLike, device: str | torch.device = "auto",
     if network_factory is None:
         from lesionbench.networks import create_network as network_factory
     network = checkpoint["network"]
-    model = network_factory(network["name"], **network["kwargs"])
+    # The checkpoint's weights replace any initialisation: a pretrained encoder file named at
+    # training time is not needed (and may have moved) when predicting.
+    kwargs = {key: value for key, value in network["kwargs"].items() if key not in INIT_ONLY_OPTIONS}
+    model = network_factory(network["name"], **kwargs)
     try:
         model.load_state_dict(checkpoint["state_dict"])
     except RuntimeError as error:

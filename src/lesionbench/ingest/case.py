@@ -2,8 +2,9 @@
 
 docs/file-formats.md, "Ingest". The mask is checked to lie on the image grid before anything
 is written; the metadata JSON is written last, so its presence marks a complete case. No
-DICOM patient-identifying field is copied: the metadata holds geometry, acquisition facts,
-warnings, labels and a salted pseudonym of the case id.
+DICOM patient-identifying field is copied: the metadata holds geometry, the allow-listed
+acquisition facts of :mod:`lesionbench.ingest.deid`, warnings, labels and a salted pseudonym
+of the case id.
 """
 
 from __future__ import annotations
@@ -18,14 +19,12 @@ import SimpleITK as sitk
 
 from lesionbench.ingest.dicom_series import dicom_to_image
 from lesionbench.ingest.pseudonym import pseudonymise
+from lesionbench.ingest.settings import IngestSettings
 from lesionbench.io import ImageFileError, provenance, read_mask, same_grid, write_image, write_json
 from lesionbench.typing import PathLike
 
 #: Label fields copied from a case JSON (e.g. the phantom's ``cases/{case}.json``) into meta.
 LABEL_FIELDS = ("has_lesion", "lesion_class", "near_skull", "irregular", "intraventricular", "lesion_volume_ml")
-#: Acquisition facts of ``dicom_to_image``'s info that go into ``meta["source"]``.
-SOURCE_FIELDS = ("manufacturer", "manufacturer_model", "slice_thickness_mm", "n_slices", "series_number",
-                 "other_series")
 
 
 def read_labels(path: PathLike, case_id: str | None = None) -> dict[str, Any]:
@@ -55,7 +54,7 @@ def read_labels(path: PathLike, case_id: str | None = None) -> dict[str, Any]:
 
 def ingest_case(case_id: str, dicom_dir: PathLike, mask_path: PathLike, out_image: PathLike,
                 out_mask: PathLike, out_meta: PathLike, labels: Mapping[str, Any] | None = None,
-                salt: str = "") -> dict[str, Any]:
+                salt: str = "", settings: IngestSettings | None = None) -> dict[str, Any]:
     """Convert one case's DICOM series and copy its reference mask onto the image grid.
 
     Args:
@@ -63,11 +62,12 @@ def ingest_case(case_id: str, dicom_dir: PathLike, mask_path: PathLike, out_imag
             salted SHA-256).
         dicom_dir: folder of the case's DICOM series.
         mask_path: reference lesion mask (any SimpleITK format) on the series' grid.
-        out_image: image NIfTI to write (float32 HU).
+        out_image: image NIfTI to write (float32 or int16 HU, as ``settings.output_dtype``).
         out_mask: mask NIfTI to write (uint8 0/1, the image's exact geometry).
         out_meta: metadata JSON to write.
         labels: label fields to store in ``meta["labels"]`` (e.g. :func:`read_labels`).
         salt: pseudonymisation salt.
+        settings: series rule, geometry policies and output type (:class:`IngestSettings`).
 
     Returns:
         The metadata dict written to ``out_meta``.
@@ -80,7 +80,8 @@ def ingest_case(case_id: str, dicom_dir: PathLike, mask_path: PathLike, out_imag
     mask_path = Path(mask_path)
     if not mask_path.is_file():
         raise FileNotFoundError(f"{mask_path}: reference mask not found (a mask is required)")
-    image, info = dicom_to_image(dicom_dir)
+    settings = settings or IngestSettings()
+    image, info = dicom_to_image(dicom_dir, settings)
     mask = read_mask(mask_path)
     if not same_grid(image, mask):
         raise ImageFileError(
@@ -93,7 +94,8 @@ def ingest_case(case_id: str, dicom_dir: PathLike, mask_path: PathLike, out_imag
     meta = {
         "case_id": case_id,
         "pseudonym": pseudonymise(case_id, salt),
-        "source": {"kind": "dicom", **{key: info[key] for key in SOURCE_FIELDS}},
+        "source": {"kind": "dicom", **info["source"], "geometry": info["geometry"],
+                   "other_series": info["other_series"]},
         "size": info["size"],
         "spacing": info["spacing"],
         "origin": info["origin"],
@@ -102,11 +104,12 @@ def ingest_case(case_id: str, dicom_dir: PathLike, mask_path: PathLike, out_imag
         "modality": info["modality"],
         "warnings": list(info["warnings"]),
         "labels": dict(labels or {}),
-        "provenance": provenance({"stage": "ingest", "salted": bool(salt)}, case_id=case_id),
+        "provenance": provenance({"stage": "ingest", "settings": settings.to_dict(), "salted": bool(salt)},
+                                 case_id=case_id),
     }
     mask_voxels = int(np.count_nonzero(sitk.GetArrayViewFromImage(mask)))
     meta["source"]["mask_voxels"] = mask_voxels
-    write_image(sitk.Cast(image, sitk.sitkFloat32), out_image)
+    write_image(image, out_image)
     write_image(sitk.Cast(mask, sitk.sitkUInt8), out_mask)
     write_json(out_meta, meta)
     return meta

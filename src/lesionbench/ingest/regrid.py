@@ -10,9 +10,11 @@ drift to. Two linear steps, as dcm2niix does them:
 2. uneven spacing: output slices are spaced evenly along the normal over the stack's extent
    and interpolated linearly between the two nearest input slices.
 
-Written with :func:`scipy.ndimage.affine_transform` and numpy rather than SimpleITK's
-``ResampleImageFilter`` because the input is not a regular grid that an ``sitk.Image`` can
-describe (unequal slice steps, slices shifted against each other).
+Written by hand with numpy rather than with SimpleITK's ``ResampleImageFilter`` because the
+input is not a regular grid that an ``sitk.Image`` can describe (unequal slice steps, slices
+shifted against each other); and the shift is two separable 1D linear blends of array
+slices rather than :func:`scipy.ndimage.affine_transform`, which takes ~25 ms per
+512 x 600 slice against ~3 ms here.
 """
 
 from __future__ import annotations
@@ -21,7 +23,6 @@ import math
 from dataclasses import dataclass
 
 import numpy as np
-import scipy.ndimage as ndi
 
 from lesionbench.ingest.stack import Stack
 
@@ -105,15 +106,11 @@ def resample_stack(volume: np.ndarray, stack: Stack, grid: Grid, fill: float) ->
     shifted: dict[int, np.ndarray] = {}
 
     def on_grid(k: int) -> np.ndarray:
-        """Input slice ``k`` shifted into the output plane: out[y, x] = in[y - py - sy, x - px - sx]."""
+        """Input slice ``k`` shifted into the output plane: out[y, x] = in[y - sy, x - sx]."""
         if k not in shifted:
-            sx = grid.pad_xy[0] + stack.offsets[k, 0] / dx
             sy = grid.pad_xy[1] + stack.offsets[k, 1] / dy
-            if (nx, ny) == volume.shape[:0:-1] and sx == 0 and sy == 0:
-                shifted[k] = volume[k]
-            else:
-                shifted[k] = ndi.affine_transform(volume[k], np.ones(2), offset=(-sy, -sx), output_shape=(ny, nx),
-                                                  order=1, mode="constant", cval=fill, prefilter=False)
+            sx = grid.pad_xy[0] + stack.offsets[k, 0] / dx
+            shifted[k] = shift_linear(shift_linear(volume[k], sy, ny, 0, fill), sx, nx, 1, fill)
         return shifted[k]
 
     out = np.empty((nz, ny, nx), dtype=np.float32)
@@ -126,6 +123,41 @@ def resample_stack(volume: np.ndarray, stack: Stack, grid: Grid, fill: float) ->
         if abs(t - along[k + 1]) <= 1e-6:
             out[m] = on_grid(k + 1)
             continue
-        w = (t - along[k]) / (along[k + 1] - along[k])
-        out[m] = (1.0 - w) * on_grid(k) + w * on_grid(k + 1)
+        w = np.float32((t - along[k]) / (along[k + 1] - along[k]))
+        np.multiply(on_grid(k), np.float32(1.0) - w, out=out[m])
+        out[m] += w * on_grid(k + 1)
     return out
+
+
+def shift_linear(image: np.ndarray, shift: float, size: int, axis: int, fill: float) -> np.ndarray:
+    """``out[i] = image[i - shift]`` along ``axis`` (linear interpolation), ``size`` samples long.
+
+    A position ``p`` with ``-1 < p < 0`` takes the first sample's value and one beyond the
+    last sample takes ``fill``, as dcm2niix's tilt correction does at the edges of the
+    shifted slices (measured on shared/data's tilted series).
+
+    Args:
+        image: ``(Y, X)`` float32 array.
+        shift: shift in samples (any real number).
+        size: output length along ``axis``.
+        axis: 0 (rows, y) or 1 (columns, x).
+        fill: value outside the input.
+    """
+    length = image.shape[axis]
+    if shift == 0 and size == length:
+        return image
+    whole = int(np.floor(shift))
+    frac = np.float32(shift - whole)
+    # b[j] = image[j - whole - 1] for j in 0..size (edges replicated one sample, fill beyond):
+    # then image[i - whole] = b[i + 1] and image[i - whole - 1] = b[i].
+    moved = np.moveaxis(image, axis, 0)
+    b = np.full((size + 1,) + moved.shape[1:], fill, dtype=np.float32)
+    index = np.arange(size + 1) - whole - 1
+    inside = (index >= -1) & (index <= length)
+    b[inside] = moved[np.clip(index[inside], 0, length - 1)]
+    out = b[1:] * (np.float32(1.0) - frac)
+    if frac:
+        out += frac * b[:-1]
+    position = np.arange(size) - shift
+    out[(position <= -1) | (position > length - 1)] = fill
+    return np.moveaxis(out, 0, axis)

@@ -10,10 +10,10 @@ from lesionbench.losses.factory import LOSSES, available_losses, create_loss, re
 # Losses: importing a module registers it.
 from lesionbench.losses import cross_entropy, dice, dice_ce  # noqa: E402,F401  (isort: skip)
 from lesionbench.losses import combined, eml, focal, sobel, tversky  # noqa: E402,F401  (isort: skip)
+from lesionbench.losses.combined import CombinedLoss  # noqa: E402
 from lesionbench.losses.cross_entropy import CrossEntropyLoss  # noqa: E402
 from lesionbench.losses.dice import DiceLoss, soft_dice  # noqa: E402
 from lesionbench.losses.dice_ce import DiceCrossEntropyLoss  # noqa: E402
-from lesionbench.losses.combined import CombinedLoss  # noqa: E402
 from lesionbench.losses.eml import EnhancedMixingLoss  # noqa: E402
 from lesionbench.losses.focal import FocalLoss  # noqa: E402
 from lesionbench.losses.sobel import SobelLoss, sobel_edges  # noqa: E402

@@ -70,4 +70,4 @@ class CombinedLoss(nn.Module):
 
     def forward(self, logits: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
         """Weighted sum of the terms: logits ``(B, C, H, W)``, target ``(B, 1, H, W)``; a scalar."""
-        return sum(w * loss(logits, target) for w, loss in zip(self.weights, self.terms))
+        return sum(w * loss(logits, target) for w, loss in zip(self.weights, self.terms, strict=True))

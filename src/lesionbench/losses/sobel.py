@@ -42,12 +42,16 @@ def sobel_edges(maps: torch.Tensor, eps: float = 1e-4, smoothing: bool = True, p
         raise ValueError(f"sobel: padding must be one of {sorted(PADDINGS)}, got {padding!r}")
     shape = maps.shape
     x = maps.reshape(-1, 1, shape[-2], shape[-1])
+    if x.dtype in (torch.float16, torch.bfloat16):
+        x = x.float()
     mode = PADDINGS[padding]
-    if smoothing:
-        x = F.avg_pool2d(F.pad(x, (1, 1, 1, 1), mode=mode), kernel_size=3, stride=1)
-    kernels = torch.stack([_SOBEL_X, _SOBEL_Y]).unsqueeze(1).to(dtype=x.dtype, device=x.device)
-    gradients = F.conv2d(F.pad(x, (1, 1, 1, 1), mode=mode), kernels)  # (N, 2, H, W)
-    magnitude = torch.sqrt(gradients.pow(2).sum(dim=1, keepdim=True) + eps)
+    # in float32 even under mixed precision: autocast would run the convolution in half precision
+    with torch.autocast(device_type=x.device.type, enabled=False):
+        if smoothing:
+            x = F.avg_pool2d(F.pad(x, (1, 1, 1, 1), mode=mode), kernel_size=3, stride=1)
+        kernels = torch.stack([_SOBEL_X, _SOBEL_Y]).unsqueeze(1).to(dtype=x.dtype, device=x.device)
+        gradients = F.conv2d(F.pad(x, (1, 1, 1, 1), mode=mode), kernels)  # (N, 2, H, W)
+        magnitude = torch.sqrt(gradients.pow(2).sum(dim=1, keepdim=True) + eps)
     return magnitude.reshape(shape)
 
 

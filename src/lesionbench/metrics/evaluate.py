@@ -28,6 +28,9 @@ log = logging.getLogger(__name__)
 ID_COLUMNS: tuple[str, ...] = ("case_id", "fold", "experiment")
 FLAG_COLUMNS: tuple[str, ...] = ("ref_empty", "pred_empty")
 COUNT_COLUMNS: tuple[str, ...] = ("tp", "fp", "fn", "tn")
+#: Columns added when brain masks are given (``lesionbench.volumes.geometry.GEOMETRY_COLUMNS``):
+#: geometry of the reference lesion, after the counts and before the labels.
+GEOMETRY_COLUMNS: tuple[str, ...] = ("distance_to_inner_skull_mm", "solidity", "near_skull_geom", "irregular_geom")
 NIFTI_SUFFIX = ".nii.gz"
 _FOLD_NAME = re.compile(r"^fold-(\d+)$")
 
@@ -83,6 +86,9 @@ def evaluate_experiment(
     meta_dir: PathLike,
     out_tsv: PathLike,
     policy: EmptyPolicy | str = EmptyPolicy.ONE,
+    brain_dir: PathLike | None = None,
+    near_skull_mm: float = 3.0,
+    irregular_solidity: float = 0.8,
 ) -> pd.DataFrame:
     """Evaluate every prediction of an experiment and write one TSV row per case.
 
@@ -95,6 +101,13 @@ def evaluate_experiment(
         out_tsv: the TSV to write atomically (columns of docs/file-formats.md, "Evaluate",
             then ``tp, fp, fn, tn``, then the labels), rows sorted by ``case_id``.
         policy: both-empty policy, ``"one"`` or ``"nan"``.
+        brain_dir: folder of brain masks ``{case}.nii.gz``; when given, the reference lesion's
+            geometry is added (:func:`lesionbench.volumes.geometry.lesion_geometry`):
+            ``distance_to_inner_skull_mm``, ``solidity``, ``near_skull_geom`` (distance <=
+            ``near_skull_mm``), ``irregular_geom`` (solidity < ``irregular_solidity``), the
+            subgroup flags the compare stage prefers (paper 002 section 2.2.3).
+        near_skull_mm: distance threshold in mm.
+        irregular_solidity: solidity threshold.
 
     Returns:
         The table written.
@@ -106,6 +119,9 @@ def evaluate_experiment(
             mask pair is unusable (``ImageFileError``).
     """
     policy = as_policy(policy)
+    geometry = None
+    if brain_dir is not None:
+        from lesionbench.volumes.geometry import lesion_geometry as geometry  # scipy/statsmodels: only when asked
     if not prediction_dirs:
         raise ValueError(f"experiment {experiment!r}: no prediction folders given")
     rows: list[dict[str, Any]] = []
@@ -118,7 +134,14 @@ def evaluate_experiment(
                 raise ValueError(f"{pred_path}: case {case_id} is also predicted in {seen[case_id]}")
             seen[case_id] = folder
             log.debug("evaluating %s (fold %d)", case_id, fold)
-            metrics = evaluate_case(pred_path, Path(masks_dir) / f"{case_id}{NIFTI_SUFFIX}", policy)
+            ref_path = Path(masks_dir) / f"{case_id}{NIFTI_SUFFIX}"
+            metrics = evaluate_case(pred_path, ref_path, policy)
+            if geometry is not None:
+                shape = geometry(ref_path, Path(brain_dir) / f"{case_id}{NIFTI_SUFFIX}", near_skull_mm,
+                                 irregular_solidity)
+                metrics.update(distance_to_inner_skull_mm=shape["distance_to_inner_skull_mm"],
+                               solidity=shape["solidity"], near_skull_geom=shape["near_skull"],
+                               irregular_geom=shape["irregular"])
             labels = _labels(Path(meta_dir) / f"{case_id}.json", case_id)
             rows.append({"case_id": case_id, "fold": fold, "experiment": experiment, **metrics, **labels})
     table = _table(rows)
@@ -155,7 +178,7 @@ def _labels(meta_path: Path, case_id: str) -> dict[str, Any]:
     labels = meta.get("labels") if isinstance(meta, dict) else None
     if not isinstance(labels, dict):
         raise ValueError(f"{meta_path}: has no 'labels' object")
-    reserved = set(ID_COLUMNS) | set(METRICS) | set(FLAG_COLUMNS) | set(COUNT_COLUMNS)
+    reserved = set(ID_COLUMNS) | set(METRICS) | set(FLAG_COLUMNS) | set(COUNT_COLUMNS) | set(GEOMETRY_COLUMNS)
     out: dict[str, Any] = {}
     for key, value in labels.items():
         if key == "case_id":
@@ -170,6 +193,8 @@ def _labels(meta_path: Path, case_id: str) -> dict[str, Any]:
 
 def _table(rows: list[dict[str, Any]]) -> pd.DataFrame:
     fixed = [*ID_COLUMNS, *METRICS, *FLAG_COLUMNS, *COUNT_COLUMNS]
+    if rows and GEOMETRY_COLUMNS[0] in rows[0]:
+        fixed += list(GEOMETRY_COLUMNS)
     label_columns: list[str] = []
     for row in rows:
         label_columns += [key for key in row if key not in fixed and key not in label_columns]

@@ -19,7 +19,14 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from lesionbench.networks.blocks import ConvNormAct, ConvStack, LayerSpec, crop_spatial, make_activation, pad_to_multiple
+from lesionbench.networks.blocks import (
+    ConvNormAct,
+    ConvStack,
+    LayerSpec,
+    crop_spatial,
+    make_activation,
+    pad_to_multiple,
+)
 from lesionbench.networks.dropblock import DropBlock2d
 from lesionbench.networks.factory import register_network
 

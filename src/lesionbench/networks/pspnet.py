@@ -18,7 +18,12 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from lesionbench.networks.blocks import ConvNormAct, LayerSpec, crop_spatial, pad_to_multiple
+from lesionbench.networks.blocks import (
+    ConvNormAct,
+    LayerSpec,
+    crop_spatial,
+    pad_to_multiple,
+)
 from lesionbench.networks.factory import register_network
 from lesionbench.networks.resnet import STANDARD_WIDTHS, build_resnet
 

@@ -143,7 +143,7 @@ class ResNet(nn.Module):
     def __init__(
         self,
         in_channels: int,
-        block: type[BasicBlock] | type[Bottleneck],
+        block: type[BasicBlock | Bottleneck],
         layers: Sequence[int],
         widths: Sequence[int] = STANDARD_WIDTHS,
         output_stride: int = 32,

@@ -95,19 +95,28 @@ class _SelfAttention2d(nn.Module):
     """
 
     def __init__(
-        self, channels: int, num_heads: int, encoding: str, token_grid: Sequence[int], dropout: float, residual: bool
+        self,
+        channels: int,
+        num_heads: int,
+        encoding: str,
+        token_grid: Sequence[int],
+        dropout: float,
+        residual: bool,
     ) -> None:
         super().__init__()
         if channels % num_heads:
-            raise ValueError(f"sa_unet: bottleneck width {channels} is not divisible by num_heads={num_heads}")
+            raise ValueError(
+                f"sa_unet: bottleneck width {channels} is not divisible by num_heads={num_heads}"
+            )
         self.encoding = encoding
-        self.learned = (
-            nn.Parameter(torch.zeros(channels, *(int(g) for g in token_grid))) if encoding == "learned" else None
-        )
+        grid = tuple(int(g) for g in token_grid)
+        self.learned = nn.Parameter(torch.zeros(channels, *grid)) if encoding == "learned" else None
         if self.learned is not None:
             nn.init.trunc_normal_(self.learned, std=0.02)  # ViT's initialisation (Dosovitskiy et al.)
         elif encoding == "sinusoidal" and channels % 4:
-            raise ValueError(f"sa_unet: sinusoidal encoding needs a bottleneck width divisible by 4, got {channels}")
+            raise ValueError(
+                f"sa_unet: sinusoidal encoding needs a bottleneck width divisible by 4, got {channels}"
+            )
         self.attention = nn.MultiheadAttention(channels, num_heads, dropout=dropout, batch_first=True)
         self.residual = residual
 
@@ -215,7 +224,7 @@ class SAUNet(nn.Module):
     Args:
         in_channels: input channels (1: the paper's grey CT slice; 4: a 2.5D stack).
         out_channels: logit channels (1: sigmoid as in the paper; 2: softmax).
-        features: the four encoder widths, default (64, 128, 256, 512); e.g. (8, 16, 32, 64) on CPU.
+        features: encoder widths, one per pooling; default (64, 128, 256, 512); (8, 16, 32, 64) on CPU.
         self_attention: the SA module at the encoder end (Table 7).
         channel_attention: CA on every skip connection (Table 7).
         spatial_attention: SPA on every skip connection, after CA (Table 7).
@@ -258,7 +267,8 @@ class SAUNet(nn.Module):
             )
         if positional_encoding not in POSITIONAL_ENCODINGS:
             raise ValueError(
-                f"sa_unet: positional_encoding must be one of {sorted(POSITIONAL_ENCODINGS)}, got {positional_encoding!r}"
+                f"sa_unet: positional_encoding must be one of {sorted(POSITIONAL_ENCODINGS)}, "
+                f"got {positional_encoding!r}"
             )
         self.total_stride = 2 ** len(features)
 
@@ -269,7 +279,9 @@ class SAUNet(nn.Module):
             cin = width
         self.pool = nn.MaxPool2d(kernel_size=2, stride=2)
         self.attention: nn.Module = (
-            _SelfAttention2d(features[-1], num_heads, positional_encoding, token_grid, attention_dropout, attention_residual)
+            _SelfAttention2d(
+                features[-1], num_heads, positional_encoding, token_grid, attention_dropout, attention_residual
+            )
             if self_attention
             else nn.Identity()
         )
@@ -286,7 +298,7 @@ class SAUNet(nn.Module):
             self.skip_gates.append(nn.Sequential(*gate))
             out_width = features[max(level - 1, 0)]
             self.decoders.append(
-                ConvStack(2, features[level] + up_width, out_width, num_convs=2, norm=norm, activation=activation)
+                ConvStack(2, features[level] + up_width, out_width, norm=norm, activation=activation)
             )
             up_width = out_width
         self.head = nn.Conv2d(features[0], out_channels, kernel_size=3, padding=1)

@@ -90,7 +90,8 @@ class SegNet(nn.Module):
         self.encoders = nn.ModuleList()
         cin = in_channels
         for width, num_convs in zip(features, VGG16_CONVS):
-            self.encoders.append(nn.Sequential(*(conv(cin if i == 0 else width, width) for i in range(num_convs))))
+            convs = [conv(cin if i == 0 else width, width) for i in range(num_convs)]
+            self.encoders.append(nn.Sequential(*convs))
             cin = width
         self.pool = nn.MaxPool2d(kernel_size=2, stride=2, ceil_mode=True, return_indices=True)
         self.unpool = nn.MaxUnpool2d(kernel_size=2, stride=2)
@@ -98,10 +99,9 @@ class SegNet(nn.Module):
         self.decoders = nn.ModuleList()
         for level in reversed(range(len(features))):
             width, num_convs = features[level], VGG16_CONVS[level]
-            if level == 0:  # conv1_2_D keeps the width, conv1_1_D is the classifier
-                layers = [conv(width, width) for _ in range(num_convs - 1)]
-            else:
-                layers = [conv(width, width) for _ in range(num_convs - 1)] + [conv(width, features[level - 1])]
+            layers = [conv(width, width) for _ in range(num_convs - 1)]
+            if level > 0:  # the last conv narrows to the next block; block 1 ends in the classifier
+                layers.append(conv(width, features[level - 1]))
             self.decoders.append(nn.Sequential(*layers))
         self.classifier = nn.Conv2d(features[0], out_channels, kernel_size=3, padding=1)
 

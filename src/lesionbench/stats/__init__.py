@@ -8,6 +8,7 @@ renderers :func:`to_markdown`, :func:`to_latex`, :func:`to_html`.
 """
 
 from lesionbench.stats.bootstrap import Interval, bootstrap_mean, bootstrap_paired_difference
+from lesionbench.stats.compare import compare, compare_frames, output_names
 from lesionbench.stats.effect import rank_biserial
 from lesionbench.stats.frames import (
     MetricsTableError, metric_matrix, order_models, read_metrics, resolve_subset, select_cases,
@@ -18,30 +19,12 @@ from lesionbench.stats.omnibus import (
 )
 from lesionbench.stats.paired import TEST_COLUMNS, adjust, adjust_family, paired_test, paired_tests
 from lesionbench.stats.settings import CompareSettings, SettingsError, load_settings
+from lesionbench.stats.styles import TABLE_STYLES, StyleContext, StyledTable, build_table
 from lesionbench.stats.summary import GLOBAL_COLUMNS, SUMMARY_COLUMNS, describe, global_dice, summary_table
 from lesionbench.stats.tables import (
     footnote, format_mean_sd, format_median, format_p, format_p_scientific, format_table1, to_html, to_latex,
     to_markdown,
 )
-
-#: Names served lazily (PEP 562): these modules import the ranking, volume and classification
-#: packages, which import ``lesionbench.stats`` themselves; loading them on first use keeps the
-#: import graph acyclic whichever package is imported first.
-_LAZY = {
-    "compare": "lesionbench.stats.compare", "compare_frames": "lesionbench.stats.compare",
-    "output_names": "lesionbench.stats.compare", "TABLE_STYLES": "lesionbench.stats.styles",
-    "StyleContext": "lesionbench.stats.styles", "StyledTable": "lesionbench.stats.styles",
-    "build_table": "lesionbench.stats.styles",
-}
-
-
-def __getattr__(name: str):  # noqa: ANN202
-    if name in _LAZY:
-        import importlib
-
-        return getattr(importlib.import_module(_LAZY[name]), name)
-    raise AttributeError(f"module 'lesionbench.stats' has no attribute {name!r}")
-
 
 __all__ = [
     "FRIEDMAN_COLUMNS", "GLOBAL_COLUMNS", "POSTHOC_COLUMNS", "POSTHOC_TESTS", "SUMMARY_COLUMNS", "TABLE_STYLES",

@@ -28,9 +28,7 @@ from typing import Any
 
 import pandas as pd
 
-from lesionbench.classification.analysis import classification_table, roc_table
 from lesionbench.io import atomic_path, provenance, write_json, write_text
-from lesionbench.ranking.analysis import rank_models
 from lesionbench.stats.frames import read_metrics
 from lesionbench.stats.omnibus import friedman_tests
 from lesionbench.stats.paired import paired_tests
@@ -39,8 +37,6 @@ from lesionbench.stats.settings import CompareSettings
 from lesionbench.stats.styles import StyleContext, build_table
 from lesionbench.stats.summary import global_dice, summary_table
 from lesionbench.typing import PathLike
-from lesionbench.volumes.bands import BAND_COLUMNS, abc2_by_band
-from lesionbench.volumes.tables import subgroup_table, volume_agreement
 
 log = logging.getLogger(__name__)
 
@@ -102,6 +98,12 @@ def compare(
 
 def compare_frames(frames: Mapping[str, pd.DataFrame], settings: CompareSettings) -> dict[str, Any]:
     """In-memory form of :func:`compare`: ``{file name: DataFrame or text}``."""
+    # These packages import lesionbench.stats themselves: imported here, not at module level.
+    from lesionbench.classification.analysis import classification_table, roc_table
+    from lesionbench.ranking.analysis import rank_models
+    from lesionbench.volumes.bands import BAND_COLUMNS, abc2_by_band
+    from lesionbench.volumes.tables import subgroup_table, volume_agreement
+
     tests = paired_tests(frames, settings)
     summary = summary_table(frames, tests, settings)
     ctx = StyleContext(frames, settings, {"tests": tests, "summary": summary,

@@ -31,6 +31,7 @@ import torch
 from lesionbench.inference.runtime import model_to_device, resolve_amp, resolve_device
 from lesionbench.inference.settings import SettingsError
 from lesionbench.io import atomic_path, provenance
+from lesionbench.losses.deep_supervision import DeepSupervision
 from lesionbench.training.checkpoint import (
     capture_rng, resumable_checkpoint, restore_rng, save_checkpoint, seed_everything,
 )
@@ -118,7 +119,7 @@ def train_fold(augmented_npz: PathLike, out_dir: PathLike, settings: ExperimentS
         model = model_to_device(model, device)
         loss_fn = (loss_factory or default_loss_factory())(settings.loss.name, **settings.loss.kwargs)
         if isinstance(loss_fn, torch.nn.Module):
-            loss_fn = loss_fn.to(device)
+            loss_fn = DeepSupervision(loss_fn).to(device)
         optimizer = create_optimizer(train.optimizer.name, model.parameters(), train.optimizer.lr,
                                      train.optimizer.options)
         per_epoch = math.ceil(data.train_images.shape[0] / train.batch_size)

@@ -27,7 +27,7 @@ ABC2_LABEL = "ABC/2 of the reference mask"
 AGREEMENT_COLUMNS = ["model", "label", "n", "ref_mean_ml", "pred_mean_ml", "rmse_ml", "mae_ml", "bias_ml",
                      "sd_difference_ml", "loa_low_ml", "loa_high_ml", "pearson_r", "pearson_p", "lin_ccc", "note"]
 #: Segmentation metrics of the paper 002 subgroup tables (Tables 1, 3, 5).
-SUBGROUP_METRICS = ("rvd", "dice", "iou")
+SUBGROUP_METRICS = ("rvd", "dice", "iou")  # the columns of paper 002 Tables 1, 3, 5
 #: Columns of ``stats/volume_subgroups.tsv``.
 SUBGROUP_COLUMNS = ["subgroup", "column", "model", "label", "n", *SUBGROUP_METRICS, "rmse_ml", "mae_ml"]
 ALL_CASES = "all"

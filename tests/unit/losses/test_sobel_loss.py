@@ -94,3 +94,16 @@ def test_two_channels_and_volumes():
 def test_bad_options(kwargs, message):
     with pytest.raises(ValueError, match=message):
         SobelLoss(**kwargs)
+
+
+def test_half_precision_and_autocast_compute_in_float32():
+    gen = torch.Generator().manual_seed(9)
+    logits = torch.randn(1, 1, 6, 6, generator=gen)
+    target = (torch.rand(1, 1, 6, 6, generator=gen) > 0.5).float()
+    reference = SobelLoss()(logits, target)
+    with torch.autocast("cpu", dtype=torch.bfloat16):
+        under_autocast = SobelLoss()(logits, target)
+    assert under_autocast.dtype == torch.float32
+    torch.testing.assert_close(under_autocast, reference)
+    half = SobelLoss()(logits.bfloat16(), target)  # bf16 logits: probabilities in float32
+    assert half.dtype == torch.float32 and half.item() == pytest.approx(reference.item(), rel=2e-2)

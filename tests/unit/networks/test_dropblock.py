@@ -46,7 +46,7 @@ def test_exact_gamma_keeps_exactly_one_minus_drop_prob_by_enumeration():
         seeds = torch.tensor(pattern).reshape(1, 1, 2, 2)
         k = int(sum(pattern))
         expected += gamma**k * (1 - gamma) ** (4 - k) * block_mask(seeds, 2).mean().item()
-    assert expected == pytest.approx(1 - drop_prob, abs=1e-9)
+    assert expected == pytest.approx(1 - drop_prob, abs=1e-6)  # block_mask is float32
     # the closed form agrees: 4 corners covered once, 4 edges twice, the centre 4 times
     closed = (4 * (1 - gamma) + 4 * (1 - gamma) ** 2 + (1 - gamma) ** 4) / 9
     assert closed == pytest.approx(1 - drop_prob, abs=1e-12)
@@ -64,15 +64,15 @@ def test_training_keep_fraction_matches_its_expectation(gamma_mode, share_channe
     drop_prob, block, size = 0.2, 5, 32
     drop = DropBlock2d(drop_prob, block, share_channels=share_channels, gamma=gamma_mode).train()
     torch.manual_seed(1)
-    out = drop(torch.ones(16, 16, size, size))
+    out = drop(torch.ones(*((256, 2) if share_channels else (16, 16)), size, size))
     kept = (out != 0).float().mean().item()
     expected = expected_keep_fraction(seed_probability(drop_prob, size, size, block, gamma_mode), size, size, block)
     if gamma_mode == "exact":
         assert expected == pytest.approx(1 - drop_prob, abs=1e-9)
     else:
         assert expected > 1 - drop_prob + 0.01
-    # ~4000 independent 5x5 seeds per sample set: the std of the kept fraction is below 0.01
-    assert kept == pytest.approx(expected, abs=0.025 if share_channels else 0.01)
+    # 256 independent 32x32 masks: the kept fraction's std is about 0.004 (measured over 100 runs)
+    assert kept == pytest.approx(expected, abs=0.015)
     if share_channels:
         assert torch.equal(out[:, :1].expand_as(out), out)
 

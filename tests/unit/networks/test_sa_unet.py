@@ -2,11 +2,14 @@ import math
 
 import pytest
 import torch
-from torch import nn
 
-import lesionbench.networks.sa_unet  # registers "sa_unet"
+import lesionbench.networks.sa_unet  # noqa: F401  (registers "sa_unet")
 from lesionbench.networks import create_network
-from lesionbench.networks.sa_unet import SAUNet, _SelfAttention2d, sinusoidal_encoding_2d
+from lesionbench.networks.sa_unet import (
+    SAUNet,
+    _SelfAttention2d,
+    sinusoidal_encoding_2d,
+)
 
 NARROW = (8, 16, 32, 64)
 
@@ -88,7 +91,9 @@ def test_sinusoidal_encoding_values():
 def test_positional_encoding_breaks_permutation_equivariance():
     """Without an encoding self-attention commutes with moving tokens; with one it must not."""
     x = torch.randn(1, 16, 4, 4)
-    shift = lambda t: torch.roll(t, shifts=(1, 2), dims=(2, 3))  # noqa: E731
+    def shift(t: torch.Tensor) -> torch.Tensor:
+        return torch.roll(t, shifts=(1, 2), dims=(2, 3))
+
     plain = _SelfAttention2d(16, 4, "none", (4, 4), 0.0, False).eval()
     torch.manual_seed(0)
     encoded = _SelfAttention2d(16, 4, "sinusoidal", (4, 4), 0.0, False).eval()
@@ -201,7 +206,7 @@ def test_parameter_count_at_standard_widths(parameter_count):
     above (section 1.2 with CBAM's reduction 16): 9,939,657, of which the self-attention is
     4 * 512 ** 2 + 4 * 512 = 1,050,624.
     """
-    expected = expected_parameters(list((64, 128, 256, 512)), 1, 1)
+    expected = expected_parameters([64, 128, 256, 512], 1, 1)
     assert expected == 9_939_657
     with torch.device("meta"):
         full = create_network("sa_unet", in_channels=1, out_channels=1)

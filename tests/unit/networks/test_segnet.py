@@ -3,7 +3,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-import lesionbench.networks.segnet  # registers "segnet"
+import lesionbench.networks.segnet  # noqa: F401  (registers "segnet")
 from lesionbench.networks import create_network
 from lesionbench.networks.segnet import VGG16_CONVS, PretrainedWeightsError, SegNet
 
@@ -49,8 +49,8 @@ def test_unpooling_puts_each_value_back_at_its_argmax():
     per 2x2 window one non-zero, equal to the window's maximum of the encoder map (sec. 3)."""
     net = SegNet(in_channels=1, features=NARROW).eval()
     captured = {}
-    net.encoders[4].register_forward_hook(lambda m, a, out: captured.setdefault("encoder", out))
-    net.unpool.register_forward_hook(lambda m, a, out: captured.setdefault("unpooled", out))
+    net.encoders[4].register_forward_hook(lambda m, a, out: captured.update(encoder=out))
+    net.unpool.register_forward_hook(lambda m, a, out: None if "unpooled" in captured else captured.update(unpooled=out))
     with torch.no_grad():
         net(torch.rand(1, 1, 64, 96))
     encoder, unpooled = captured["encoder"], captured["unpooled"]  # (1, 32, 4, 6)
@@ -79,10 +79,15 @@ def test_gradient_reaches_the_first_conv():
     assert grad is not None and grad.abs().sum() > 0
 
 
-@pytest.mark.parametrize("kwargs, loss_name", [({"out_channels": 1}, "dice"), ({"out_channels": 2}, "ce")])
-def test_it_learns_a_disc(kwargs, loss_name, train_losses):
-    net = SegNet(in_channels=1, features=NARROW, **kwargs)
-    losses = train_losses(net, loss_name, size=32, lr=3e-3)
+@pytest.mark.parametrize(
+    "out_channels, loss_name, lr",
+    # soft Dice on a sigmoid moves slowly through 26 BN layers: 30 steps at 3e-3 take it only
+    # from 0.83 to 0.63, at 1e-2 to 0.14
+    [(1, "bce", 3e-3), (2, "ce", 3e-3), (1, "dice", 1e-2)],
+)
+def test_it_learns_a_disc(out_channels, loss_name, lr, train_losses):
+    net = SegNet(in_channels=1, out_channels=out_channels, features=(8, 16, 32, 64, 64))
+    losses = train_losses(net, loss_name, size=32, lr=lr)
     assert losses[-1] <= 0.5 * losses[0], losses
 
 

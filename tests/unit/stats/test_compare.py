@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 
 from lesionbench.cli import main
-from lesionbench.stats import SUMMARY_COLUMNS, TEST_COLUMNS, CompareSettings, compare, global_dice
+from lesionbench.stats import SUMMARY_COLUMNS, TEST_COLUMNS, CompareSettings, compare, global_dice, output_names
 
 
 @pytest.fixture()
@@ -33,9 +33,16 @@ def metric_tsvs(tmp_path):
 
 def test_compare_writes_all_outputs_and_tsv_round_trips(metric_tsvs, tmp_path):
     out = tmp_path / "stats"
-    written = compare(metric_tsvs, out, {"reference": "ours", "metrics": ["dice", "ppv"]})
-    assert [p.name for p in written] == ["tests.tsv", "summary.tsv", "global_dice.tsv", "table.md", "table.tex",
-                                         "table.html", "provenance.json"]
+    written = compare(metric_tsvs, out, {"reference": "ours", "metrics": ["dice", "ppv"], "bootstrap_resamples": 200,
+                                         "ranking_resamples": 50})
+    assert [p.name for p in written] == [
+        "tests.tsv", "summary.tsv", "global_dice.tsv", "table.md", "table.tex", "table.html", "friedman.tsv",
+        "posthoc.tsv", "table_paper000.tsv", "table_paper000.md", "table_paper000.tex", "table_paper000.html",
+        "ranking.tsv", "ranking_bootstrap.tsv", "ranking_significance.tsv", "volume_agreement.tsv", "abc2_bands.tsv",
+        "volume_subgroups.tsv", "classification.tsv", "roc.tsv", "provenance.json"]
+    assert (out / "table.md").read_text() == (out / "table_paper000.md").read_text()
+    classification = pd.read_csv(out / "classification.tsv", sep="\t")
+    assert classification.empty and "auc" in classification.columns  # header only: no cls columns
     tests = pd.read_csv(out / "tests.tsv", sep="\t")
     assert list(tests.columns) == TEST_COLUMNS and len(tests) == 4
     assert tests["n"].tolist() == [9, 9, 9, 9]  # 12 cases, 3 without a lesion
@@ -81,3 +88,38 @@ def test_global_dice_hand_computed():
     assert table["dsc_global"].iloc[0] == pytest.approx(200 / 225)
     assert table["n_cases"].tolist() == [3, 3]
     assert np.isnan(table["dsc_global"].iloc[1]) and "no foreground" in table["note"].iloc[1]
+
+
+def test_compare_all_styles_and_analyses(paper_frames, tmp_path):
+    paths = []
+    for name, frame in paper_frames.items():
+        path = tmp_path / "metrics" / f"{name}.tsv"
+        path.parent.mkdir(exist_ok=True)
+        frame.to_csv(path, sep="\t", index=False)
+        paths.append(path)
+    styles = ["paper002", "paper000", "paper001", "paper003", "paper004"]
+    cfg = CompareSettings.from_dict({"reference": "ours", "metrics": ["dice", "hd95"], "table_styles": styles,
+                                     "bootstrap_resamples": 200, "ranking_resamples": 100})
+    out = tmp_path / "stats"
+    written = compare(paths, out, cfg)
+    assert [p.name for p in written] == output_names(cfg)
+    assert (out / "table.md").read_text() == (out / "table_paper002.md").read_text()  # the first style
+    assert "Irregular (n = 2)" in (out / "table_paper002.html").read_text()
+    data = pd.read_csv(out / "table_paper002.tsv", sep="\t").set_index(["subgroup", "model"])
+    assert data.loc[("near_skull", "ours"), "rmse_ml"] == pytest.approx(np.sqrt(2))
+    # Friedman on Dice over a-d: ours wins every case, unet second every case: R = 12, 8, 4 -> chi2 = 8.
+    friedman = pd.read_csv(out / "friedman.tsv", sep="\t").set_index("metric")
+    assert friedman.loc["dice", "statistic"] == pytest.approx(8.0)
+    # HD95 is lower-is-better: mean ranks ours 1, fcn8s/unet (2.5 + ...) -> ours ranked first.
+    ranking = pd.read_csv(out / "ranking.tsv", sep="\t")
+    assert ranking["model"].tolist() == ["ours", "unet", "fcn8s"]
+    assert ranking["rank_aggregate_then_rank"].tolist() == [1, 2, 3]
+    agreement = pd.read_csv(out / "volume_agreement.tsv", sep="\t").set_index("model")
+    assert agreement.loc["ours", "rmse_ml"] == pytest.approx(np.sqrt(13 / 4))
+    assert agreement.loc["abc2_reference", "bias_ml"] == pytest.approx((2 + 6 + 10 + 0) / 4)
+    bands = pd.read_csv(out / "abc2_bands.tsv", sep="\t").set_index("band")
+    assert bands.loc["<20 mL", "n"] == 2 and bands.loc["≥40 mL", "mean_relative_error_pct"] == pytest.approx(20.0)
+    classification = pd.read_csv(out / "classification.tsv", sep="\t")
+    assert classification["model"].tolist() == ["ours"] and classification["auc"].iloc[0] == pytest.approx(5 / 6)
+    roc = pd.read_csv(out / "roc.tsv", sep="\t")
+    assert roc["fpr"].tolist() == [0, 0, 0, 0.5, 0.5, 1.0] and roc["tpr"].tolist()[-1] == 1.0

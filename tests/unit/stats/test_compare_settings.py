@@ -28,10 +28,30 @@ def test_defaults_follow_paper_000():
     ({"reference": "o", "alpha": 1.5}, "'alpha' must lie in"),
     ({"reference": "o", "metrics": "dice"}, "'metrics' must be a list"),
     ({"reference": "o", "decimals": -1}, "'decimals' must be a non-negative integer"),
+    ({"reference": "o", "posthoc": "dunn"}, "'posthoc' is 'dunn'; valid values are \\['nemenyi', 'wilcoxon_holm'\\]"),
+    ({"reference": "o", "ranking_method": "mean"}, "'ranking_method' is 'mean'"),
+    ({"reference": "o", "ranking_resamples": 0}, "'ranking_resamples' must be an integer >= 1"),
+    ({"reference": "o", "bootstrap_method": "bca"}, "'bootstrap_method' is 'bca'"),
+    ({"reference": "o", "confidence": 95}, "'confidence' must lie in"),
+    ({"reference": "o", "volume_bands_ml": [40, 20]}, "'volume_bands_ml' must be increasing positive"),
+    ({"reference": "o", "table_styles": []}, "'table_styles' must name at least one style"),
+    ({"reference": "o", "table_styles": "paper000"}, "'table_styles' must be a list"),
+    ({"reference": "o", "style_decimals": {"paper9": 2}}, "'style_decimals' is 'paper9'"),
+    ({"reference": "o", "classification_threshold": 2}, "'classification_threshold' must lie in"),
+    ({"reference": "o", "friedman": "yes"}, "'friedman' must be true or false"),
 ])
 def test_bad_settings_name_the_key(data, message):
     with pytest.raises(SettingsError, match=message):
         CompareSettings.from_dict(data)
+
+
+def test_new_defaults_and_round_trip():
+    s = CompareSettings.from_dict({"reference": "ours"})
+    assert s.table_styles == ("paper000",) and s.posthoc == "nemenyi" and s.ranking_resamples == 1000
+    assert s.volume_bands_ml == (20.0, 40.0) and s.subgroups == ("irregular", "near_skull")
+    assert not s.larger_is_better("hd95") and s.larger_is_better("dice")
+    again = CompareSettings.from_dict(json.loads(json.dumps(s.to_dict())))
+    assert again == s
 
 
 def test_load_settings_inline_file_and_errors(tmp_path):

@@ -8,7 +8,7 @@ import pytest
 from scipy import stats
 from statsmodels.stats.multitest import multipletests
 
-from lesionbench.stats import CompareSettings, MetricsTableError, adjust, paired_test, paired_tests
+from lesionbench.stats import TEST_COLUMNS, CompareSettings, MetricsTableError, adjust, paired_test, paired_tests
 
 # Wikipedia, "Wilcoxon signed-rank test", worked example (10 pairs, one zero difference).
 WIKI_X2 = np.array([125, 115, 130, 140, 140, 115, 140, 125, 140, 135], dtype=float)
@@ -152,3 +152,30 @@ def test_subset_auto_uses_has_lesion():
     everything = paired_tests({"ours": ref, "unet": other}, settings(subset="all")).iloc[0]
     assert auto["n"] == 6 and everything["n"] == 8
     assert auto["p"] == pytest.approx(float(stats.wilcoxon(ref["dice"][:6], other["dice"][:6]).pvalue))
+
+
+def test_extra_corrections_effect_size_and_interval_columns():
+    rng = np.random.default_rng(11)
+    ids = [f"c{i:02d}" for i in range(20)]
+    ref = frame("ours", {"dice": rng.uniform(0.6, 0.95, 20).tolist(), "ppv": rng.uniform(0.6, 0.95, 20).tolist()}, ids)
+    models = {"ours": ref}
+    for k, name in enumerate(["unet", "fcn8s", "segnet"]):
+        models[name] = frame(name, {"dice": (ref["dice"] - rng.normal(0.02 * k, 0.05, 20)).tolist(),
+                                    "ppv": (ref["ppv"] - rng.normal(0.03 * k, 0.05, 20)).tolist()}, ids)
+    per_metric = paired_tests(models, settings(metrics=["dice", "ppv"], bootstrap_resamples=300))
+    for metric in ("dice", "ppv"):
+        rows = per_metric[per_metric["metric"] == metric]
+        np.testing.assert_allclose(rows["p_holm"], multipletests(rows["p"], method="holm")[1])
+        np.testing.assert_allclose(rows["p_fdr_bh"], multipletests(rows["p"], method="fdr_bh")[1])
+        np.testing.assert_allclose(rows["p_adjusted"], rows["p_fdr_bh"])  # the configured correction
+    whole = paired_tests(models, settings(metrics=["dice", "ppv"], family="table", correction="holm",
+                                          bootstrap_resamples=300))
+    np.testing.assert_allclose(whole["p_holm"], multipletests(whole["p"], method="holm")[1])
+    np.testing.assert_allclose(whole["p_adjusted"], whole["p_holm"])
+    row = per_metric.iloc[0]
+    diff = ref["dice"].to_numpy() - models["unet"]["dice"].to_numpy()
+    assert row["mean_difference"] == pytest.approx(diff.mean())
+    assert row["mean_difference_ci_low"] < diff.mean() < row["mean_difference_ci_high"]
+    ranks = stats.rankdata(np.abs(diff))
+    assert row["rank_biserial"] == pytest.approx((ranks[diff > 0].sum() - ranks[diff < 0].sum()) / ranks.sum())
+    assert list(per_metric.columns) == TEST_COLUMNS

@@ -100,3 +100,24 @@ def test_shipped_sets_load_at_every_scale(path: Path) -> None:
         for name, experiment in _scaled_experiments(data, scale, path).items():
             assert experiment["network"]["name"] in available_networks(), (path.name, scale, name)
             assert experiment["loss"]["name"] in available_losses(), (path.name, scale, name)
+
+
+@pytest.mark.parametrize("path", sorted((REPO / "resources" / "experiments").glob("*.yaml")), ids=lambda p: p.stem)
+def test_shipped_sets_build_their_tiny_networks(path: Path) -> None:
+    """At the tiny scale, every network of a shipped set builds from its options and maps a
+    (1, 1, 32, 32) slice to logits of the same size (so option names are right)."""
+    import torch
+
+    from lesionbench.networks import create_network
+    from lesionbench.workflow.experiment_sets import _scaled_experiments
+
+    data = load_experiment_set(path)
+    assert "tiny" in data["scales"] and "demo" in data["scales"], path.name
+    torch.manual_seed(0)
+    for name, experiment in _scaled_experiments(data, "tiny", path).items():
+        options = {k: v for k, v in experiment["network"].items() if k != "name"}
+        network = create_network(experiment["network"]["name"], in_channels=1, **{"out_channels": 1, **options}).eval()
+        with torch.no_grad():
+            logits = network(torch.rand(1, 1, 32, 32))
+        logits = logits if isinstance(logits, torch.Tensor) else logits.seg
+        assert logits.shape[-2:] == (32, 32), (path.name, name)

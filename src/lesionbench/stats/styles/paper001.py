@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import pandas as pd
 
-from lesionbench.classification.analysis import classification_table
 from lesionbench.stats.styles.base import StyleContext, StyledTable, columns, fmt
 from lesionbench.stats.tables import MISSING
 
@@ -21,6 +20,8 @@ CLS_HEADERS = ("Accuracy (%)", "Sensitivity", "Specificity", "AUC (95% CI)")
 
 def paper001(ctx: StyleContext) -> StyledTable:
     """One row per model; the classification group appears when any model has the columns."""
+    from lesionbench.classification.analysis import classification_table  # imports lesionbench.stats
+
     settings = ctx.settings
     decimals = ctx.decimals("paper001", DECIMALS)
     cls = classification_table(ctx.frames, settings).set_index("model")

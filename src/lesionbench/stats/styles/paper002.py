@@ -12,18 +12,21 @@ from __future__ import annotations
 import pandas as pd
 
 from lesionbench.stats.styles.base import StyleContext, StyledTable, columns, fmt
-from lesionbench.volumes.tables import ALL_CASES, SUBGROUP_METRICS, subgroup_table
 
 CAPTION = "Segmentation and bleeding-volume measurement, all cases and subgroups (paper 002 Tables 1-6 layout)"
 DECIMALS = 3
 SEGMENTATION = "Segmentation (Tables 1, 3, 5)"
 VOLUME = "Bleeding volume (Tables 2, 4, 6)"
 HEADERS = {"rvd": "Rvd", "dice": "Dice", "iou": "IoU", "rmse_ml": "RMSE (mL)", "mae_ml": "MAE (mL)"}
-SUBGROUP_NAMES = {ALL_CASES: "All cases", "irregular": "Irregular", "near_skull": "Near skull"}
+#: Segmentation metrics of the subgroup tables (``lesionbench.volumes.tables.SUBGROUP_METRICS``).
+SUBGROUP_METRICS = ("rvd", "dice", "iou")
+SUBGROUP_NAMES = {"all": "All cases", "irregular": "Irregular", "near_skull": "Near skull"}
 
 
 def paper002(ctx: StyleContext) -> StyledTable:
     """Rows ``(subgroup, model)``, columns Rvd, Dice, IoU | RMSE, MAE."""
+    from lesionbench.volumes.tables import subgroup_table  # imports lesionbench.stats
+
     data, notes = subgroup_table(ctx.frames, ctx.settings)
     decimals = ctx.decimals("paper002", DECIMALS)
     pairs = [(SEGMENTATION, HEADERS[m]) for m in SUBGROUP_METRICS] + [(VOLUME, HEADERS[c]) for c in ("rmse_ml", "mae_ml")]

@@ -1,0 +1,85 @@
+"""The ATLAS R2.0 recipe on a small generated copy of the release layout, through 2.5D samples."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import SimpleITK as sitk
+from dataset_files import head_phantom, write_volume
+
+from lesionbench.datasets import RECIPES, DatasetError
+from lesionbench.preprocess import PreprocessSettings, preprocess_case
+from lesionbench.samples import SampleSettings, extract_samples
+
+SPACE = "space-MNI152NLin2009aSym"
+
+
+def _subject(root, site, subject, masks=("L",), seed=0):
+    anat = root / site / subject / "ses-1" / "anat"
+    image, lesion = head_phantom((10, 14, 16), seed=seed)
+    write_volume(anat / f"{subject}_ses-1_{SPACE}_T1w.nii.gz", image)
+    for index, hemi in enumerate(masks):
+        part = np.zeros_like(lesion)
+        part[:, :, index * 8:(index + 1) * 8] = lesion[:, :, index * 8:(index + 1) * 8]
+        write_volume(anat / f"{subject}_ses-1_{SPACE}_label-{hemi}_desc-T1lesion_mask.nii.gz", part)
+    return image, lesion
+
+
+@pytest.fixture
+def atlas(tmp_path):
+    root = tmp_path / "ATLAS_2" / "Training"
+    _subject(root, "R001", "sub-r001s001")
+    _subject(root, "R002", "sub-r002s002", masks=("L", "R"), seed=1)
+    _subject(root, "R002", "sub-r002s001", masks=(), seed=2)  # no lesion mask: not a case
+    return root
+
+
+def test_case_ids_inputs_and_site_label(atlas, tmp_path):
+    recipe = RECIPES["atlas"]
+    assert recipe.case_ids({"kind": "atlas", "root": str(atlas)}) == ["sub-r001s001", "sub-r002s002"]
+    inputs = recipe.inputs({"root": str(atlas)}, "sub-r001s001")
+    anat = atlas / "R001" / "sub-r001s001" / "ses-1" / "anat"
+    assert inputs == {"images": [str(anat / f"sub-r001s001_ses-1_{SPACE}_T1w.nii.gz")],
+                      "mask": str(anat / f"sub-r001s001_ses-1_{SPACE}_label-L_desc-T1lesion_mask.nii.gz")}
+    meta = recipe.ingest({"root": str(atlas)}, "sub-r001s001", tmp_path / "i.nii.gz", tmp_path / "m.nii.gz",
+                         tmp_path / "meta.json")
+    assert meta["labels"]["site"] == "R001" and meta["labels"]["has_lesion"] is True
+    assert meta["modality"] == "MR" and meta["channels"] == ["t1w"] and meta["size"] == [16, 14, 10]
+
+
+def test_two_lesion_masks_are_united(atlas, tmp_path):
+    _, lesion = head_phantom((10, 14, 16), seed=1)
+    meta = RECIPES["atlas"].ingest({"root": str(atlas)}, "sub-r002s002", tmp_path / "i.nii.gz", tmp_path / "m.nii.gz",
+                                   tmp_path / "meta.json")
+    mask = sitk.GetArrayFromImage(sitk.ReadImage(str(tmp_path / "m.nii.gz")))
+    assert np.array_equal(mask, lesion) and meta["source"]["mask_voxels"] == int(lesion.sum())
+    assert meta["warnings"] == [f"2 mask files united: ['sub-r002s002_ses-1_{SPACE}_label-L_desc-T1lesion_mask.nii.gz', "
+                                f"'sub-r002s002_ses-1_{SPACE}_label-R_desc-T1lesion_mask.nii.gz']"]
+
+
+def test_t1_case_becomes_four_slice_stacks(atlas, tmp_path):
+    """Ingest -> preprocess (z-score within the head) -> 2.5D samples of paper 003."""
+    RECIPES["atlas"].ingest({"root": str(atlas)}, "sub-r001s001", tmp_path / "i.nii.gz", tmp_path / "m.nii.gz",
+                            tmp_path / "meta.json")
+    preprocess = PreprocessSettings.from_dict({"normalize": "zscore_head", "crop_to_brain": False})
+    data = preprocess_case(tmp_path / "i.nii.gz", tmp_path / "m.nii.gz", None, tmp_path / "sub-r001s001.npz", preprocess)
+    settings = SampleSettings.from_dict({"layout": "2.5d", "size": [14, 16], "lesion_free_fraction": 1.0})
+    samples = extract_samples(tmp_path / "sub-r001s001.npz", tmp_path / "s.npz", settings)
+    assert samples["images"].shape == (10, 4, 14, 16) and samples["slice_index"].tolist() == list(range(10))
+    volume = data["image"][0]
+    # slice z is stacked as z-2, z-1, z, z+1 (edges repeat the first / last slice); same size: no resizing
+    for z, neighbours in ((0, (0, 0, 0, 1)), (5, (3, 4, 5, 6)), (9, (7, 8, 9, 9))):
+        for channel, source in enumerate(neighbours):
+            assert np.allclose(samples["images"][z, channel], volume[source], atol=1e-6)
+    assert np.array_equal(samples["masks"][:, 0], data["mask"])
+
+
+def test_empty_or_inconsistent_layouts_are_refused(atlas, tmp_path):
+    with pytest.raises(DatasetError, match=r"empty: no sub-\* folder with a \*_desc-T1lesion_mask\.nii\.gz found"):
+        (tmp_path / "empty").mkdir()
+        RECIPES["atlas"].case_ids({"root": str(tmp_path / "empty")})
+    _subject(atlas, "R003", "sub-r001s001")
+    with pytest.raises(DatasetError, match=r"sub-r001s001 appears in .*R001/sub-r001s001 and .*R003/sub-r001s001"):
+        RECIPES["atlas"].case_ids({"root": str(atlas)})
+    with pytest.raises(FileNotFoundError, match=r"no folder sub-r009s001"):
+        RECIPES["atlas"].inputs({"root": str(atlas / "R002")}, "sub-r009s001")
