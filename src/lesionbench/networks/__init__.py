@@ -15,18 +15,24 @@ from lesionbench.networks.factory import (
 
 # Architectures: importing a module registers it.
 from lesionbench.networks import (  # noqa: E402,F401  (isort: skip)
+    acsnet,
     attention_unet,
+    deeplabv3,
     fcn8s,
     improved_unet,
+    pspnet,
     res_unet,
     sa_unet,
     segnet,
     unet,
     unetpp,
 )
+from lesionbench.networks.acsnet import ACSNet  # noqa: E402
 from lesionbench.networks.attention_unet import AttentionUNet  # noqa: E402
+from lesionbench.networks.deeplabv3 import DeepLabV3  # noqa: E402
 from lesionbench.networks.fcn8s import FCN8s  # noqa: E402
 from lesionbench.networks.improved_unet import ImprovedUNet  # noqa: E402
+from lesionbench.networks.pspnet import PSPNet  # noqa: E402
 from lesionbench.networks.res_unet import ResAttUNet, ResUNet  # noqa: E402
 from lesionbench.networks.sa_unet import SAUNet  # noqa: E402
 from lesionbench.networks.segnet import SegNet  # noqa: E402
@@ -34,7 +40,7 @@ from lesionbench.networks.unet import UNet  # noqa: E402
 from lesionbench.networks.unetpp import UNetPlusPlus, UNetPlusPlusOutput  # noqa: E402
 
 __all__ = [
-    "AttentionUNet", "FCN8s", "ImprovedUNet", "NETWORKS", "ResAttUNet", "ResUNet", "SAUNet",
+    "ACSNet", "AttentionUNet", "DeepLabV3", "FCN8s", "PSPNet", "ImprovedUNet", "NETWORKS", "ResAttUNet", "ResUNet", "SAUNet",
     "SegNet", "UNet", "UNetPlusPlus", "UNetPlusPlusOutput", "available_networks", "create_network", "register_network",
     "supported_spatial_dims",
 ]

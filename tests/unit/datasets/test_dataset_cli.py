@@ -77,6 +77,8 @@ def test_recipe_configs_parse_with_the_stage_settings(name):
     preprocess = PreprocessSettings.from_dict(dataset["preprocess"])
     samples = SampleSettings.from_dict(dataset["samples"])
     AugmentSettings.from_dict(dataset["augment"])
+    channels = len(dataset["source"].get("channels", [None])) if name == "isles22" else 1
+    assert dataset.get("channels", 1) == channels
     if recipe.modality == "MR":
         assert preprocess.normalize == "zscore_head" and preprocess.window is None and "brain_mask" not in dataset
     if name in ("atlas", "isles22"):
