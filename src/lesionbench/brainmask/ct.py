@@ -25,6 +25,7 @@ from lesionbench.brainmask.morphology import (
     radius_in_pixels,
     ramp_dilate,
 )
+from lesionbench.brainmask.qc import write_qc_png
 from lesionbench.brainmask.settings import BrainMaskSettings
 from lesionbench.io import read_image, write_image
 from lesionbench.typing import PathLike
@@ -64,14 +65,19 @@ def ct_brain_mask(image: sitk.Image, settings: BrainMaskSettings | None = None) 
     Returns:
         ``uint8`` 0/1 image on the same grid as ``image``.
 
+    NaN voxels (if some are) compare false with every threshold, so they count as neither
+    tissue nor bone.
+
     Raises:
-        BrainMaskError: no voxel in the tissue range, no bone, or no soft tissue enclosed by
-            the skull.
+        BrainMaskError: every voxel NaN, no voxel in the tissue range, no bone, or no soft
+            tissue enclosed by the skull.
     """
     settings = settings or BrainMaskSettings()
     if image.GetNumberOfComponentsPerPixel() != 1:
         raise BrainMaskError("the CT must be a scalar image (one value per voxel)")
     hu = sitk.GetArrayViewFromImage(image)
+    if hu.dtype.kind == "f" and not np.isfinite(hu).any():
+        raise BrainMaskError("every voxel is NaN or infinite: no CT to mask")
     low, high = settings.tissue_hu
     tissue = (hu >= low) & (hu <= high)
     if not tissue.any():
@@ -114,12 +120,22 @@ def ct_brain_mask(image: sitk.Image, settings: BrainMaskSettings | None = None) 
     return mask
 
 
-def brain_mask_file(image_path: PathLike, out_path: PathLike, settings: BrainMaskSettings | None = None) -> sitk.Image:
+def brain_mask_file(image_path: PathLike, out_path: PathLike, settings: BrainMaskSettings | None = None,
+                    qc_path: PathLike | None = None, title: str = "") -> sitk.Image:
     """Read a CT (NIfTI in HU), compute :func:`ct_brain_mask` and write it atomically.
 
+    Args:
+        image_path: the CT.
+        out_path: the mask to write (uint8 on the image grid).
+        settings: thresholds and radii.
+        qc_path: if given, a PNG with the mask outline over a few slices
+            (:func:`lesionbench.brainmask.qc.write_qc_png`); written before the mask, so a
+            mask on disk always has its picture.
+        title: title of the QC picture (e.g. the case id).
+
     Raises:
-        BrainMaskError: naming ``image_path`` and the problem.
-        lesionbench.io.ImageFileError: the file cannot be read.
+        BrainMaskError: naming ``image_path`` and the problem; nothing is written.
+        lesionbench.io.ImageFileError: the file cannot be read (or every voxel is NaN).
     """
     image = read_image(image_path)
     try:
@@ -129,5 +145,7 @@ def brain_mask_file(image_path: PathLike, out_path: PathLike, settings: BrainMas
     spacing = image.GetSpacing()
     volume_ml = float(sitk.GetArrayViewFromImage(mask).sum()) * spacing[0] * spacing[1] * spacing[2] / 1000.0
     log.info("%s: brain mask %.1f mL", image_path, volume_ml)
+    if qc_path is not None:
+        write_qc_png(image, mask, qc_path, title=title)
     write_image(mask, out_path)
     return mask

@@ -76,7 +76,6 @@ class CaseLabels:
 
     labels: dict[str, Any] = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)
-    source: dict[str, Any] = field(default_factory=dict)
 
 
 class Recipe(ABC):
@@ -115,7 +114,7 @@ class Recipe(ABC):
         Raises:
             FileNotFoundError: a raw file is missing.
             lesionbench.io.ImageFileError: a file cannot be read, or the mask is not on the
-                grid of the first image channel (naming both files).
+                case's grid (:attr:`CaseFiles.grid_file`; the message names both files).
             DatasetError: the dataset's labels or layout are inconsistent.
         """
         settings = self.parse_source(source)
@@ -132,7 +131,7 @@ class Recipe(ABC):
         warnings += mask_notes + resample_notes + extra.warnings
         image = join_channels(list(channels.values()))
         meta = self._meta(case, salt, grid.image, mask, list(channels), files, grid.planar, warnings, extra)
-        meta["modality"] = self.modality_of(settings)
+        meta["modality"] = self.modality_of(settings)  # keeps the key order of docs/file-formats.md
         meta["provenance"] = provenance({"stage": "ingest", "kind": self.kind, "source": dict(source),
                                          "salted": bool(salt)}, case_id=case)
         write_image(image, out_image)
@@ -165,7 +164,7 @@ class Recipe(ABC):
     # ---- shared helpers
 
     def parse_source(self, source: Mapping[str, Any]) -> dict[str, Any]:
-        """Check the source keys and fill defaults; ``root``-like keys become ``Path``.
+        """Check the source keys and fill defaults (subclasses then convert paths).
 
         Raises:
             DatasetError: unknown key, missing required key, or another kind.
@@ -209,7 +208,7 @@ class Recipe(ABC):
         if not planar:
             labels["lesion_volume_ml"] = round(voxels * float(np.prod(image.GetSpacing())) / 1000.0, 4)
         labels.update(extra.labels)
-        source: dict[str, Any] = {"kind": self.kind, "channels": channels, "mask_voxels": voxels, **extra.source}
+        source: dict[str, Any] = {"kind": self.kind, "channels": channels, "mask_voxels": voxels}
         if self.keep_file_names:
             source["files"] = {"images": {n: p.name for n, p in files.images.items()},
                                "mask": [p.name for p in files.mask],

@@ -24,14 +24,14 @@ import pandas as pd
 
 from lesionbench.figures.agreement import bland_altman_figure
 from lesionbench.figures.boxplots import boxplots
-from lesionbench.figures.complexity import complexity_figure
+from lesionbench.figures.complexity import plot_complexity, read_complexity
 from lesionbench.figures.curves import learning_curves
 from lesionbench.figures.overlay_grid import overlay_grid
 from lesionbench.figures.overlays import overlay_montage, pick_cases
 from lesionbench.figures.ranking import ranking_figures
 from lesionbench.figures.roc import roc_curves
 from lesionbench.figures.settings import FigureSettings
-from lesionbench.figures.style import model_colors
+from lesionbench.figures.style import model_colors, save_figure
 from lesionbench.figures.volumes import volume_scatter
 from lesionbench.stats.frames import order_models, read_metrics
 from lesionbench.stats.paired import paired_tests
@@ -125,6 +125,7 @@ def make_figures(
     models = order_models(list(frames), settings.reference)
     extra = [m for m in list(histories) + list(predictions) if m not in models]
     colors = model_colors(models + list(dict.fromkeys(extra)))
+    complexity = read_complexity(complexity_tsv) if complexity_tsv is not None else None  # fail before drawing
     tests = paired_tests(frames, settings.compare_settings(models)) if settings.annotate and len(models) > 1 else None
     written = boxplots(frames, settings.metrics, out, settings, colors, tests)
     written += volume_scatter(frames, out / "volume_scatter", settings, colors)
@@ -146,8 +147,9 @@ def make_figures(
                                     settings, colors)
     else:
         log.info("figures: images, masks or predictions missing; overlays skipped")
-    if complexity_tsv is not None:
-        written += complexity_figure(frames, complexity_tsv, out / "complexity", settings, colors)
+    drawn = plot_complexity(frames, complexity, settings, colors) if complexity is not None else None
+    if drawn is not None:
+        written += save_figure(drawn.figure, out / "complexity", settings.dpi, {"figure": "complexity"})
     return written
 
 

@@ -144,6 +144,8 @@ def shift_linear(image: np.ndarray, shift: float, size: int, axis: int, fill: fl
         fill: value outside the input.
     """
     length = image.shape[axis]
+    if abs(shift - round(shift)) < 1e-6:  # header positions are decimal strings: 1e-6 pixel is noise
+        shift = float(round(shift))
     if shift == 0 and size == length:
         return image
     whole = int(np.floor(shift))

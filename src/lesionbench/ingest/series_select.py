@@ -54,7 +54,7 @@ class SeriesCandidate:
 def describe(scan: FolderScan) -> list[SeriesCandidate]:
     """Classify every series of ``scan``; ``skip_reason`` says why ``largest_axial`` ignores it."""
     candidates = []
-    for uid, files in sorted(scan.series.items(), key=lambda item: item[0]):
+    for uid, files in scan.series.items():
         first = files[0].dataset
         image_type = [str(v).upper() for v in (first.get("ImageType") or [])]
         plane = _plane(first)
@@ -75,7 +75,7 @@ def describe(scan: FolderScan) -> list[SeriesCandidate]:
         candidates.append(SeriesCandidate(
             uid=uid, files=files, number=None if number in (None, "") else int(number),
             modality=str(first.get("Modality", "")), image_type=image_type, plane=plane, skip_reason=reason))
-    return candidates
+    return sorted(candidates, key=lambda c: (c.number is None, c.number or 0, c.uid))
 
 
 def select_series(scan: FolderScan, rule: str | Mapping[str, Any]) -> tuple[SeriesCandidate, list[dict[str, Any]]]:

@@ -1,7 +1,7 @@
 """Preprocessing: multi-channel images, resampling, intensity normalisation, skull stripping, brain crop."""
 
-from lesionbench.preprocess.channels import join_channels, read_channels, reference_grid, split_channels
 from lesionbench.preprocess.case import PREPROCESSED_KEYS, PreprocessError, load_preprocessed, preprocess_case
+from lesionbench.preprocess.channels import join_channels, read_channels, reference_grid, split_channels
 from lesionbench.preprocess.head import head_mask
 from lesionbench.preprocess.intensity import NORMALIZERS, window_to_unit
 from lesionbench.preprocess.npzfile import NpzFileError, read_npz, write_npz

@@ -15,8 +15,8 @@ from scipy import ndimage
 from lesionbench.datasets import RECIPES, DatasetError
 from lesionbench.io import ImageFileError
 from lesionbench.preprocess import PreprocessSettings, preprocess_case, read_channels
-from lesionbench.samples import SampleSettings, extract_samples
 from lesionbench.preprocess.npzfile import read_npz
+from lesionbench.samples import SampleSettings, extract_samples
 
 CASE = "sub-strokecase0009"
 

@@ -6,10 +6,13 @@ import matplotlib.image as mpimg
 import pytest
 
 from lesionbench.cli import main
-from lesionbench.figures import find_histories, find_predictions, make_figures
+from lesionbench.figures import caption_for, find_histories, find_predictions, make_figures
 
 EXPECTED = ["boxplot_dice.png", "boxplot_dice.pdf", "volume_scatter.png", "volume_scatter.pdf",
-            "learning_curves.png", "learning_curves.pdf", "overlays.png", "overlays.pdf"]
+            "bland_altman.png", "bland_altman.pdf", "ranking_blobs_dice.png", "ranking_blobs_dice.pdf",
+            "significance_map_dice.png", "significance_map_dice.pdf",
+            "learning_curves.png", "learning_curves.pdf", "overlays.png", "overlays.pdf",
+            "overlays_per_model.png", "overlays_per_model.pdf"]
 
 
 def test_find_histories_and_predictions(histories, volumes):
@@ -38,6 +41,9 @@ def test_make_figures_writes_every_figure(frames, histories, volumes, tmp_path):
     assert [p.name for p in written] == EXPECTED
     assert all(p.is_file() for p in written)
     assert mpimg.imread(out / "overlays.png").shape[:2] == (108, 270)  # 3 cases, 3 in each at 30 dpi
+    # 3 models x 3 cases of 2.4 in plus a 0.5 in legend band at 30 dpi.
+    assert mpimg.imread(out / "overlays_per_model.png").shape[:2] == (231, 216)
+    assert all(caption_for(p.name[: -len(p.suffix)]) for p in written)
 
 
 def test_cli_figures(frames, histories, volumes, tmp_path, capsys):
@@ -59,3 +65,12 @@ def test_cli_figures(frames, histories, volumes, tmp_path, capsys):
     code = main(["figures", "--metrics", *tsvs, "--predictions", str(root / "predictions" / "ours"),
                  "--out-dir", str(tmp_path / "bad")])
     assert code == 2 and "--predictions needs --images and --masks" in capsys.readouterr().err
+    complexity = root / "complexity.tsv"
+    complexity.write_text("experiment\tparameters\tflops\nours\t1000\t2e6\nunet\t5000\tNA\n")
+    code = main(["figures", "--metrics", *tsvs, "--complexity", str(complexity), "--out-dir", str(tmp_path / "cx"),
+                 "--settings", '{"metrics": ["dice"], "dpi": 20, "ranking_resamples": 20}'])
+    assert code == 0 and (tmp_path / "cx" / "complexity.pdf").is_file()
+    code = main(["figures", "--metrics", *tsvs, "--complexity", str(root / "none.tsv"), "--out-dir",
+                 str(tmp_path / "cx2"), "--settings", '{"metrics": ["dice"]}'])
+    assert code == 2 and "none.tsv: complexity table not found" in capsys.readouterr().err
+    assert not (tmp_path / "cx2").exists()  # checked before anything is drawn

@@ -10,7 +10,7 @@ import pytest
 import SimpleITK as sitk
 
 from lesionbench.cli import main
-from lesionbench.ingest import LABEL_FIELDS, ingest_case, pseudonymise, read_labels
+from lesionbench.ingest import LABEL_FIELDS, dicom_case_id, ingest_case, pseudonymise, read_labels
 from lesionbench.io import ImageFileError
 from lesionbench.phantom import FAKE_IDENTIFIERS, fake_identifiers
 
@@ -113,3 +113,35 @@ def test_cli_dicom2nifti_and_ingest(phantom_case, tmp_path, capsys):
     args[args.index("--case-id") + 1] = "ph001"
     assert main(args) == 2
     assert f"{labels_json}: labels are for case '{cid}', not 'ph001'" in capsys.readouterr().err
+
+
+def test_ingest_settings_reach_the_outputs(phantom_case, tmp_path):
+    root, case = phantom_case
+    cid = case.truth.case_id
+    dicom, mask, _ = _paths(root, cid)
+    args = ["ingest", "--case-id", cid, "--dicom", str(dicom), "--mask", str(mask), "--image",
+            str(tmp_path / "i.nii.gz"), "--mask-out", str(tmp_path / "m.nii.gz"), "--meta", str(tmp_path / "meta.json"),
+            "--settings", '{"output_dtype": "int16"}']
+    assert main(args) == 0
+    image = sitk.ReadImage(str(tmp_path / "i.nii.gz"))
+    assert image.GetPixelID() == sitk.sitkInt16
+    assert np.array_equal(sitk.GetArrayFromImage(image), np.rint(case.hu).astype(np.int16))
+    meta = json.loads((tmp_path / "meta.json").read_text())
+    assert meta["source"]["kind"] == "dicom" and meta["source"]["n_slices"] == 10
+    assert meta["source"]["geometry"]["tilt_corrected"] is False and meta["source"]["other_series"] == []
+    float_meta = ingest_case(cid, dicom, mask, tmp_path / "f.nii.gz", tmp_path / "fm.nii.gz", tmp_path / "f.json")
+    assert float_meta["provenance"]["settings_hash"] != meta["provenance"]["settings_hash"]
+    assert main(["dicom2nifti", str(dicom), str(tmp_path / "d.nii.gz"), "--settings", '{"gantry_tilt": "maybe"}']) == 2
+    assert not (tmp_path / "d.nii.gz").exists()
+
+
+def test_dicom_case_id_is_a_salted_pseudonym_of_the_study(phantom_case):
+    import pydicom
+
+    root, case = phantom_case
+    folder = root / "dicom" / case.truth.case_id
+    first = pydicom.dcmread(next(folder.glob("*.dcm")), stop_before_pixels=True)
+    expected = "c" + pseudonymise(f"{first.PatientID}\\{first.StudyInstanceUID}", "salt")[:12]
+    assert dicom_case_id(folder, "salt") == expected
+    assert dicom_case_id(folder, "other") != expected and len(expected) == 13
+    assert str(first.PatientID) not in expected
