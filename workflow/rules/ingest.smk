@@ -2,21 +2,21 @@
 # and the CT brain mask.
 
 
-rule convert_dicom:
+rule ingest_case:
     input:
         unpack(ingest_inputs),
     output:
         image=R("images/{case}.nii.gz"),
         mask=R("masks/{case}.nii.gz"),
         meta=R("meta/{case}.json"),
+    params:
+        arguments=ingest_arguments,
     log:
         LOG("ingest/{case}.log"),
     conda:
         CONDA_ENV
     shell:
-        "python -m lesionbench ingest --case-id {wildcards.case} --dicom {input.dicom:q} "
-        "--mask {input.mask:q} --labels-json {input.labels:q} --image {output.image:q} "
-        "--mask-out {output.mask:q} --meta {output.meta:q} > {log:q} 2>&1"
+        "python -m lesionbench {params.arguments} > {log:q} 2>&1"
 
 
 rule compute_brain_mask:

@@ -3,20 +3,21 @@
 
 rule preprocess_case:
     input:
+        unpack(brain_input),
         image=R("images/{case}.nii.gz"),
         mask=R("masks/{case}.nii.gz"),
-        brain=R("brain/{case}.nii.gz"),
     output:
         R("preprocessed/{case}.npz"),
     params:
         settings=lambda wildcards: as_json(dataset_config(wildcards.dataset)["preprocess"]),
+        brain=brain_argument,
     log:
         LOG("preprocess/{case}.log"),
     conda:
         CONDA_ENV
     shell:
         "python -m lesionbench preprocess --image {input.image:q} --mask {input.mask:q} "
-        "--brain {input.brain:q} --out {output:q} --settings {params.settings:q} > {log:q} 2>&1"
+        "{params.brain} --out {output:q} --settings {params.settings:q} > {log:q} 2>&1"
 
 
 rule make_folds:

@@ -2,10 +2,22 @@
 interval, and accuracy, sensitivity and specificity at a threshold."""
 
 from lesionbench.classification.analysis import (
-    CLASSIFICATION_COLUMNS, LABEL_COLUMN, PROB_COLUMN, ROC_COLUMNS, classification_data, classification_table,
-    has_classification, roc_table,
+    CLASSIFICATION_COLUMNS,
+    LABEL_COLUMN,
+    PROB_COLUMN,
+    ROC_COLUMNS,
+    classification_data,
+    classification_table,
+    has_classification,
+    roc_table,
 )
-from lesionbench.classification.roc import RocCurve, auc, bootstrap_auc, roc_curve, threshold_metrics
+from lesionbench.classification.roc import (
+    RocCurve,
+    auc,
+    bootstrap_auc,
+    roc_curve,
+    threshold_metrics,
+)
 
 __all__ = [
     "CLASSIFICATION_COLUMNS", "LABEL_COLUMN", "PROB_COLUMN", "ROC_COLUMNS", "RocCurve", "auc", "bootstrap_auc",

@@ -14,8 +14,18 @@ from collections.abc import Mapping
 import numpy as np
 import pandas as pd
 
-from lesionbench.classification.roc import auc, bootstrap_auc, roc_curve, threshold_metrics
-from lesionbench.stats.frames import MetricsTableError, as_bool, metric_values, order_models
+from lesionbench.classification.roc import (
+    auc,
+    bootstrap_auc,
+    roc_curve,
+    threshold_metrics,
+)
+from lesionbench.stats.frames import (
+    MetricsTableError,
+    as_bool,
+    metric_values,
+    order_models,
+)
 from lesionbench.stats.settings import CompareSettings
 
 PROB_COLUMN = "cls_prob"

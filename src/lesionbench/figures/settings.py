@@ -14,7 +14,11 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
 from typing import Any
 
-from lesionbench.stats.settings import DEFAULT_METRIC_LABELS, CompareSettings, SettingsError
+from lesionbench.stats.settings import (
+    DEFAULT_METRIC_LABELS,
+    CompareSettings,
+    SettingsError,
+)
 
 _SHARED = ("reference", "metrics", "subset", "labels", "metric_labels")
 DISTRIBUTIONS = ("box", "violin")

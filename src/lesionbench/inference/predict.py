@@ -22,7 +22,7 @@ import torch
 from lesionbench.inference.runtime import model_to_device, resolve_device
 from lesionbench.inference.settings import PredictSettings, SettingsError
 from lesionbench.inference.volume import predict_volume
-from lesionbench.io import read_image, write_image
+from lesionbench.io import write_image
 from lesionbench.typing import PathLike
 
 log = logging.getLogger(__name__)
@@ -99,7 +99,7 @@ def fold_test_cases(folds_json: PathLike, fold: int) -> list[str]:
 
 def predict_case(model: torch.nn.Module, preprocessed_npz: PathLike, reference_image: PathLike,
                  out_path: PathLike, size: tuple[int, int], batch_size: int = 16, threshold: float = 0.5,
-                 device: str | torch.device = "auto") -> Path:
+                 device: str | torch.device = "auto", slice_offsets: tuple[int, ...] | None = None) -> Path:
     """Predict one case and write its mask on the reference image's grid.
 
     Args:
@@ -111,6 +111,7 @@ def predict_case(model: torch.nn.Module, preprocessed_npz: PathLike, reference_i
         batch_size: slices per forward pass.
         threshold: foreground where the probability on the original grid is ``>= threshold``.
         device: where ``model`` lives.
+        slice_offsets: the 2.5D stack (``None`` for 2D slices).
 
     Returns:
         ``out_path``.
@@ -118,15 +119,15 @@ def predict_case(model: torch.nn.Module, preprocessed_npz: PathLike, reference_i
     Raises:
         FileNotFoundError, ValueError: naming the file, for missing or inconsistent inputs.
     """
-    from lesionbench.preprocess import load_preprocessed, uncrop_to_original
+    from lesionbench.preprocess import load_preprocessed, reference_grid, uncrop_to_original
 
     preprocessed_npz, out_path = Path(preprocessed_npz), Path(out_path)
     npz = load_preprocessed(preprocessed_npz)
     image = np.asarray(npz["image"])
     if image.ndim != 4 or 0 in image.shape:
         raise ValueError(f"{preprocessed_npz}: image must be a non-empty (C, Z, Y, X) array, got shape {image.shape}")
-    reference = read_image(reference_image)
-    prob = predict_volume(model, image, size, batch_size, device)
+    reference = reference_grid(reference_image)  # the first channel's grid (4D images: MSD layout)
+    prob = predict_volume(model, image, size, batch_size, device, slice_offsets=slice_offsets)
     prob_original = np.asarray(uncrop_to_original(prob, npz, reference))
     expected = tuple(reversed(reference.GetSize()))
     if prob_original.shape != expected:
@@ -174,7 +175,7 @@ def predict_fold(checkpoint_path: PathLike, folds_json: PathLike, fold: int, pre
     written = []
     for case, npz_path, image_path in inputs:
         out_path = predict_case(model, npz_path, image_path, Path(out_dir) / f"{case}.nii.gz", size,
-                                settings.batch_size, settings.threshold, device)
+                                settings.batch_size, settings.threshold, device, settings.slice_offsets)
         log.info("%s -> %s", case, out_path)
         written.append(out_path)
     return written

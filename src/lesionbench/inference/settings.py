@@ -83,11 +83,14 @@ class PredictSettings:
             ``None``: take it from the checkpoint (the shape of the training samples).
         batch_size: slices per forward pass.
         threshold: a voxel is foreground where the resampled probability is ``>= threshold``.
+        slice_offsets: ``None`` for 2D slices; for the 2.5D layout (paper 003), the offsets of
+            the neighbouring slices stacked as channels, as the samples were built.
     """
 
     size: tuple[int, int] | None = None
     batch_size: int = 16
     threshold: float = 0.5
+    slice_offsets: tuple[int, ...] | None = None
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any], where: str = "predict") -> PredictSettings:
@@ -97,7 +100,7 @@ class PredictSettings:
             SettingsError: naming the key, for an unknown key or a bad value.
         """
         data = check_mapping(data, where)
-        check_keys(data, ("size", "batch_size", "threshold"), where)
+        check_keys(data, ("size", "batch_size", "threshold", "slice_offsets"), where)
         size = data.get("size")
         if size is not None:
             if not isinstance(size, (list, tuple)) or len(size) != 2:
@@ -107,8 +110,19 @@ class PredictSettings:
             size=size,
             batch_size=as_int(data.get("batch_size", cls.batch_size), f"{where}.batch_size", 1),
             threshold=as_float(data.get("threshold", cls.threshold), f"{where}.threshold", 0.0, 1.0),
+            slice_offsets=_offsets(data.get("slice_offsets"), f"{where}.slice_offsets"),
         )
 
     def to_dict(self) -> dict[str, Any]:
         """The plain-dict form accepted by :meth:`from_dict`."""
-        return {"size": None if self.size is None else list(self.size), "batch_size": self.batch_size, "threshold": self.threshold}
+        return {"size": None if self.size is None else list(self.size), "batch_size": self.batch_size,
+                "threshold": self.threshold,
+                "slice_offsets": None if self.slice_offsets is None else list(self.slice_offsets)}
+
+
+def _offsets(value: Any, where: str) -> tuple[int, ...] | None:
+    if value is None:
+        return None
+    if not isinstance(value, (list, tuple)) or not value or not all(isinstance(v, int) for v in value):
+        raise SettingsError(f"{where}: expected a non-empty list of integer slice offsets, got {value!r}")
+    return tuple(value)

@@ -15,11 +15,13 @@ from lesionbench.inference.runtime import (
     autocast, foreground_probability, resolve_amp, resolve_device, segmentation_logits, to_device,
 )
 from lesionbench.samples import from_network_slices, to_network_slices
+from lesionbench.samples.slicing import to_network_stacks
 
 
 @torch.no_grad()
 def predict_volume(model: torch.nn.Module, image_czyx: np.ndarray, size: tuple[int, int], batch_size: int,
-                   device: str | torch.device = "auto", amp: bool | str = "auto") -> np.ndarray:
+                   device: str | torch.device = "auto", amp: bool | str = "auto",
+                   slice_offsets: tuple[int, ...] | None = None) -> np.ndarray:
     """Foreground probability of every voxel of a preprocessed volume.
 
     Args:
@@ -30,6 +32,8 @@ def predict_volume(model: torch.nn.Module, image_czyx: np.ndarray, size: tuple[i
         batch_size: slices per forward pass.
         device: where ``model`` lives (``"auto"``: CUDA if available).
         amp: autocast (float16) on CUDA: ``"auto"`` means on for CUDA only.
+        slice_offsets: ``None`` for 2D slices, else the 2.5D stack of neighbouring slices as
+            channels (:func:`lesionbench.samples.to_network_stacks`, paper 003).
 
     Returns:
         ``(Z, Y, X)`` float32 probabilities in [0, 1] (sigmoid of one logit channel, or
@@ -45,7 +49,11 @@ def predict_volume(model: torch.nn.Module, image_czyx: np.ndarray, size: tuple[i
     device = resolve_device(device)
     amp = resolve_amp(amp, device)
     model.eval()
-    slices = torch.from_numpy(to_network_slices(image_czyx, tuple(size)))
+    if slice_offsets is None:
+        inputs = to_network_slices(image_czyx, tuple(size))
+    else:
+        inputs = to_network_stacks(image_czyx, tuple(size), tuple(slice_offsets))
+    slices = torch.from_numpy(np.ascontiguousarray(inputs))
     probabilities = []
     for start in range(0, slices.shape[0], batch_size):
         batch = to_device(slices[start:start + batch_size], device)

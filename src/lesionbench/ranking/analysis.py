@@ -17,7 +17,11 @@ import pandas as pd
 
 from lesionbench.ranking.bootstrap import BOOTSTRAP_COLUMNS, bootstrap_ranks
 from lesionbench.ranking.methods import (
-    SIGNIFICANCE_COLUMNS, aggregate_then_rank, pairwise_significance, rank_then_aggregate, test_then_rank,
+    SIGNIFICANCE_COLUMNS,
+    aggregate_then_rank,
+    pairwise_significance,
+    rank_then_aggregate,
+    test_then_rank,
 )
 from lesionbench.stats.frames import metric_matrix, order_models
 from lesionbench.stats.settings import CompareSettings

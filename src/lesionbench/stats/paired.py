@@ -25,7 +25,12 @@ from statsmodels.stats.multitest import multipletests
 
 from lesionbench.stats.bootstrap import bootstrap_paired_difference
 from lesionbench.stats.effect import rank_biserial
-from lesionbench.stats.frames import MetricsTableError, metric_values, order_models, selected_frames
+from lesionbench.stats.frames import (
+    MetricsTableError,
+    metric_values,
+    order_models,
+    selected_frames,
+)
 from lesionbench.stats.settings import CompareSettings
 
 #: Columns of ``stats/tests.tsv`` (docs/file-formats.md, "Compare"), plus ``n_dropped``,
@@ -131,7 +136,7 @@ def adjust_family(table: pd.DataFrame, method: str, family: str) -> np.ndarray:
     out = np.full(len(table), np.nan)
     if family == "table":
         return adjust(table["p"].to_numpy(), method)
-    for _, index in table.groupby("metric", sort=False).indices.items():
+    for index in table.groupby("metric", sort=False).indices.values():
         out[index] = adjust(table["p"].to_numpy()[index], method)
     return out
 

@@ -173,7 +173,9 @@ class CompareSettings:
         _check_choice("ranking_method", self.ranking_method, RANKING_NAMES)
         _check_choice("ranking_aggregate", self.ranking_aggregate, RANKING_AGGREGATES)
         _check_choice("ranking_missing", self.ranking_missing, RANKING_MISSING)
-        from lesionbench.stats.styles import TABLE_STYLES  # the registry imports this module
+        from lesionbench.stats.styles import (
+            TABLE_STYLES,  # the registry imports this module
+        )
 
         if not self.table_styles:
             raise SettingsError("compare settings: 'table_styles' must name at least one style")

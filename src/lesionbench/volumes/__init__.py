@@ -1,12 +1,25 @@
 """Volume analysis (paper 002 and what clinicians ask): agreement of predicted and reference
 volumes, ABC/2 by volume band, subgroup tables, and lesion geometry for the subgroup flags."""
 
-from lesionbench.volumes.agreement import BlandAltman, bland_altman, lins_ccc, mae, pearson, rmse
+from lesionbench.volumes.agreement import (
+    BlandAltman,
+    bland_altman,
+    lins_ccc,
+    mae,
+    pearson,
+    rmse,
+)
 from lesionbench.volumes.bands import BAND_COLUMNS, abc2_by_band, band_labels
 from lesionbench.volumes.geometry import GEOMETRY_COLUMNS, lesion_geometry
 from lesionbench.volumes.tables import (
-    ABC2_ROW, AGREEMENT_COLUMNS, SUBGROUP_COLUMNS, agreement_row, subgroup_column, subgroup_table,
-    volume_agreement, volume_pairs,
+    ABC2_ROW,
+    AGREEMENT_COLUMNS,
+    SUBGROUP_COLUMNS,
+    agreement_row,
+    subgroup_column,
+    subgroup_table,
+    volume_agreement,
+    volume_pairs,
 )
 
 __all__ = [

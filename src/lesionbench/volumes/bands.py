@@ -11,6 +11,8 @@ compares with its voxel-count volume (``ref_volume_ml``). Bands are left-closed:
 
 from __future__ import annotations
 
+import itertools
+
 import numpy as np
 import pandas as pd
 
@@ -29,7 +31,7 @@ def band_labels(edges: tuple[float, ...]) -> list[tuple[str, float, float]]:
     ``<20 mL``, ``20-40 mL``, ``>=40 mL``."""
     bounds = [0.0, *map(float, edges), float("inf")]
     out = []
-    for low, high in zip(bounds[:-1], bounds[1:]):
+    for low, high in itertools.pairwise(bounds):
         if low == 0.0:
             label = f"<{high:g} mL"
         elif np.isinf(high):

@@ -8,7 +8,12 @@ import pytest
 from scipy import stats
 
 from lesionbench.classification import (
-    auc, bootstrap_auc, classification_table, roc_curve, roc_table, threshold_metrics,
+    auc,
+    bootstrap_auc,
+    classification_table,
+    roc_curve,
+    roc_table,
+    threshold_metrics,
 )
 from lesionbench.stats import CompareSettings, MetricsTableError
 

@@ -8,7 +8,13 @@ import pandas as pd
 import pytest
 
 from lesionbench.figures import (
-    ComplexityFileError, FigureSettings, caption_for, overlay_grid, pick_cases, plot_complexity, plot_overlay_grid,
+    ComplexityFileError,
+    FigureSettings,
+    caption_for,
+    overlay_grid,
+    pick_cases,
+    plot_complexity,
+    plot_overlay_grid,
     read_complexity,
 )
 
@@ -52,7 +58,7 @@ def test_overlay_grid_picks_each_models_cases(frames, volumes, tmp_path):
     assert {k[3] for k in drawn.artists if k[:3] == ("contour", "unet", case)} == {"reference", "unet"}
     legend = drawn.figure.legends[0]
     assert [t.get_text() for t in legend.get_texts()] == ["Reference", "unet", "ours", "fcn8s"]
-    png, pdf = overlay_grid(frames, volumes["images"], volumes["masks"], volumes["predictions"], tmp_path / "g", cfg)
+    png, _ = overlay_grid(frames, volumes["images"], volumes["masks"], volumes["predictions"], tmp_path / "g", cfg)
     assert mpimg.imread(png).shape[:2] == (154, 144)  # 3 x 3 panels of 2.4 in + 0.5 in legend at 20 dpi
     with pytest.raises(ValueError, match="no model has both a metrics table and predictions"):
         plot_overlay_grid(frames, volumes["images"], volumes["masks"], {}, cfg)

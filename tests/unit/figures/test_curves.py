@@ -7,7 +7,13 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from lesionbench.figures import FigureSettings, HistoryFileError, learning_curves, plot_learning_curves, read_history
+from lesionbench.figures import (
+    FigureSettings,
+    HistoryFileError,
+    learning_curves,
+    plot_learning_curves,
+    read_history,
+)
 
 
 def test_mean_lines_average_the_folds_present_at_each_epoch(histories):

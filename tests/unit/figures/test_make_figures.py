@@ -6,7 +6,12 @@ import matplotlib.image as mpimg
 import pytest
 
 from lesionbench.cli import main
-from lesionbench.figures import caption_for, find_histories, find_predictions, make_figures
+from lesionbench.figures import (
+    caption_for,
+    find_histories,
+    find_predictions,
+    make_figures,
+)
 
 EXPECTED = ["boxplot_dice.png", "boxplot_dice.pdf", "volume_scatter.png", "volume_scatter.pdf",
             "bland_altman.png", "bland_altman.pdf", "ranking_blobs_dice.png", "ranking_blobs_dice.pdf",

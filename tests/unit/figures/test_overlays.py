@@ -8,7 +8,13 @@ import pandas as pd
 import pytest
 import SimpleITK as sitk
 
-from lesionbench.figures import FigureSettings, largest_slice, overlay_montage, pick_cases, plot_overlay_montage
+from lesionbench.figures import (
+    FigureSettings,
+    largest_slice,
+    overlay_montage,
+    pick_cases,
+    plot_overlay_montage,
+)
 from lesionbench.io import ImageFileError
 
 

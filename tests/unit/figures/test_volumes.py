@@ -5,7 +5,12 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from lesionbench.figures import FigureSettings, pearson_r, plot_volume_scatter, volume_scatter
+from lesionbench.figures import (
+    FigureSettings,
+    pearson_r,
+    plot_volume_scatter,
+    volume_scatter,
+)
 
 
 def test_scatter_offsets_and_r(frames):

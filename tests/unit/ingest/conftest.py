@@ -53,17 +53,10 @@ def shared_series():
     return locate
 
 
-def datasets_by_z(folder: Path):
-    """``[(path, dataset)]`` of a series folder, ordered by ImagePositionPatient z."""
-    import pydicom
-
-    items = [(p, pydicom.dcmread(p)) for p in sorted(folder.glob("*.dcm"))]
-    return sorted(items, key=lambda item: float(item[1].ImagePositionPatient[2]))
-
-
 @pytest.fixture
 def rewrite():
     """``rewrite(folder, edit)``: call ``edit(k, dataset)`` on every slice (by z) and save it back."""
+    from ingest_helpers import datasets_by_z
 
     def apply(folder: Path, edit) -> None:
         for k, (path, dataset) in enumerate(datasets_by_z(folder)):

@@ -4,7 +4,7 @@ import numpy as np
 import pydicom
 import pytest
 import SimpleITK as sitk
-from conftest import datasets_by_z
+from ingest_helpers import datasets_by_z
 from pydicom.uid import JPEG2000Lossless, JPEGLosslessSV1, RLELossless
 
 import lesionbench.ingest.pixels as pixels

@@ -6,7 +6,7 @@ import numpy as np
 import pydicom
 import pytest
 import SimpleITK as sitk
-from conftest import datasets_by_z
+from ingest_helpers import datasets_by_z
 
 from lesionbench.ingest import DicomFileError, DicomSeriesError, IngestSettings, dicom_to_image
 

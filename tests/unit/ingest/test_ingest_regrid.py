@@ -112,7 +112,7 @@ def test_uneven_spacing_refused_when_configured(series_copy, rewrite):
 
 
 def test_missing_slice_is_refused_by_default(series_copy, phantom_case, rewrite):
-    from conftest import datasets_by_z
+    from ingest_helpers import datasets_by_z
 
     ordered = datasets_by_z(series_copy)
     ordered[4][0].unlink()
@@ -125,7 +125,7 @@ def test_missing_slice_is_refused_by_default(series_copy, phantom_case, rewrite)
 
 
 def test_missing_slice_interpolated_when_configured(series_copy, phantom_case):
-    from conftest import datasets_by_z
+    from ingest_helpers import datasets_by_z
 
     _, case = phantom_case
     datasets_by_z(series_copy)[4][0].unlink()

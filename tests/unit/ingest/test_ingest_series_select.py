@@ -5,7 +5,7 @@ import json
 import pydicom
 import pytest
 import SimpleITK as sitk
-from conftest import datasets_by_z
+from ingest_helpers import datasets_by_z
 
 from lesionbench.ingest import DicomSeriesError, IngestSettings, dicom_to_image
 

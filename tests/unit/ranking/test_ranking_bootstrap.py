@@ -7,7 +7,12 @@ import pandas as pd
 import pytest
 from scipy import stats
 
-from lesionbench.ranking import bootstrap_ranks, rank_frequencies, rank_metric, rank_models
+from lesionbench.ranking import (
+    bootstrap_ranks,
+    rank_frequencies,
+    rank_metric,
+    rank_models,
+)
 from lesionbench.stats import CompareSettings
 
 

@@ -8,7 +8,13 @@ import pytest
 from scipy import stats
 from statsmodels.stats.multitest import multipletests
 
-from lesionbench.ranking import aggregate_then_rank, holm_adjust, min_rank, pairwise_significance, rank_then_aggregate
+from lesionbench.ranking import (
+    aggregate_then_rank,
+    holm_adjust,
+    min_rank,
+    pairwise_significance,
+    rank_then_aggregate,
+)
 from lesionbench.ranking import test_then_rank as tested_rank
 from lesionbench.stats import CompareSettings
 

@@ -9,7 +9,15 @@ import pandas as pd
 import pytest
 
 from lesionbench.cli import main
-from lesionbench.stats import SUMMARY_COLUMNS, TEST_COLUMNS, CompareSettings, compare, global_dice, output_names
+from lesionbench.stats import (
+    SUMMARY_COLUMNS,
+    TEST_COLUMNS,
+    CompareSettings,
+    compare,
+    global_dice,
+    output_names,
+)
+from lesionbench.stats.captions import caption_for
 
 
 @pytest.fixture()
@@ -103,6 +111,7 @@ def test_compare_all_styles_and_analyses(paper_frames, tmp_path):
     out = tmp_path / "stats"
     written = compare(paths, out, cfg)
     assert [p.name for p in written] == output_names(cfg)
+    assert all(caption_for(p.name) for p in written if p.name != "provenance.json")
     assert (out / "table.md").read_text() == (out / "table_paper002.md").read_text()  # the first style
     assert "Irregular (n = 2)" in (out / "table_paper002.html").read_text()
     data = pd.read_csv(out / "table_paper002.tsv", sep="\t").set_index(["subgroup", "model"])

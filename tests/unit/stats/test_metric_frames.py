@@ -5,7 +5,12 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from lesionbench.stats import MetricsTableError, order_models, read_metrics, select_cases
+from lesionbench.stats import (
+    MetricsTableError,
+    order_models,
+    read_metrics,
+    select_cases,
+)
 
 
 def write(path, frame):

@@ -11,7 +11,12 @@ from scipy import stats
 from statsmodels.stats.multitest import multipletests
 
 from lesionbench.stats import (
-    CompareSettings, friedman_tests, mean_ranks, nemenyi, nemenyi_critical_difference, wilcoxon_holm,
+    CompareSettings,
+    friedman_tests,
+    mean_ranks,
+    nemenyi,
+    nemenyi_critical_difference,
+    wilcoxon_holm,
 )
 
 # Four cases x three models, no ties. Ascending ranks per case: (3,2,1), (3,1,2), (3,2,1), (2,3,1).

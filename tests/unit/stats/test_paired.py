@@ -8,7 +8,14 @@ import pytest
 from scipy import stats
 from statsmodels.stats.multitest import multipletests
 
-from lesionbench.stats import TEST_COLUMNS, CompareSettings, MetricsTableError, adjust, paired_test, paired_tests
+from lesionbench.stats import (
+    TEST_COLUMNS,
+    CompareSettings,
+    MetricsTableError,
+    adjust,
+    paired_test,
+    paired_tests,
+)
 
 # Wikipedia, "Wilcoxon signed-rank test", worked example (10 pairs, one zero difference).
 WIKI_X2 = np.array([125, 115, 130, 140, 140, 115, 140, 125, 140, 135], dtype=float)

@@ -7,7 +7,15 @@ import math
 import pandas as pd
 import pytest
 
-from lesionbench.stats import TABLE_STYLES, CompareSettings, SettingsError, StyleContext, build_table, to_latex, to_html
+from lesionbench.stats import (
+    TABLE_STYLES,
+    CompareSettings,
+    SettingsError,
+    StyleContext,
+    build_table,
+    to_html,
+    to_latex,
+)
 
 
 def context(frames, **kwargs) -> StyleContext:

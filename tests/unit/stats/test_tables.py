@@ -7,8 +7,19 @@ import pandas as pd
 import pytest
 
 from lesionbench.stats import (
-    CompareSettings, describe, footnote, format_mean_sd, format_median, format_p, format_table1, paired_tests,
-    resolve_subset, summary_table, to_html, to_latex, to_markdown,
+    CompareSettings,
+    describe,
+    footnote,
+    format_mean_sd,
+    format_median,
+    format_p,
+    format_table1,
+    paired_tests,
+    resolve_subset,
+    summary_table,
+    to_html,
+    to_latex,
+    to_markdown,
 )
 
 # Five cases: with R's type-7 quantiles P25 = x[1], median = x[2], P75 = x[3];

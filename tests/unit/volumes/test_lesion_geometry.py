@@ -13,7 +13,12 @@ from lesionbench.io import ImageFileError
 from lesionbench.metrics import evaluate_experiment
 from lesionbench.metrics.evaluate import GEOMETRY_COLUMNS as EVALUATE_COLUMNS
 from lesionbench.stats import CompareSettings
-from lesionbench.volumes import GEOMETRY_COLUMNS, lesion_geometry, subgroup_column, subgroup_table
+from lesionbench.volumes import (
+    GEOMETRY_COLUMNS,
+    lesion_geometry,
+    subgroup_column,
+    subgroup_table,
+)
 
 SHAPE = (5, 20, 20)  # z, y, x
 SPACING_XYZ = (1.0, 1.0, 2.0)

@@ -10,7 +10,15 @@ import pytest
 from scipy import stats
 
 from lesionbench.stats import CompareSettings
-from lesionbench.volumes import ABC2_ROW, bland_altman, lins_ccc, mae, pearson, rmse, volume_agreement
+from lesionbench.volumes import (
+    ABC2_ROW,
+    bland_altman,
+    lins_ccc,
+    mae,
+    pearson,
+    rmse,
+    volume_agreement,
+)
 
 REF = np.array([10.0, 30.0, 50.0, 5.0])
 PRED = np.array([12.0, 27.0, 50.0, 5.0])

@@ -3,9 +3,9 @@ model (section 2.3); metrics are ``CompareSettings.metrics`` (Dice, PPV, SC in t
 
 from __future__ import annotations
 
+from lesionbench.stats.frames import resolve_subset
 from lesionbench.stats.styles.base import StyleContext, StyledTable
 from lesionbench.stats.tables import footnote, format_table1
-from lesionbench.stats.frames import resolve_subset
 
 CAPTION = "Segmentation performance per model (paper 000 Table 1 layout)"
 

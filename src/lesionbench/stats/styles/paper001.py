@@ -20,7 +20,9 @@ CLS_HEADERS = ("Accuracy (%)", "Sensitivity", "Specificity", "AUC (95% CI)")
 
 def paper001(ctx: StyleContext) -> StyledTable:
     """One row per model; the classification group appears when any model has the columns."""
-    from lesionbench.classification.analysis import classification_table  # imports lesionbench.stats
+    from lesionbench.classification.analysis import (
+        classification_table,  # imports lesionbench.stats
+    )
 
     settings = ctx.settings
     decimals = ctx.decimals("paper001", DECIMALS)
@@ -35,10 +37,9 @@ def paper001(ctx: StyleContext) -> StyledTable:
                 c = cls.loc[model]
                 row.update({f"cls_{k}": c[k] for k in ("n", "accuracy", "sensitivity", "specificity", "auc",
                                                       "auc_ci_low", "auc_ci_high")})
+                auc = f"{fmt(c['auc'], decimals)} ({fmt(c['auc_ci_low'], decimals)}, {fmt(c['auc_ci_high'], decimals)})"
                 line += [fmt(100.0 * c["accuracy"], 2), fmt(c["sensitivity"], decimals),
-                         fmt(c["specificity"], decimals),
-                         f"{fmt(c['auc'], decimals)} ({fmt(c['auc_ci_low'], decimals)}, "
-                         f"{fmt(c['auc_ci_high'], decimals)})"]
+                         fmt(c["specificity"], decimals), auc]
             else:
                 line += [MISSING] * len(CLS_HEADERS)
         rows.append(row)
