@@ -12,6 +12,9 @@ from __future__ import annotations
 import logging
 import math
 
+from pathlib import Path
+
+import nibabel as nib
 import numpy as np
 import SimpleITK as sitk
 
@@ -134,9 +137,11 @@ def brain_mask_file(image_path: PathLike, out_path: PathLike, settings: BrainMas
         title: title of the QC picture (e.g. the case id).
 
     Raises:
-        BrainMaskError: naming ``image_path`` and the problem; nothing is written.
-        lesionbench.io.ImageFileError: the file cannot be read (or every voxel is NaN).
+        BrainMaskError: naming ``image_path`` and the problem (NaN voxels, no tissue, no
+            skull); nothing is written.
+        lesionbench.io.ImageFileError: the file cannot be read.
     """
+    _refuse_nan_nifti(image_path)
     image = read_image(image_path)
     try:
         mask = ct_brain_mask(image, settings)
@@ -149,3 +154,29 @@ def brain_mask_file(image_path: PathLike, out_path: PathLike, settings: BrainMas
         write_qc_png(image, mask, qc_path, title=title)
     write_image(mask, out_path)
     return mask
+
+
+def _refuse_nan_nifti(path: PathLike) -> None:
+    """Refuse a float NIfTI holding NaN voxels.
+
+    SimpleITK's NIfTI reader turns NaN into 0 (ITK 5.4), which reads as CSF, so the check
+    reads the voxels with nibabel (for float data types only: integer data cannot be NaN).
+
+    Raises:
+        BrainMaskError: naming the file and how many voxels are NaN.
+    """
+    name = str(path)
+    if not name.endswith((".nii", ".nii.gz")) or not Path(name).is_file():
+        return
+    try:
+        nifti = nib.load(name)
+    except Exception:  # not readable by nibabel: let read_image report it
+        return
+    if nifti.get_data_dtype().kind != "f":
+        return
+    data = np.asanyarray(nifti.dataobj)
+    nan = int(np.count_nonzero(np.isnan(data)))
+    if nan == data.size:
+        raise BrainMaskError(f"{path}: every voxel is NaN: no CT to mask")
+    if nan:
+        raise BrainMaskError(f"{path}: {nan} of {data.size} voxels are NaN")

@@ -1,4 +1,6 @@
-"""``lesionbench compare``: paired statistics and Table 1 of a dataset's experiments.
+"""``lesionbench compare``: paired statistics, omnibus tests, tables in the papers' layouts,
+rankings, volume and classification analyses of a dataset's experiments (the files are listed
+in :mod:`lesionbench.stats.compare`).
 
 Example (a Snakemake rule passes the lists and the config block as inline JSON)::
 
@@ -15,7 +17,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--metrics", nargs="+", required=True, metavar="TSV",
                         help="metrics/{experiment}.tsv files, one per experiment")
     parser.add_argument("--out-dir", required=True, metavar="DIR",
-                        help="output folder: tests.tsv, summary.tsv, table.md/.tex/.html")
+                        help="output folder: tests.tsv, summary.tsv, table*.tsv/.md/.tex/.html, friedman.tsv, "
+                             "ranking*.tsv, volume*.tsv, abc2_bands.tsv, classification.tsv, roc.tsv")
     parser.add_argument("--settings", required=True, metavar="JSON",
                         help="compare settings: a JSON file or inline JSON (needs 'reference')")
 

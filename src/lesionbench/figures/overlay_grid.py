@@ -71,13 +71,22 @@ def plot_overlay_grid(frames: Mapping[str, pd.DataFrame], images_dir: PathLike, 
                     artists[("contour", model, case, who)] = ax.contour(mask[z].astype(float), levels=[0.5],
                                                                         colors=[color], linewidths=1.2)
             value = float(values.get(case, np.nan))
-            ax.set_title(f"{settings.label(model)}: {case}\n{settings.metric_label(settings.pick_metric)} "
-                         f"{value:.2f}", color="white", fontsize="x-small")
+            ax.set_title(f"{settings.label(model)}, {_position(col, len(picks[model]))}: {case}\n"
+                         f"{settings.metric_label(settings.pick_metric)} {value:.2f}", color="white", fontsize="x-small")
     handles = [Line2D([], [], color=settings.reference_color, linewidth=1.6, label="Reference")]
     handles += [Line2D([], [], color=colors[m], linewidth=1.6, label=settings.label(m)) for m in models]
     figure.legend(handles=handles, loc="outside lower center", ncols=min(len(handles), 4), fontsize="small",
                   facecolor="0.15", edgecolor="0.4", labelcolor="white")
     return Drawn(figure, artists, data)
+
+
+def _position(index: int, count: int) -> str:
+    """``best`` / ``median`` / ``worst`` (or ``#k``) of a case among ``count`` picks."""
+    if index == 0:
+        return "best"
+    if index == count - 1:
+        return "worst"
+    return "median" if count == 3 else f"#{index + 1}"
 
 
 def overlay_grid(frames: Mapping[str, pd.DataFrame], images_dir: PathLike, masks_dir: PathLike,

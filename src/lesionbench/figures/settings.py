@@ -20,7 +20,7 @@ from lesionbench.stats.settings import (
     SettingsError,
 )
 
-_SHARED = ("reference", "metrics", "subset", "labels", "metric_labels")
+_SHARED = ("reference", "metrics", "subset", "labels", "metric_labels", "seed")
 DISTRIBUTIONS = ("box", "violin")
 
 
@@ -39,7 +39,8 @@ class FigureSettings:
         pick_metric: metric that orders the cases for the montage.
         window: CT display window ``(level, width)`` in HU (40/80: the brain window).
         dpi: PNG resolution, dots per inch.
-        seed: seed of the horizontal jitter of box-plot points.
+        seed: seed of the horizontal jitter of box-plot points, and the compare seed (the
+            bootstraps the figures redo must draw what the compare stage drew).
         reference_color: colour of the reference contour in the overlays.
         distribution: ``"box"`` (``boxplot_{metric}``) or ``"violin"`` (``violin_{metric}``).
         annotate: draw the adjusted p of each model vs the reference above the boxes.
@@ -115,7 +116,8 @@ class FigureSettings:
             SettingsError: naming a bad compare key.
         """
         data = {**self.compare_options, "reference": self.reference or models[0], "metrics": list(self.metrics),
-                "subset": self.subset, "labels": dict(self.labels), "metric_labels": dict(self.metric_labels)}
+                "subset": self.subset, "labels": dict(self.labels), "metric_labels": dict(self.metric_labels),
+                "seed": self.seed}
         return CompareSettings.from_dict(data)
 
     def label(self, experiment: str) -> str:

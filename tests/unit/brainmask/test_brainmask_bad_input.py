@@ -18,7 +18,7 @@ def _volume(value: float) -> sitk.Image:
 
 
 @pytest.mark.parametrize(("value", "error", "problem"), [
-    (np.nan, ImageFileError, "every voxel is NaN"),
+    (np.nan, BrainMaskError, "every voxel is NaN: no CT to mask"),
     (-1000.0, BrainMaskError, r"no voxel in the brain HU range [-15, 100] (image range -1000 to -1000)"),
     (1500.0, BrainMaskError, r"no voxel in the brain HU range [-15, 100] (image range 1500 to 1500)"),
 ])
@@ -32,6 +32,21 @@ def test_unusable_ct_one_error_and_no_output(tmp_path, capsys, value, error, pro
     err = capsys.readouterr().err
     assert err == f"lesionbench brain-mask: error: {info.value}\n"
     assert not (tmp_path / "brain").exists() or not any((tmp_path / "brain").iterdir())
+
+
+def test_some_nan_voxels_are_refused_too(tmp_path):
+    array = np.full((3, 16, 16), 30.0, dtype=np.float32)
+    array[1, 2:4, 5] = np.nan
+    write_image(sitk.GetImageFromArray(array), tmp_path / "ct.nii.gz")
+    with pytest.raises(BrainMaskError, match=r"ct.nii.gz: 2 of 768 voxels are NaN"):
+        brain_mask_file(tmp_path / "ct.nii.gz", tmp_path / "brain.nii.gz")
+    assert not (tmp_path / "brain.nii.gz").exists()
+
+
+def test_unreadable_file_is_an_image_error(tmp_path):
+    (tmp_path / "ct.nii.gz").write_bytes(b"not a nifti")
+    with pytest.raises(ImageFileError, match=r"ct.nii.gz: cannot be read as an image"):
+        brain_mask_file(tmp_path / "ct.nii.gz", tmp_path / "brain.nii.gz")
 
 
 def test_all_nan_image_in_memory_is_refused():

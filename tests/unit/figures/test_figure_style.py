@@ -38,3 +38,14 @@ def test_figure_settings_accept_compare_keys_and_reject_unknown():
         FigureSettings.from_dict({"colour": "red"})
     with pytest.raises(SettingsError, match="'window' must be"):
         FigureSettings.from_dict({"window": [40, 0]})
+
+
+def test_figure_settings_keep_compare_options_for_the_statistics():
+    s = FigureSettings.from_dict({"metrics": ["dice"], "correction": "holm", "ranking_resamples": 50, "dpi": 40})
+    cmp = s.compare_settings(["unet", "fcn8s"])
+    assert (cmp.reference, cmp.correction, cmp.ranking_resamples, cmp.metrics) == ("unet", "holm", 50, ("dice",))
+    assert FigureSettings.from_dict(s.to_dict()) == s  # round trip through the provenance form
+    with pytest.raises(SettingsError, match="'distribution' is 'strip'; valid values are"):
+        FigureSettings.from_dict({"distribution": "strip"})
+    with pytest.raises(SettingsError, match="'posthoc' is 'x'"):
+        FigureSettings.from_dict({"posthoc": "x"}).compare_settings(["a"])

@@ -1,0 +1,107 @@
+"""Dataset recipes through the workflow: the real ISLES'22 case and COVID slices run through
+ingest, preprocessing and samples; a bad case fails alone under --keep-going."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import numpy as np
+import pytest
+import SimpleITK as sitk
+import yaml
+
+from tests.workflow.test_workflow import snakemake
+
+pytestmark = pytest.mark.workflow
+SHARED = Path(__file__).resolve().parents[3] / "shared" / "data"
+STAGES = {"folds": {"k": 2, "seed": 0}, "augment": {"copies": 1}}
+
+
+def shared_data(name: str) -> Path:
+    path = SHARED / name
+    if not path.exists():
+        if os.environ.get("CI"):
+            pytest.fail(f"{path} is missing: CI must run with ../shared beside the repository")
+        pytest.skip(f"{path} not present")
+    return path
+
+
+def write_config(workdir: Path, datasets: dict) -> Path:
+    path = workdir / "config.yaml"
+    path.write_text(yaml.safe_dump({"datasets": datasets}))
+    return path
+
+
+def test_isles22_and_covid_run_to_samples(tmp_path: Path) -> None:
+    isles, covid = shared_data("isles22_case0009"), shared_data("covid_semiseg_train")
+    config = write_config(tmp_path, {
+        "isles22": {
+            "source": {"kind": "isles22", "root": str(isles)}, "modality": "MR", "channels": 3,
+            "preprocess": {"spacing": None, "normalize": "zscore_head", "window": None, "crop_to_brain": False},
+            "samples": {"layout": "2.5d", "size": [64, 64], "slice_offsets": [-2, -1, 0, 1], "seed": 0},
+            **STAGES,
+        },
+        "covid": {
+            "source": {"kind": "covid_semiseg_2d", "root": str(covid)}, "modality": "CT",
+            "preprocess": {"spacing": None, "normalize": "none", "window": None, "crop_to_brain": False},
+            "samples": {"layout": "2d", "size": [64, 64], "lesion_free_fraction": 1.0, "seed": 0},
+            **STAGES,
+        },
+    })
+    from lesionbench.datasets import RECIPES
+
+    covid_cases = RECIPES["covid_semiseg_2d"].case_ids({"kind": "covid_semiseg_2d", "root": str(covid)})
+    assert len(covid_cases) == 50
+    targets = ["results/isles22/samples/2.5d/sub-strokecase0009.npz",
+               *[f"results/covid/samples/2d/{case}.npz" for case in covid_cases[:3]]]
+    result = snakemake(tmp_path, config, *targets)
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-6000:]
+
+    samples = np.load(tmp_path / targets[0])
+    assert samples["images"].shape[1:] == (12, 64, 64)  # DWI, ADC, FLAIR x 4 slices
+    assert samples["has_lesion"].any()
+    meta = json.loads((tmp_path / "results/isles22/meta/sub-strokecase0009.json").read_text())
+    assert meta["labels"]["has_lesion"] is True
+    mask = sitk.ReadImage(str(tmp_path / "results/isles22/masks/sub-strokecase0009.nii.gz"))
+    assert int(sitk.GetArrayFromImage(mask).sum()) == 523
+    covid_sample = np.load(tmp_path / targets[1])
+    assert covid_sample["images"].shape[1:] == (1, 64, 64)
+    assert 0.0 <= covid_sample["images"].min() and covid_sample["images"].max() <= 1.0
+
+
+def _write(array: np.ndarray, spacing: tuple[float, float, float], path: Path) -> None:
+    image = sitk.GetImageFromArray(array)
+    image.SetSpacing(spacing)
+    sitk.WriteImage(image, str(path))
+
+
+def test_bad_case_fails_alone_with_keep_going(tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    data.mkdir()
+    rows = ["case_id\timage\tmask"]
+    rng = np.random.default_rng(0)
+    for case in ("c0", "c1", "c2"):
+        image = rng.normal(40, 5, (6, 24, 24)).astype(np.float32)
+        mask = np.zeros((6, 24, 24), np.uint8)
+        mask[2:4, 8:14, 8:14] = 1
+        _write(image, (1.0, 1.0, 5.0), data / f"{case}_ct.nii.gz")
+        # c2's mask lies on another grid than its image.
+        _write(mask, (1.0, 1.0, 5.0) if case != "c2" else (0.5, 0.5, 5.0), data / f"{case}_mask.nii.gz")
+        rows.append(f"{case}\t{case}_ct.nii.gz\t{case}_mask.nii.gz")
+    (data / "samples.tsv").write_text("\n".join(rows) + "\n")
+    config = write_config(tmp_path, {"sheet": {
+        "source": {"kind": "sample_sheet", "sheet": str(data / "samples.tsv")}, "modality": "CT",
+        "preprocess": {"spacing": None, "normalize": "window", "window": [40, 80], "crop_to_brain": False},
+        "samples": {"layout": "2d", "size": [16, 16], "seed": 0}, **STAGES,
+    }})
+    targets = [f"results/sheet/samples/2d/{case}.npz" for case in ("c0", "c1", "c2")]
+    result = snakemake(tmp_path, config, "--keep-going", *targets)
+    assert result.returncode != 0
+    assert (tmp_path / targets[0]).is_file() and (tmp_path / targets[1]).is_file()
+    for output in ("images/c2.nii.gz", "masks/c2.nii.gz", "meta/c2.json", "samples/2d/c2.npz"):
+        assert not (tmp_path / "results/sheet" / output).exists(), output
+    log = (tmp_path / "results/sheet/logs/ingest/c2.log").read_text()
+    assert "c2_mask.nii.gz" in log and "grid" in log.lower(), log
+    assert log.count("error") == 1 and "Traceback" not in log, log
