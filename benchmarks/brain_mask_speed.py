@@ -21,14 +21,14 @@ import os
 for _variable in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "ITK_GLOBAL_DEFAULT_NUMBER_OF_THREADS"):
     os.environ[_variable] = "1"
 
-import argparse  # noqa: E402
-import statistics  # noqa: E402
-import time  # noqa: E402
+import argparse
+import statistics
+import time
 
-import numpy as np  # noqa: E402
-import SimpleITK as sitk  # noqa: E402
+import numpy as np
+import SimpleITK as sitk
 
-from lesionbench.brainmask import BrainMaskSettings, ct_brain_mask  # noqa: E402
+from lesionbench.brainmask import BrainMaskSettings, ct_brain_mask
 
 GOAL_S = 2.0
 

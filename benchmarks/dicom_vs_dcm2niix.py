@@ -62,7 +62,7 @@ def main(argv: list[str] | None = None) -> int:
     with tempfile.TemporaryDirectory() as tmp:
         out = Path(tmp)
         for folder in series:
-            ours_s = min(_timed(lambda: dicom_to_image(folder))[0] for _ in range(args.repeat))
+            ours_s = min(_timed(dicom_to_image, folder)[0] for _ in range(args.repeat))
             image = dicom_to_image(folder, IngestSettings(padding_hu=None))[0]  # padding kept, like dcm2niix
             runs = [run_dcm2niix(folder, out) for _ in range(args.repeat)]
             reference_path = runs[-1][2]
@@ -79,9 +79,9 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
-def _timed(call):
+def _timed(call, *args):
     start = time.perf_counter()
-    result = call()
+    result = call(*args)
     return time.perf_counter() - start, result
 
 

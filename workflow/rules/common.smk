@@ -159,7 +159,8 @@ def phantom_ingest_arguments(wildcards, input, output):
     return (
         f"ingest --case-id {q(wildcards.case)} --dicom {q(input.dicom)} --mask {q(input.mask)} "
         f"--labels-json {q(input.labels)} --image {q(output.image)} --mask-out {q(output.mask)} "
-        f"--meta {q(output.meta)} --salt {_salt()}"
+        f"--meta {q(output.meta)} --salt {_salt()} "
+        f"--settings {q(as_json(dataset_config(wildcards.dataset).get('ingest', {})))}"
     )
 
 

@@ -24,6 +24,7 @@ rule compute_brain_mask:
         image=R("images/{case}.nii.gz"),
     output:
         brain=R("brain/{case}.nii.gz"),
+        qc=R("brain/{case}_qc.png"),
     params:
         settings=lambda wildcards: as_json(dataset_config(wildcards.dataset).get("brain_mask", {})),
     log:
@@ -31,5 +32,5 @@ rule compute_brain_mask:
     conda:
         CONDA_ENV
     shell:
-        "python -m lesionbench brain-mask {input.image:q} {output.brain:q} "
-        "--settings {params.settings:q} > {log:q} 2>&1"
+        "python -m lesionbench brain-mask {input.image:q} {output.brain:q} --qc {output.qc:q} "
+        "--title {wildcards.case} --settings {params.settings:q} > {log:q} 2>&1"

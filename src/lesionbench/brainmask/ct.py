@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import logging
 import math
-
 from pathlib import Path
 
 import nibabel as nib
@@ -170,8 +169,8 @@ def _refuse_nan_nifti(path: PathLike) -> None:
         return
     try:
         nifti = nib.load(name)
-    except Exception:  # not readable by nibabel: let read_image report it
-        return
+    except (nib.filebasedimages.ImageFileError, OSError, ValueError, EOFError):
+        return  # not readable by nibabel: read_image reports it
     if nifti.get_data_dtype().kind != "f":
         return
     data = np.asanyarray(nifti.dataobj)

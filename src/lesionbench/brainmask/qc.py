@@ -38,7 +38,7 @@ def pick_slices(mask_zyx: np.ndarray, count: int) -> list[int]:
     if covered.size == 0:
         return [mask_zyx.shape[0] // 2]
     picks = np.linspace(0, covered.size - 1, num=min(count, covered.size) + 2)[1:-1]
-    return sorted({int(covered[int(round(p))]) for p in picks})
+    return sorted({int(covered[round(p)]) for p in picks})
 
 
 def write_qc_png(image: sitk.Image, mask: sitk.Image, out_path: PathLike, title: str = "", count: int = 6,

@@ -36,7 +36,7 @@ class BrainMaskSettings:
     rim_hu: float | None = None
 
     @classmethod
-    def from_dict(cls, data: Mapping[str, Any] | None) -> "BrainMaskSettings":
+    def from_dict(cls, data: Mapping[str, Any] | None) -> BrainMaskSettings:
         """Build from a config mapping; unknown keys and bad values raise ``ValueError``."""
         data = dict(data or {})
         known = {f.name for f in fields(cls)}

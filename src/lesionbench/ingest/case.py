@@ -20,7 +20,14 @@ import SimpleITK as sitk
 from lesionbench.ingest.dicom_series import dicom_to_image
 from lesionbench.ingest.pseudonym import pseudonymise
 from lesionbench.ingest.settings import IngestSettings
-from lesionbench.io import ImageFileError, provenance, read_mask, same_grid, write_image, write_json
+from lesionbench.io import (
+    ImageFileError,
+    provenance,
+    read_mask,
+    same_grid,
+    write_image,
+    write_json,
+)
 from lesionbench.typing import PathLike
 
 #: Label fields copied from a case JSON (e.g. the phantom's ``cases/{case}.json``) into meta.

@@ -22,7 +22,12 @@ import numpy as np
 import SimpleITK as sitk
 
 from lesionbench.ingest.deid import source_attributes
-from lesionbench.ingest.dicom_files import GEOMETRY_KEYWORDS, DicomSeriesError, SliceFile, scan_folder
+from lesionbench.ingest.dicom_files import (
+    GEOMETRY_KEYWORDS,
+    DicomSeriesError,
+    SliceFile,
+    scan_folder,
+)
 from lesionbench.ingest.pixels import decode_stored, pydicom_can_decode, to_hu
 from lesionbench.ingest.regrid import output_grid, resample_stack
 from lesionbench.ingest.series_select import select_series
@@ -82,11 +87,12 @@ def dicom_to_image(dicom_dir: PathLike, settings: IngestSettings | None = None) 
         volume = resample_stack(volume, stack, grid, fill)
     warnings += _geometry_warnings(stack, grid, resample)
     thickness = first.get("SliceThickness")
+    thickness = None if thickness in (None, "") else float(thickness)
+    spacing_z = grid.spacing[2] if len(slices) > 1 else (thickness or 1.0)
     if len(slices) == 1:
-        warnings.append(f"single-slice series: slice spacing set to {grid.spacing[2] or 1.0} mm")
-    elif thickness not in (None, "") and abs(float(thickness) - grid.spacing[2]) > max(0.01, 0.01 * grid.spacing[2]):
-        warnings.append(f"SliceThickness {float(thickness):g} mm differs from the slice spacing "
-                        f"{grid.spacing[2]:.4g} mm")
+        warnings.append(f"single-slice series: slice spacing set to {spacing_z:g} mm (SliceThickness)")
+    elif thickness is not None and abs(thickness - spacing_z) > max(0.01, 0.01 * spacing_z):
+        warnings.append(f"SliceThickness {thickness:g} mm differs from the slice spacing {spacing_z:.4g} mm")
     if str(first.get("PhotometricInterpretation", "")) == "MONOCHROME1":
         warnings.append("MONOCHROME1 pixels (display inverted); values kept as rescaled")
     if padding_voxels and settings.padding_hu is not None:
@@ -95,7 +101,6 @@ def dicom_to_image(dicom_dir: PathLike, settings: IngestSettings | None = None) 
     if settings.output_dtype == "int16":
         volume = np.clip(np.rint(volume), _INT16.min, _INT16.max).astype(np.int16)
     image = sitk.GetImageFromArray(volume)
-    spacing_z = grid.spacing[2] if len(slices) > 1 else float(thickness or 1.0) or 1.0
     image.SetSpacing((grid.spacing[0], grid.spacing[1], spacing_z))
     image.SetOrigin(tuple(float(v) for v in grid.origin))
     direction = tuple(float(v) for v in grid.direction.ravel())

@@ -62,8 +62,8 @@ def output_grid(stack: Stack, rows: int, columns: int, resample: bool, spacing_m
     dx, dy = stack.pixel_spacing_xy
     shift_px = stack.offsets / np.array([dx, dy])  # (N, 2) x, y pixels
     eps = 1e-6  # offsets of exactly whole pixels must not add a pixel
-    before = [int(math.ceil(max(0.0, -shift_px[:, i].min()) - eps)) for i in range(2)]
-    after = [int(math.ceil(max(0.0, shift_px[:, i].max()) - eps)) for i in range(2)]
+    before = [math.ceil(max(0.0, -shift_px[:, i].min()) - eps) for i in range(2)]
+    after = [math.ceil(max(0.0, shift_px[:, i].max()) - eps) for i in range(2)]
     extent = float(stack.along[-1]) if len(stack.along) > 1 else 0.0
     n = len(stack.along)
     if n == 1:
@@ -75,11 +75,11 @@ def output_grid(stack: Stack, rows: int, columns: int, resample: bool, spacing_m
     else:
         if spacing_mm is None:
             steps = np.diff(stack.along)
-            count = min(int(round(extent / float(steps.min()))) + 1, 2 * n)
+            count = min(round(extent / float(steps.min())) + 1, 2 * n)
             dz = extent / (count - 1)
         else:
             dz = float(spacing_mm)
-            count = int(math.floor(extent / dz + eps)) + 1
+            count = math.floor(extent / dz + eps) + 1
         along = np.arange(count) * dz
     origin = stack.origin - before[0] * dx * stack.row - before[1] * dy * stack.column
     return Grid(origin=origin, direction=np.column_stack([stack.row, stack.column, stack.normal]),

@@ -18,7 +18,12 @@ from typing import Any
 import numpy as np
 from pydicom.uid import UID
 
-from lesionbench.ingest.dicom_files import GEOMETRY_KEYWORDS, DicomSeriesError, FolderScan, SliceFile
+from lesionbench.ingest.dicom_files import (
+    GEOMETRY_KEYWORDS,
+    DicomSeriesError,
+    FolderScan,
+    SliceFile,
+)
 
 #: ImageType values of scout / localizer images (CT: LOCALIZER; Siemens topograms; others).
 LOCALIZER_TYPES = frozenset({"LOCALIZER", "SCOUT", "TOPOGRAM", "SCANOGRAM", "SURVIEW"})

@@ -57,7 +57,7 @@ class IngestSettings:
     padding_hu: float | None = -1024.0
 
     @classmethod
-    def from_dict(cls, data: Mapping[str, Any] | None) -> "IngestSettings":
+    def from_dict(cls, data: Mapping[str, Any] | None) -> IngestSettings:
         """Build from a config mapping; unknown keys and bad values raise ``ValueError``."""
         from lesionbench.ingest.series_select import check_rule
 

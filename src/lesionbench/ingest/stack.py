@@ -114,7 +114,7 @@ def analyse_stack(folder: Path, slices: list[SliceFile], tolerance_mm: float) ->
     for i, h in enumerate(steps):
         if abs(h - step) <= tolerance_mm:
             continue
-        multiple = int(round(h / step))
+        multiple = round(h / step)
         if multiple >= 2 and abs(h - multiple * step) <= multiple * tolerance_mm:
             missing.append((i, multiple - 1))
         else:

@@ -31,9 +31,26 @@ def read_image(path: PathLike, pixel_type: int = sitk.sitkFloat32) -> sitk.Image
     image = sitk.Cast(image, pixel_type) if image.GetPixelID() != pixel_type else image
     if pixel_type in (sitk.sitkFloat32, sitk.sitkFloat64):
         array = sitk.GetArrayViewFromImage(image)
-        if array.size and np.isnan(array).all():
+        if array.size and (np.isnan(array).all() or _nifti_all_nan(path)):
             raise ImageFileError(f"{path}: every voxel is NaN")
     return image
+
+
+def _nifti_all_nan(path: PathLike) -> bool:
+    """Whether a floating-point NIfTI holds only NaN.
+
+    SimpleITK's NIfTI reader turns NaN voxels into 0, so an all-NaN file would read as an
+    empty image; nibabel reads the stored values as they are.
+    """
+    name = str(path).lower()
+    if not name.endswith((".nii", ".nii.gz")):
+        return False
+    import nibabel
+
+    image = nibabel.load(str(path))
+    if not np.issubdtype(image.get_data_dtype(), np.floating):
+        return False
+    return bool(np.isnan(np.asanyarray(image.dataobj)).all())
 
 
 def read_mask(path: PathLike) -> sitk.Image:

@@ -10,7 +10,11 @@ from lesionbench.volumes.agreement import (
     rmse,
 )
 from lesionbench.volumes.bands import BAND_COLUMNS, abc2_by_band, band_labels
-from lesionbench.volumes.geometry import GEOMETRY_COLUMNS, lesion_geometry
+from lesionbench.volumes.geometry import (
+    GEOMETRY_COLUMNS,
+    boundary_distance_mm,
+    lesion_geometry,
+)
 from lesionbench.volumes.tables import (
     ABC2_ROW,
     AGREEMENT_COLUMNS,
@@ -24,6 +28,6 @@ from lesionbench.volumes.tables import (
 
 __all__ = [
     "ABC2_ROW", "AGREEMENT_COLUMNS", "BAND_COLUMNS", "GEOMETRY_COLUMNS", "SUBGROUP_COLUMNS", "BlandAltman",
-    "abc2_by_band", "agreement_row", "band_labels", "bland_altman", "lesion_geometry", "lins_ccc", "mae",
+    "abc2_by_band", "agreement_row", "band_labels", "bland_altman", "boundary_distance_mm", "lesion_geometry", "lins_ccc", "mae",
     "pearson", "rmse", "subgroup_column", "subgroup_table", "volume_agreement", "volume_pairs",
 ]

@@ -7,7 +7,12 @@ import pytest
 import SimpleITK as sitk
 from synthetic_head import dice, make_head
 
-from lesionbench.brainmask import BrainMaskError, BrainMaskSettings, brain_mask_file, ct_brain_mask
+from lesionbench.brainmask import (
+    BrainMaskError,
+    BrainMaskSettings,
+    brain_mask_file,
+    ct_brain_mask,
+)
 from lesionbench.io import read_mask, write_image
 
 

@@ -43,7 +43,7 @@ def test_montage_uses_largest_reference_slice_window_and_contours(volumes):
     image = drawn.artists[("image", "ph002")]
     assert image.get_clim() == (0.0, 80.0)  # level 40, width 80 HU
     assert image.get_array()[12, 10] == pytest.approx(70.0) and image.get_array()[0, 0] == pytest.approx(30.0)
-    assert set(k[2] for k in drawn.artists if k[:2] == ("contour", "ph001")) == {"reference", "ours", "fcn8s", "unet"}
+    assert {k[2] for k in drawn.artists if k[:2] == ("contour", "ph001")} == {"reference", "ours", "fcn8s", "unet"}
     assert ("contour", "ph005", "reference") not in drawn.artists
     # The unet prediction is the reference shifted by 2 voxels in x: so is its contour.
     ref_path = drawn.artists[("contour", "ph001", "reference")].get_paths()[0].vertices

@@ -6,7 +6,12 @@ import pytest
 from ingest_helpers import datasets_by_z
 
 from lesionbench.cli import main
-from lesionbench.ingest import DicomFileError, DicomSeriesError, convert_series, ingest_case
+from lesionbench.ingest import (
+    DicomFileError,
+    DicomSeriesError,
+    convert_series,
+    ingest_case,
+)
 
 
 def _truncated(folder):

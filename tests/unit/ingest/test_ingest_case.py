@@ -10,7 +10,13 @@ import pytest
 import SimpleITK as sitk
 
 from lesionbench.cli import main
-from lesionbench.ingest import LABEL_FIELDS, dicom_case_id, ingest_case, pseudonymise, read_labels
+from lesionbench.ingest import (
+    LABEL_FIELDS,
+    dicom_case_id,
+    ingest_case,
+    pseudonymise,
+    read_labels,
+)
 from lesionbench.io import ImageFileError
 from lesionbench.phantom import FAKE_IDENTIFIERS, fake_identifiers
 

@@ -7,8 +7,7 @@ import SimpleITK as sitk
 from ingest_helpers import datasets_by_z
 from pydicom.uid import JPEG2000Lossless, JPEGLosslessSV1, RLELossless
 
-import lesionbench.ingest.pixels as pixels
-from lesionbench.ingest import DicomFileError, dicom_to_image
+from lesionbench.ingest import DicomFileError, dicom_to_image, pixels
 from lesionbench.ingest.dicom_files import SliceFile
 
 
@@ -54,7 +53,7 @@ def test_simpleitk_decodes_when_pydicom_has_no_decoder(series_copy, phantom_case
     _, case = phantom_case
     _compress_series(series_copy, syntax, tmp_path)
     monkeypatch.setattr(pixels, "pydicom_can_decode", lambda dataset: False)
-    import lesionbench.ingest.dicom_series as dicom_series
+    from lesionbench.ingest import dicom_series
 
     monkeypatch.setattr(dicom_series, "pydicom_can_decode", lambda dataset: False)
     image, info = dicom_to_image(series_copy)

@@ -8,7 +8,12 @@ import pytest
 import SimpleITK as sitk
 from ingest_helpers import datasets_by_z
 
-from lesionbench.ingest import DicomFileError, DicomSeriesError, IngestSettings, dicom_to_image
+from lesionbench.ingest import (
+    DicomFileError,
+    DicomSeriesError,
+    IngestSettings,
+    dicom_to_image,
+)
 
 
 def test_round_trip_values_and_geometry(phantom_case):
@@ -160,3 +165,16 @@ def test_empty_and_missing_folders(tmp_path):
     (tmp_path / "notes.txt").write_text("hello")
     with pytest.raises(DicomSeriesError, match=r"no DICOM image found among 1 file\(s\) \(ignored 1 file"):
         dicom_to_image(tmp_path)
+
+
+def test_single_slice_takes_its_thickness_as_spacing(series_copy, phantom_case):
+    _, case = phantom_case
+    keep = datasets_by_z(series_copy)[6][0]
+    for path in series_copy.glob("*.dcm"):
+        if path != keep:
+            path.unlink()
+    image, info = dicom_to_image(series_copy)
+    assert image.GetSize() == (64, 64, 1) and image.GetSpacing() == (3.6, 3.6, 5.0)
+    assert image.GetOrigin()[2] == pytest.approx(case.grid.origin[2] + 30.0)
+    assert np.abs(sitk.GetArrayFromImage(image)[0] - case.hu[6]).max() <= 0.5
+    assert info["warnings"] == ["single-slice series: slice spacing set to 5 mm (SliceThickness)"]

@@ -13,8 +13,18 @@ from pydicom.dataset import Dataset
 
 from lesionbench.brainmask import brain_mask_file
 from lesionbench.cli import main
-from lesionbench.ingest import DicomSeriesError, IngestSettings, convert_series, dicom_to_image
-from lesionbench.ingest.deid import ALLOWED_ATTRIBUTES, BASIC_PROFILE, BASIC_PROFILE_REPEATING, basic_profile_tags
+from lesionbench.ingest import (
+    DicomSeriesError,
+    IngestSettings,
+    convert_series,
+    dicom_to_image,
+)
+from lesionbench.ingest.deid import (
+    ALLOWED_ATTRIBUTES,
+    BASIC_PROFILE,
+    BASIC_PROFILE_REPEATING,
+    basic_profile_tags,
+)
 
 _TEXT_VRS = {"AE", "CS", "LO", "LT", "PN", "SH", "ST", "UC", "UR", "UT"}
 _INSTANCE_UIDS = ("SOPInstanceUID", "MediaStorageSOPInstanceUID")
@@ -52,7 +62,7 @@ def _markers() -> dict[str, object]:
 
 def _searchable(values: dict[str, object]) -> list[bytes]:
     found = []
-    for name, value in values.items():
+    for value in values.values():
         if isinstance(value, bytes):
             found.append(value[:11])
         elif not isinstance(value, int):

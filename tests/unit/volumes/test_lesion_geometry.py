@@ -15,6 +15,7 @@ from lesionbench.metrics.evaluate import GEOMETRY_COLUMNS as EVALUATE_COLUMNS
 from lesionbench.stats import CompareSettings
 from lesionbench.volumes import (
     GEOMETRY_COLUMNS,
+    boundary_distance_mm,
     lesion_geometry,
     subgroup_column,
     subgroup_table,
@@ -47,16 +48,33 @@ def lesion(tmp_path, points, name="lesion.nii.gz"):
 
 
 def test_distance_to_the_inner_skull(tmp_path, brain):
-    # Voxel (z 2, y 10, x 4): the nearest voxel outside the brain is x = 1, 3 voxels x 1 mm away.
+    # Voxel (z 2, y 10, x 4): the nearest voxel outside the brain is x = 1, 3 voxels x 1 mm away;
+    # its cell starts half a voxel before its centre: 2.5 mm.
     near = lesion_geometry(lesion(tmp_path, [(2, 10, 4)]), brain)
-    assert near["distance_to_inner_skull_mm"] == pytest.approx(3.0) and near["near_skull"]
+    assert near["distance_to_inner_skull_mm"] == pytest.approx(2.5) and near["near_skull"]
     far = lesion_geometry(lesion(tmp_path, [(2, 10, 5)]), brain)
-    assert far["distance_to_inner_skull_mm"] == pytest.approx(4.0) and not far["near_skull"]
-    # On the first slice: the field-of-view edge (2 mm away in z) is not skull; x = 18 is 8 mm away.
+    assert far["distance_to_inner_skull_mm"] == pytest.approx(3.5) and not far["near_skull"]
+    # On the first slice: the field-of-view edge (2 mm away in z) is not skull; x = 18 is 8 voxels away.
     edge = lesion_geometry(lesion(tmp_path, [(0, 10, 10)]), brain)
-    assert edge["distance_to_inner_skull_mm"] == pytest.approx(8.0)
+    assert edge["distance_to_inner_skull_mm"] == pytest.approx(7.5)
     outside = lesion_geometry(lesion(tmp_path, [(2, 10, 4), (2, 10, 1)]), brain)
     assert outside["distance_to_inner_skull_mm"] == 0.0
+
+
+def test_boundary_distance_along_z_and_diagonal():
+    inside = np.zeros(SHAPE, bool)
+    inside[1:4, 2:18, 2:18] = True
+    points = np.zeros(SHAPE, bool)
+    points[3, 10, 10] = True
+    # The slice above (z = 4) is outside: one 2 mm step, the boundary half-way: 1 mm.
+    assert boundary_distance_mm(inside, points, np.array([2.0, 1.0, 1.0])) == pytest.approx(1.0)
+    # The only outside voxel 3 and 4 voxels away (5 mm): the segment enters its cell where both
+    # coordinates are inside it, t = max(2.5/3, 3.5/4) = 0.875 -> 4.375 mm.
+    inside = np.ones((1, 10, 10), bool)
+    inside[0, 3, 4] = False
+    points = np.zeros_like(inside)
+    points[0, 0, 0] = True
+    assert boundary_distance_mm(inside, points, np.ones(3)) == pytest.approx(4.375)
 
 
 def test_solidity_of_a_notched_block(tmp_path, brain):
@@ -99,7 +117,7 @@ def test_evaluate_adds_geometry_columns_and_compare_prefers_them(tmp_path, brain
                         brain_dir=tmp_path / "brains")
     table = pd.read_csv(out, sep="\t")
     assert list(table.columns[-6:]) == [*GEOMETRY_COLUMNS, "has_lesion", "near_skull"]
-    assert table["distance_to_inner_skull_mm"].tolist()[:2] == [3.0, 7.0]  # ph001: x = 11 -> 18
+    assert table["distance_to_inner_skull_mm"].tolist()[:2] == [2.5, 6.5]  # ph001: x = 11 -> 18
     assert table["near_skull_geom"].tolist() == [True, False, False]
     assert subgroup_column(table, "near_skull") == "near_skull_geom"
     groups, _ = subgroup_table({"unet": table.assign(rvd=0.0, dice=1.0, iou=1.0, ref_volume_ml=1.0,

@@ -25,3 +25,15 @@ def test_written_file_has_umask_permissions(tmp_path):
         os.umask(old)
     assert stat.S_IMODE((tmp_path / "a.json").stat().st_mode) == 0o644
     assert (tmp_path / "a.json").read_text() == '{\n  "x": 1\n}\n'
+
+
+def test_all_nan_nifti_is_refused_naming_the_file(tmp_path):
+    import nibabel
+    import numpy as np
+
+    from lesionbench.io import ImageFileError, read_image
+
+    path = tmp_path / "nan.nii.gz"
+    nibabel.save(nibabel.Nifti1Image(np.full((4, 4, 3), np.nan, np.float32), np.eye(4)), str(path))
+    with pytest.raises(ImageFileError, match=r"nan.nii.gz: every voxel is NaN"):
+        read_image(path)
