@@ -23,6 +23,7 @@ CONDA_ENV = "../../envs/lesionbench.yaml"
 sys.path.insert(0, _SRC)
 from lesionbench.datasets import RECIPES  # noqa: E402
 from lesionbench.workflow import resolve_config  # noqa: E402
+from lesionbench.workflow.captions import REPORTED_TABLES  # noqa: E402
 
 config.update(resolve_config(config, workflow.basedir))
 
@@ -63,6 +64,10 @@ def experiment_settings(experiment):
 
 def dataset_of(experiment):
     return config["experiments"][experiment]["dataset"]
+
+
+#: compare outputs shown in the report (name -> file); captions in workflow/report/stats_{name}.rst.
+REPORTED_STATS = {name: filename for name, (filename, _) in REPORTED_TABLES.items()}
 
 
 def comparison_of(wildcards):
@@ -206,6 +211,13 @@ def brain_input(wildcards):
     if has_brain_mask(wildcards.dataset):
         return {"brain": os.path.join(RESULTS, wildcards.dataset, "brain", f"{wildcards.case}.nii.gz")}
     return {}
+
+
+def brain_masks(wildcards):
+    """Every case's brain mask, for datasets that have them (lesion geometry in evaluate)."""
+    if not has_brain_mask(wildcards.dataset):
+        return []
+    return all_cases("brain/{case}.nii.gz")(wildcards)
 
 
 def brain_argument(wildcards, input):

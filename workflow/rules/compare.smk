@@ -5,23 +5,17 @@ rule compare_models:
     input:
         metric_tables,
     output:
-        tests=report(
-            R("stats/{comparison}/tests.tsv"),
-            caption="../report/tests.rst",
-            category="{dataset}: {comparison}",
-            subcategory="Statistics",
-            labels={"table": "paired tests"},
-        ),
-        summary=R("stats/{comparison}/summary.tsv"),
+        **{
+            name: report(
+                R(f"stats/{{comparison}}/{filename}"),
+                caption=f"../report/stats_{name}.rst",
+                category="{dataset}: {comparison}",
+                subcategory="Statistics",
+            )
+            for name, filename in REPORTED_STATS.items()
+        },
         markdown=R("stats/{comparison}/table.md"),
         latex=R("stats/{comparison}/table.tex"),
-        html=report(
-            R("stats/{comparison}/table.html"),
-            caption="../report/table.rst",
-            category="{dataset}: {comparison}",
-            subcategory="Statistics",
-            labels={"table": "comparison (paper 000 Table 1 layout)"},
-        ),
     params:
         settings=compare_settings,
         out_dir=lambda wildcards, output: os.path.dirname(output.tests),
@@ -41,6 +35,7 @@ rule plot_figures:
         predictions=all_prediction_dirs,
         images=all_cases("images/{case}.nii.gz"),
         masks=all_cases("masks/{case}.nii.gz"),
+        complexity=R("stats/{comparison}/complexity.tsv"),
     output:
         report(
             directory(R("figures/{comparison}")),
@@ -62,6 +57,7 @@ rule plot_figures:
     shell:
         "python -m lesionbench figures --metrics {input.metrics:q} --histories {params.histories:q} "
         "--predictions {params.predictions:q} --images {params.images:q} --masks {params.masks:q} "
+        "--complexity {input.complexity:q} "
         "--out-dir {output:q} --settings {params.settings:q} > {log:q} 2>&1"
 
 

@@ -6,11 +6,15 @@ rule evaluate_experiment:
         predictions=prediction_dirs,
         masks=all_cases("masks/{case}.nii.gz"),
         meta=all_cases("meta/{case}.json"),
+        brains=brain_masks,
     output:
         R("metrics/{experiment}.tsv"),
     params:
         masks=lambda wildcards: os.path.join(RESULTS, wildcards.dataset, "masks"),
         meta=lambda wildcards: os.path.join(RESULTS, wildcards.dataset, "meta"),
+        brain=lambda wildcards, input: (
+            f"--brain-dir {shlex.quote(os.path.dirname(input.brains[0]))}" if input.brains else ""
+        ),
     log:
         LOG("evaluate/{experiment}.log"),
     conda:
@@ -18,4 +22,4 @@ rule evaluate_experiment:
     shell:
         "python -m lesionbench evaluate --experiment {wildcards.experiment} "
         "--predictions {input.predictions:q} --masks {params.masks:q} --meta {params.meta:q} "
-        "--out {output:q} > {log:q} 2>&1"
+        "{params.brain} --out {output:q} > {log:q} 2>&1"

@@ -20,12 +20,22 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--empty-policy", default=EmptyPolicy.ONE.value, choices=[p.value for p in EmptyPolicy],
         help="overlap metrics when prediction and reference are both empty: 1 or NaN (default: one)",
     )
+    parser.add_argument(
+        "--brain-dir", metavar="DIR",
+        help="brain masks {case}.nii.gz: adds the lesion's distance to the inner skull and solidity, "
+             "and the near_skull_geom and irregular_geom subgroup flags (paper 002)",
+    )
+    parser.add_argument("--near-skull-mm", type=float, default=3.0,
+                        help="near-skull flag: lesion within this distance of the inner table (default 3 mm)")
+    parser.add_argument("--irregular-solidity", type=float, default=0.8,
+                        help="irregular flag: lesion solidity below this value (default 0.8)")
 
 
 def run(args: argparse.Namespace) -> int:
     from lesionbench.metrics.evaluate import evaluate_experiment
 
     evaluate_experiment(
-        args.experiment, args.predictions, args.masks, args.meta, args.out, policy=args.empty_policy
+        args.experiment, args.predictions, args.masks, args.meta, args.out, policy=args.empty_policy,
+        brain_dir=args.brain_dir, near_skull_mm=args.near_skull_mm, irregular_solidity=args.irregular_solidity,
     )
     return 0

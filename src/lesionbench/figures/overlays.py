@@ -19,7 +19,8 @@ from matplotlib.lines import Line2D
 
 from lesionbench.figures.settings import FigureSettings
 from lesionbench.figures.style import Drawn, model_colors, new_figure, save_figure
-from lesionbench.io import ImageFileError, read_image, read_mask, same_grid
+from lesionbench.io import ImageFileError, read_mask, same_grid
+from lesionbench.preprocess.channels import read_channels
 from lesionbench.stats.frames import metric_values, select_cases
 from lesionbench.typing import PathLike
 
@@ -73,7 +74,8 @@ def load_case(
     for path in (image_path, mask_path):
         if not path.is_file():
             raise FileNotFoundError(f"{path}: not found (overlay of case '{case}')")
-    image = read_image(image_path)
+    # The first channel of a multi-channel (4D, MSD layout) image is what is shown.
+    image = sitk.Cast(read_channels(image_path)[0], sitk.sitkFloat32)
     masks = {"__reference__": (mask_path, read_mask(mask_path))}
     for experiment, paths in predictions.items():
         if case not in paths:

@@ -121,3 +121,12 @@ def test_shipped_sets_build_their_tiny_networks(path: Path) -> None:
             logits = network(torch.rand(1, 1, 32, 32))
         logits = logits if isinstance(logits, torch.Tensor) else logits.seg
         assert logits.shape[-2:] == (32, 32), (path.name, name)
+
+
+def test_report_captions_are_current() -> None:
+    """workflow/report/*.rst equal what the package's captions generate (run
+    ``python -m lesionbench.workflow.captions workflow/report`` after changing a caption)."""
+    from lesionbench.workflow.captions import caption_files
+
+    for name, text in caption_files().items():
+        assert (REPO / "workflow" / "report" / name).read_text(encoding="utf-8") == text, name
