@@ -41,4 +41,7 @@ def test_each_set_has_its_table_against_the_papers_model(sets_run: Path, name: s
     complexity = pd.read_csv(stats / "complexity.tsv", sep="\t")
     assert sorted(complexity["experiment"]) == sorted(f"{name}_{e}" for e in data["experiments"])
     assert (complexity["parameters"] > 0).all() and (complexity["flops"] > 0).all()
-    assert (sets_run / "results" / "tiny" / "figures" / name / "boxplot_dice.png").is_file()
+    first_metric = data["compare"]["metrics"][0]
+    assert (sets_run / "results" / "tiny" / "figures" / name / f"boxplot_{first_metric}.png").is_file()
+    style = data["compare"]["table_styles"][0] if "table_styles" in data["compare"] else "paper000"
+    assert (stats / f"table_{style}.md").read_text().count("|") > 10
