@@ -151,8 +151,15 @@ def comparisons(config: Mapping[str, Any]) -> dict[str, dict[str, dict[str, Any]
     return result
 
 
+#: Table layouts of the papers (lesionbench.stats.styles). Every comparison writes all of them, so
+#: each is a report item; the configured ones come first (the first is also ``table.*``).
+TABLE_STYLES = ("paper000", "paper001", "paper002", "paper003", "paper004")
+
+
 def _comparison(settings: Mapping[str, Any], members: list[str], experiments: Mapping[str, Any]) -> dict[str, Any]:
     settings = dict(settings)
+    chosen = list(settings.get("table_styles", TABLE_STYLES[:1]))
+    settings["table_styles"] = chosen + [style for style in TABLE_STYLES if style not in chosen]
     if settings.get("reference") not in members:
         raise ExperimentSetError(
             f"config: compare.reference '{settings.get('reference')}' is not one of the compared experiments {members}"

@@ -130,3 +130,12 @@ def test_report_captions_are_current() -> None:
 
     for name, text in caption_files().items():
         assert (REPO / "workflow" / "report" / name).read_text(encoding="utf-8") == text, name
+
+
+def test_every_comparison_writes_all_table_styles_configured_first(tmp_path: Path) -> None:
+    comparisons = resolve_config(config_with_set(tmp_path, "tiny"), tmp_path)["comparisons"]["ph"]
+    assert comparisons["main"]["compare"]["table_styles"] == ["paper000", "paper001", "paper002", "paper003", "paper004"]
+    config = config_with_set(tmp_path / "b", "tiny")
+    config["datasets"]["ph"]["compare"]["table_styles"] = ["paper004", "paper002"]
+    styles = resolve_config(config, tmp_path / "b")["comparisons"]["ph"]["main"]["compare"]["table_styles"]
+    assert styles == ["paper004", "paper002", "paper000", "paper001", "paper003"]
