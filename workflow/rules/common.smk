@@ -78,12 +78,9 @@ def all_outputs():
     outputs = []
     for dataset, named in config["comparisons"].items():
         for comparison in named:
-            outputs += [
-                f"{RESULTS}/{dataset}/stats/{comparison}/tests.tsv",
-                f"{RESULTS}/{dataset}/stats/{comparison}/table.md",
-                f"{RESULTS}/{dataset}/figures/{comparison}",
-                f"{RESULTS}/{dataset}/stats/{comparison}/complexity.tsv",
-            ]
+            stats = f"{RESULTS}/{dataset}/stats/{comparison}"
+            outputs += [f"{stats}/{filename}" for filename in REPORTED_STATS.values()]
+            outputs += [f"{stats}/table.md", f"{stats}/complexity.tsv", f"{RESULTS}/{dataset}/figures/{comparison}"]
     return outputs
 
 
