@@ -3,7 +3,10 @@
 FLOPs come from torch's own counter, :class:`torch.utils.flop_counter.FlopCounterMode`,
 which counts from the shapes of the operators that dominate a CNN: convolutions (and their
 transposes), matrix products (``mm``, ``addmm``, ``bmm``, ``baddbmm``) and scaled dot-product
-attention, each multiply-add as **2 FLOPs**. It does not count normalisation, activations,
+attention, each multiply-add as **2 FLOPs**. Two gaps of that counter are closed here: the fused
+inference path of :class:`torch.nn.MultiheadAttention` (one ATen operator the counter does not
+know) is switched off while counting, and the CPU kernel of scaled dot-product attention
+(``_scaled_dot_product_flash_attention_for_cpu``) gets the counter's own attention formula. It does not count normalisation, activations,
 pooling, interpolation, bias additions or other element-wise operators. Papers usually call
 multiply-accumulates "FLOPs" (e.g. tools such as thop report MACs), so ``macs = flops / 2``
 is reported as well.
@@ -19,12 +22,39 @@ from typing import Any
 
 import torch
 from torch import nn
-from torch.utils.flop_counter import FlopCounterMode
+from torch.utils.flop_counter import FlopCounterMode, sdpa_flop_count
 
 
 def count_parameters(model: nn.Module) -> int:
     """Number of trainable parameters (``requires_grad``), shared tensors counted once."""
     return sum(p.numel() for p in model.parameters() if p.requires_grad)
+
+
+def _cpu_attention_flops(query_shape, key_shape, value_shape, *args, out_shape=None, **kwargs) -> int:
+    """FLOPs of the CPU attention kernel, from the shapes ``(B, heads, L, E)`` of query, key and
+    value: the formula the counter uses for the CUDA kernels (the counter passes shapes)."""
+    return sdpa_flop_count(query_shape, key_shape, value_shape)
+
+
+#: Operators torch's counter misses, with their FLOP formulas (shapes in, FLOPs out).
+_EXTRA_FLOP_FORMULAS = {
+    torch.ops.aten._scaled_dot_product_flash_attention_for_cpu: _cpu_attention_flops,
+}
+
+
+@contextlib.contextmanager
+def multi_head_attention_fastpath(enabled: bool) -> Iterator[None]:
+    """Switch :class:`torch.nn.MultiheadAttention`'s fused inference path on or off in the block.
+
+    The fused path runs as one ``_native_multi_head_attention`` operator that the flop counter
+    does not count; the unfused path runs the projections and attention as counted operators.
+    """
+    previous = torch.backends.mha.get_fastpath_enabled()
+    torch.backends.mha.set_fastpath_enabled(enabled)
+    try:
+        yield
+    finally:
+        torch.backends.mha.set_fastpath_enabled(previous)
 
 
 def count_flops(model: nn.Module, example: torch.Tensor) -> tuple[int, dict[str, int]]:
@@ -39,8 +69,8 @@ def count_flops(model: nn.Module, example: torch.Tensor) -> tuple[int, dict[str,
         counted ATen operator (e.g. ``{"aten.convolution": ...}``).
     """
     model.eval()
-    counter = FlopCounterMode(display=False)
-    with torch.inference_mode(), counter:
+    counter = FlopCounterMode(display=False, custom_mapping=_EXTRA_FLOP_FORMULAS)
+    with torch.inference_mode(), multi_head_attention_fastpath(False), counter:
         model(example)
     by_operator = {str(op): int(n) for op, n in counter.get_flop_counts().get("Global", {}).items()}
     return int(counter.get_total_flops()), by_operator

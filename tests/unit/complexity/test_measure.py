@@ -35,6 +35,37 @@ def test_conv2d_flops_literal():
     assert total == 138240  # 2 * 3 * 8 * 9 * 16 * 20
 
 
+@pytest.mark.parametrize("need_weights", [False, True])
+def test_multi_head_attention_flops_follow_the_hand_formula(need_weights):
+    # L tokens of width E: q, k, v projections 3 * L * E * E multiply-adds, scores and weighted
+    # sum 2 * L * L * E, output projection L * E * E; in eval mode under no grad torch would take
+    # the fused path, which its counter does not see.
+    tokens, width, heads = 10, 16, 4
+
+    class SelfAttention(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.attention = nn.MultiheadAttention(width, heads, batch_first=True)
+
+        def forward(self, x):
+            return self.attention(x, x, x, need_weights=need_weights)[0]
+
+    total, _ = count_flops(SelfAttention(), torch.zeros(1, tokens, width))
+    assert total == 2 * (4 * tokens * width * width + 2 * tokens * tokens * width)
+    assert torch.backends.mha.get_fastpath_enabled()  # restored
+
+
+def test_self_attention_adds_its_flops_to_sa_unet():
+    options = {"in_channels": 1, "out_channels": 2, "features": [8, 8, 16, 32], "num_heads": 2,
+               "channel_attention": False, "spatial_attention": False}
+    without, _ = count_flops(create_network("sa_unet", self_attention=False, **options), torch.zeros(1, 1, 64, 64))
+    with_sa, by_operator = count_flops(create_network("sa_unet", self_attention=True, **options),
+                                       torch.zeros(1, 1, 64, 64))
+    tokens, width = (64 // 16) ** 2, 32  # four downsamplings of 64 pixels, last width 32
+    assert with_sa - without == 2 * (4 * tokens * width * width + 2 * tokens * tokens * width)
+    assert by_operator["aten.convolution"] == without
+
+
 def test_measure_the_hand_built_network(fake_networks):
     result = measure({"name": "tiny"}, in_channels=2, size=(8, 6), repeats=5, warmup=1, threads=1)
     assert fake_networks == [("tiny", {"in_channels": 2, "spatial_dims": 2, "out_channels": 1})]
