@@ -4,6 +4,8 @@ U-Net++ (Zhou et al. 2018, section 2.2: "we average the losses of the four seman
 and paper 003's side-output supervision return a result with ``seg`` and ``side_outputs``
 (DESIGN.md, "Networks"). The trainer wraps every loss in :class:`DeepSupervision`: a plain
 tensor output passes straight through, so networks without side outputs are unaffected.
+An output that also carries ``side_weights`` (PSPNet: Zhao et al. 2017 section 4.1 weighs its
+auxiliary loss 0.4) gets the main loss plus the weighted side losses instead of the mean.
 """
 
 from __future__ import annotations
@@ -18,6 +20,9 @@ from torch import nn
 class DeepSupervision(nn.Module):
     """Mean of ``loss`` over ``(*side_outputs, seg)``; side outputs are resized to the target.
 
+    With ``output.side_weights`` ``(w_1, ..., w_n)``, one per side output, the result is
+    ``loss(seg) + sum_i w_i * loss(side_i)`` instead.
+
     Args:
         loss: a segmentation loss called as ``loss(logits, target)``.
     """
@@ -29,11 +34,19 @@ class DeepSupervision(nn.Module):
     def forward(self, output: Any, target: torch.Tensor) -> torch.Tensor:
         if isinstance(output, torch.Tensor):
             return self.loss(output, target)
-        heads = [*getattr(output, "side_outputs", ()), output.seg]
-        terms = []
-        for logits in heads:
-            if logits.shape[2:] != target.shape[2:]:
-                mode = "bilinear" if logits.ndim == 4 else "trilinear"
-                logits = F.interpolate(logits, size=target.shape[2:], mode=mode, align_corners=False)
-            terms.append(self.loss(logits, target))
-        return torch.stack(terms).mean()
+        sides = tuple(getattr(output, "side_outputs", ()))
+        weights = getattr(output, "side_weights", None)
+        if weights is None:
+            return torch.stack([self._term(logits, target) for logits in (*sides, output.seg)]).mean()
+        if len(weights) != len(sides):
+            raise ValueError(f"deep supervision: {len(weights)} side_weights for {len(sides)} side outputs")
+        total = self._term(output.seg, target)
+        for weight, logits in zip(weights, sides):
+            total = total + weight * self._term(logits, target)
+        return total
+
+    def _term(self, logits: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
+        if logits.shape[2:] != target.shape[2:]:
+            mode = "bilinear" if logits.ndim == 4 else "trilinear"
+            logits = F.interpolate(logits, size=target.shape[2:], mode=mode, align_corners=False)
+        return self.loss(logits, target)

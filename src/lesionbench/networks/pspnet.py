@@ -37,12 +37,15 @@ class PSPNetOutput(NamedTuple):
     """What :class:`PSPNet` returns with ``aux_head=True``.
 
     ``seg``: logits ``(B, out_channels, H, W)``; ``side_outputs``: ``(aux,)``, the auxiliary
-    head's logits on stage 3, also upsampled to ``(B, out_channels, H, W)``; Zhao et al.
-    weight its loss by 0.4 (section 4.1) and discard it at test time.
+    head's logits on stage 3, also upsampled to ``(B, out_channels, H, W)``; ``side_weights``:
+    ``(aux_weight,)``, the weight of the auxiliary loss against the main loss, 0.4 in Zhao et
+    al. (section 4.1); :class:`~lesionbench.losses.DeepSupervision` applies it. The auxiliary
+    head is discarded at test time.
     """
 
     seg: torch.Tensor
     side_outputs: tuple[torch.Tensor, ...]
+    side_weights: tuple[float, ...]
 
 
 class PyramidPooling(nn.Module):
@@ -137,6 +140,8 @@ class PSPNet(nn.Module):
         head_channels: width of the 3x3 conv after the PPM, default 512.
         aux_head: build the auxiliary head on stage 3 and return :class:`PSPNetOutput`.
         aux_channels: width of the auxiliary head's 3x3 conv, default 256.
+        aux_weight: weight of the auxiliary loss, the main loss weighing 1; default 0.4
+            (Zhao et al. section 4.1).
         dropout: dropout before the classifiers, default 0.1.
         pretrained_path: local torchvision-style ResNet state dict (ImageNet) to load.
     """
@@ -155,12 +160,16 @@ class PSPNet(nn.Module):
         head_channels: int = 512,
         aux_head: bool = False,
         aux_channels: int = 256,
+        aux_weight: float = 0.4,
         dropout: float = 0.1,
         pretrained_path: str | os.PathLike | None = None,
     ) -> None:
         super().__init__()
         if not 0.0 <= dropout < 1.0:
             raise ValueError(f"pspnet: dropout must be in [0, 1), got {dropout}")
+        if aux_weight < 0.0:
+            raise ValueError(f"pspnet: aux_weight must be >= 0, got {aux_weight}")
+        self.aux_weight = float(aux_weight)
         self.encoder = build_resnet(backbone, in_channels, backbone_widths, output_stride, None, pretrained_path)
         self.output_stride = output_stride
         features = self.encoder.out_channels[4]
@@ -193,4 +202,4 @@ class PSPNet(nn.Module):
         if self.aux is None:
             return seg
         aux = F.interpolate(self.aux(features.layer3), size=padded, mode="bilinear", align_corners=False)
-        return PSPNetOutput(seg, (crop_spatial(aux, size),))
+        return PSPNetOutput(seg, (crop_spatial(aux, size),), (self.aux_weight,))

@@ -68,6 +68,7 @@ def test_aux_head_returns_side_output_only_when_asked():
         out = PSPNet(4, 2, aux_head=True, **NARROW).eval()(x)
     assert isinstance(out, PSPNetOutput)
     assert out.seg.shape == (2, 2, 40, 40) and [s.shape for s in out.side_outputs] == [(2, 2, 40, 40)]
+    assert out.side_weights == (0.4,)  # Zhao et al. section 4.1
     assert plain.aux is None
 
 
