@@ -25,24 +25,51 @@ def resolve_device(device: str | torch.device = "auto") -> torch.device:
     return device
 
 
-def resolve_amp(amp: bool | str, device: torch.device) -> bool:
-    """Whether to use mixed precision: ``"auto"`` means on CUDA only.
+#: The ``amp`` values that name an autocast type.
+AMP_DTYPES: dict[str, torch.dtype] = {"float16": torch.float16, "bfloat16": torch.bfloat16}
+
+
+def resolve_amp(amp: bool | str, device: torch.device) -> torch.dtype | None:
+    """The autocast type for ``amp`` on ``device``, or ``None`` for full float32.
+
+    ``"auto"`` means mixed precision on CUDA only; ``"auto"`` and ``true`` take bfloat16 where
+    the GPU supports it (Ampere and later: float32's exponent range, so no loss scaling is
+    needed) and float16 elsewhere; ``"float16"`` or ``"bfloat16"`` choose; ``false`` is off.
 
     Raises:
-        ValueError: if ``amp`` is true on a device other than CUDA.
+        ValueError: mixed precision asked for on a device other than CUDA, or an unknown value.
     """
     if amp == "auto":
-        return device.type == "cuda"
-    if amp and device.type != "cuda":
-        raise ValueError(f"train.amp: mixed precision needs a CUDA device, got {device}")
-    return bool(amp)
+        if device.type != "cuda":
+            return None
+        amp = True
+    if amp is False:
+        return None
+    if amp is not True and amp not in AMP_DTYPES:
+        raise ValueError(f"amp: expected \"auto\", true, false, \"float16\" or \"bfloat16\", got {amp!r}")
+    if device.type != "cuda":
+        raise ValueError(f"amp: mixed precision needs a CUDA device, got {device}")
+    if amp is True:
+        return torch.bfloat16 if torch.cuda.is_bf16_supported() else torch.float16
+    return AMP_DTYPES[amp]
 
 
-def autocast(device: torch.device, enabled: bool) -> contextlib.AbstractContextManager:
-    """``torch.autocast`` on ``device`` when ``enabled`` (float16 on CUDA), else a no-op."""
-    if not enabled:
+def amp_name(amp: torch.dtype | None) -> str | None:
+    """``"bfloat16"``/``"float16"`` for an autocast type, ``None`` for float32 (for records)."""
+    return None if amp is None else str(amp).removeprefix("torch.")
+
+
+def needs_loss_scaling(amp: torch.dtype | None) -> bool:
+    """Whether gradients need :class:`torch.amp.GradScaler`: float16 only (its range is narrow)."""
+    return amp == torch.float16
+
+
+def autocast(device: torch.device, amp: torch.dtype | bool | None) -> contextlib.AbstractContextManager:
+    """``torch.autocast`` on ``device`` to the type ``amp`` (``True``: float16), or a no-op for
+    ``None``/``False``."""
+    if amp is None or amp is False:
         return contextlib.nullcontext()
-    return torch.autocast(device_type=device.type, dtype=torch.float16)
+    return torch.autocast(device_type=device.type, dtype=torch.float16 if amp is True else amp)
 
 
 def memory_format(device: torch.device) -> torch.memory_format:

@@ -31,7 +31,8 @@ def predict_volume(model: torch.nn.Module, image_czyx: np.ndarray, size: tuple[i
         size: ``(H, W)`` network input size in pixels.
         batch_size: slices per forward pass.
         device: where ``model`` lives (``"auto"``: CUDA if available).
-        amp: autocast (float16) on CUDA: ``"auto"`` means on for CUDA only.
+        amp: autocast on CUDA, as :func:`~lesionbench.inference.runtime.resolve_amp` reads it:
+            ``"auto"`` means bfloat16 (float16 on older GPUs) on CUDA, none on the CPU.
         slice_offsets: ``None`` for 2D slices, else the 2.5D stack of neighbouring slices as
             channels (:func:`lesionbench.samples.to_network_stacks`, paper 003).
 

@@ -47,7 +47,7 @@ def global_dice(intersection: int, predicted: int, reference: int) -> float:
 def train_one_epoch(model: torch.nn.Module, batches: Iterable[tuple[torch.Tensor, torch.Tensor]],
                     loss_fn: LossFunction, optimizer: torch.optim.Optimizer,
                     scheduler: torch.optim.lr_scheduler.LRScheduler, scaler: torch.amp.GradScaler,
-                    device: torch.device, amp: bool, max_batches: int | None = None) -> float:
+                    device: torch.device, amp: torch.dtype | None, max_batches: int | None = None) -> float:
     """Run one epoch of optimizer steps; the schedule is stepped after every step.
 
     Args:
@@ -56,7 +56,7 @@ def train_one_epoch(model: torch.nn.Module, batches: Iterable[tuple[torch.Tensor
         loss_fn: called as ``loss_fn(output, target)`` with ``target`` float ``(B, 1, H, W)``.
         optimizer, scheduler, scaler: updated in place (the scaler is a no-op without AMP).
         device: where the model lives.
-        amp: run the forward pass under autocast.
+        amp: the autocast type of the forward pass (``None``: float32).
         max_batches: stop after this many batches (``None``: the whole epoch).
 
     Returns:
@@ -89,7 +89,7 @@ def train_one_epoch(model: torch.nn.Module, batches: Iterable[tuple[torch.Tensor
 
 @torch.no_grad()
 def validate(model: torch.nn.Module, batches: Iterable[tuple[torch.Tensor, torch.Tensor]],
-             loss_fn: LossFunction, device: torch.device, amp: bool, threshold: float = 0.5) -> ValidationResult:
+             loss_fn: LossFunction, device: torch.device, amp: torch.dtype | None, threshold: float = 0.5) -> ValidationResult:
     """Validation loss and global Dice of ``model`` (eval mode) over all ``batches``.
 
     Probabilities (sigmoid, or softmax channel 1) are thresholded at ``>= threshold``.

@@ -122,7 +122,9 @@ class TrainSettings:
         schedule: see :class:`ScheduleSettings`; stepped once per iteration.
         seed: seeds torch, numpy, ``random`` and the shuffling generator.
         val_every: validate every this many epochs (and always after the last epoch).
-        amp: mixed precision: ``"auto"`` (on for CUDA only), ``true`` (needs CUDA) or ``false``.
+        amp: mixed precision: ``"auto"`` (on for CUDA only), ``true`` (needs CUDA), ``false``,
+            or the autocast type ``"bfloat16"``/``"float16"``; ``auto`` and ``true`` take
+            bfloat16 where the GPU has it (see :func:`lesionbench.inference.runtime.resolve_amp`).
         threads: torch CPU threads; ``None`` leaves torch's default.
         max_train_batches_per_epoch: optional cap on the iterations of one epoch.
     """
@@ -143,8 +145,9 @@ class TrainSettings:
         check_keys(data, ("epochs", "batch_size", "optimizer", "schedule", "seed", "val_every", "amp",
                           "threads", "max_train_batches_per_epoch"), where, required=("epochs",))
         amp = data.get("amp", "auto")
-        if amp != "auto" and not isinstance(amp, bool):
-            raise SettingsError(f"{where}.amp: expected \"auto\", true or false, got {amp!r}")
+        if amp not in ("auto", "float16", "bfloat16") and not isinstance(amp, bool):
+            raise SettingsError(f"{where}.amp: expected \"auto\", true, false, \"float16\" or \"bfloat16\", "
+                                f"got {amp!r}")
         threads = data.get("threads")
         cap = data.get("max_train_batches_per_epoch")
         return cls(

@@ -28,7 +28,7 @@ from typing import Any
 import numpy as np
 import torch
 
-from lesionbench.inference.runtime import model_to_device, resolve_amp, resolve_device
+from lesionbench.inference.runtime import amp_name, model_to_device, needs_loss_scaling, resolve_amp, resolve_device
 from lesionbench.inference.settings import SettingsError
 from lesionbench.io import atomic_path, provenance
 from lesionbench.losses.deep_supervision import DeepSupervision
@@ -126,7 +126,7 @@ def train_fold(augmented_npz: PathLike, out_dir: PathLike, settings: ExperimentS
         if train.max_train_batches_per_epoch is not None:
             per_epoch = min(per_epoch, train.max_train_batches_per_epoch)
         scheduler = create_schedule(train.schedule.name, optimizer, train.schedule.options, per_epoch)
-        scaler = torch.amp.GradScaler(device.type, enabled=amp)
+        scaler = torch.amp.GradScaler(device.type, enabled=needs_loss_scaling(amp))
 
         state = {"history": [], "best_val_dice": -math.inf, "best_epoch": 0, "epoch": 0}
         resume = resumable_checkpoint(resume_dir / "last.pt", training_hash, data.sha256, train.epochs)
@@ -192,7 +192,7 @@ def _epoch_seed(seed: int, epoch: int) -> int:
 def _checkpoint(model: torch.nn.Module, optimizer: torch.optim.Optimizer,
                 scheduler: torch.optim.lr_scheduler.LRScheduler, scaler: torch.amp.GradScaler,
                 state: dict[str, Any], settings: ExperimentSettings, kwargs: dict[str, Any],
-                data: FoldData, training_hash: str, device: torch.device, amp: bool) -> dict[str, Any]:
+                data: FoldData, training_hash: str, device: torch.device, amp: torch.dtype | None) -> dict[str, Any]:
     """The checkpoint dict of docs/file-formats.md plus the resume fields."""
     return {
         "network": {"name": settings.network.name, "kwargs": kwargs},
@@ -208,18 +208,18 @@ def _checkpoint(model: torch.nn.Module, optimizer: torch.optim.Optimizer,
         "training_hash": training_hash,
         "data": {"in_channels": data.in_channels, "sample_shape": list(data.sample_shape), "sha256": data.sha256},
         "provenance": provenance(settings.to_dict(), settings.train.seed, training_hash=training_hash,
-                                 data_sha256=data.sha256, device=str(device), amp=amp),
+                                 data_sha256=data.sha256, device=str(device), amp=amp_name(amp)),
         "rng": capture_rng(),
     }
 
 
 def _summary(state: dict[str, Any], resumed_after: int, complete: bool, best_path: Path | None,
-             history_path: Path | None, device: torch.device, amp: bool) -> dict[str, Any]:
+             history_path: Path | None, device: torch.device, amp: torch.dtype | None) -> dict[str, Any]:
     return {
         "complete": complete, "epochs_done": state["epoch"], "resumed_after": resumed_after,
         "best_epoch": state["best_epoch"], "best_val_dice": state["best_val_dice"],
         "history": [dict(row) for row in state["history"]],
-        "best_checkpoint": best_path, "history_tsv": history_path, "device": str(device), "amp": amp,
+        "best_checkpoint": best_path, "history_tsv": history_path, "device": str(device), "amp": amp_name(amp),
     }
 
 

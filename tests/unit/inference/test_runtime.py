@@ -8,7 +8,7 @@ import pytest
 import torch
 
 from lesionbench.inference import foreground_probability, resolve_device, segmentation_logits
-from lesionbench.inference.runtime import model_to_device, resolve_amp
+from lesionbench.inference.runtime import amp_name, model_to_device, needs_loss_scaling, resolve_amp
 
 
 @dataclass
@@ -36,11 +36,26 @@ def test_devices_and_amp() -> None:
     cpu = torch.device("cpu")
     expected = "cuda" if torch.cuda.is_available() else "cpu"
     assert resolve_device("auto").type == expected
-    assert resolve_amp("auto", cpu) is False and resolve_amp(False, cpu) is False
-    with pytest.raises(ValueError, match="mixed precision needs a CUDA device, got cpu"):
-        resolve_amp(True, cpu)
+    assert resolve_amp("auto", cpu) is None and resolve_amp(False, cpu) is None
+    for amp in (True, "float16", "bfloat16"):
+        with pytest.raises(ValueError, match="mixed precision needs a CUDA device, got cpu"):
+            resolve_amp(amp, cpu)
+    with pytest.raises(ValueError, match="got 'half'"):
+        resolve_amp("half", cpu)
+    assert not needs_loss_scaling(None) and not needs_loss_scaling(torch.bfloat16)
+    assert needs_loss_scaling(torch.float16)
+    assert amp_name(torch.bfloat16) == "bfloat16" and amp_name(None) is None
     if not torch.cuda.is_available():
         with pytest.raises(ValueError, match="CUDA is not available"):
             resolve_device("cuda")
     conv3d = model_to_device(torch.nn.Conv3d(1, 2, 3), cpu)  # no channels_last for 5D weights
     assert conv3d.weight.is_contiguous()
+
+
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA device")
+def test_cuda_amp_types() -> None:
+    cuda = torch.device("cuda")
+    preferred = torch.bfloat16 if torch.cuda.is_bf16_supported() else torch.float16
+    assert resolve_amp("auto", cuda) is preferred and resolve_amp(True, cuda) is preferred
+    assert resolve_amp("float16", cuda) is torch.float16 and resolve_amp(False, cuda) is None
+

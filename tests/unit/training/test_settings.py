@@ -43,7 +43,7 @@ def test_defaults_when_sections_are_short() -> None:
     ({"train": {"epochs": 0}}, "train.epochs: must be >= 1, got 0"),
     ({"train": {"epochs": 2.5}}, "train.epochs: expected an integer"),
     ({"train": {"batch_size": 2}}, "train.epochs: required setting is missing"),
-    ({"train": {"epochs": 2, "amp": "yes"}}, "train.amp: expected \"auto\", true or false"),
+    ({"train": {"epochs": 2, "amp": "yes"}}, "train.amp: expected \"auto\", true, false, \"float16\" or \"bfloat16\""),
     ({"train": {"epochs": 2, "optimizer": {"lr": 0}}}, "train.optimizer.lr: must be > 0.0"),
     ({"predict": {"size": [416]}}, "predict.size: expected \\[H, W\\]"),
     ({"predict": {"threshold": 1.5}}, "predict.threshold: must be <= 1.0"),
