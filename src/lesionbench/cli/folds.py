@@ -3,7 +3,7 @@
 Example::
 
     lesionbench folds --meta results/phantom/meta/*.json --out results/phantom/folds.json \\
-        --k 3 --seed 0 --stratify-by has_lesion lesion_class --val-fraction 0.2
+        --k 3 --seed 0 --stratify-by has_lesion lesion_class --val-fraction 0.2 [--group-by group]
 """
 
 from __future__ import annotations
@@ -25,11 +25,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="label columns whose combination defines the strata")
     parser.add_argument("--val-fraction", type=float, default=0.2,
                         help="fraction of each fold's training patients used for validation (default 0.2)")
+    parser.add_argument("--group-by", default=None, metavar="LABEL",
+                        help="label naming each case's patient: a patient's cases stay in one fold")
 
 
 def run(args: argparse.Namespace) -> int:
     from lesionbench.folds import cases_from_json, cases_from_tsv, write_folds
 
     cases = cases_from_tsv(args.cases_tsv) if args.cases_tsv else cases_from_json(args.meta or args.cases_json)
-    write_folds(cases, args.out, args.k, args.seed, args.stratify_by, args.val_fraction)
+    write_folds(cases, args.out, args.k, args.seed, args.stratify_by, args.val_fraction, args.group_by)
     return 0

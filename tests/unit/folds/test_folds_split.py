@@ -1,4 +1,4 @@
-"""Patient-level stratified folds: disjointness, balance, determinism, errors, files."""
+"""Patient-level stratified folds: disjointness, balance, grouping, determinism, errors, files."""
 
 from __future__ import annotations
 
@@ -71,6 +71,50 @@ def test_one_remaining_patient_gives_val_equal_train_with_a_warning():
     for fold in folds["folds"]:
         assert fold["val"] == fold["train"] and len(fold["train"]) == 1
     assert len(folds["warnings"]) == 2 and "val = train" in folds["warnings"][0]
+
+
+def _scans(patients=9):
+    """Several scans per patient (1 to 4), some without a patient label."""
+    rows = []
+    for p in range(patients):
+        for scan in range(1 + p % 4):
+            rows.append({"case_id": f"p{p}s{scan}", "patient": f"P{p}" if p != 8 else "",
+                         "has_lesion": p % 3 != 0})
+    return pd.DataFrame(rows)
+
+
+def test_scans_of_one_patient_stay_together():
+    cases = _scans()
+    folds = make_folds(cases, k=3, seed=1, stratify_by=["has_lesion"], group_by="patient")
+    patient_of = dict(zip(cases["case_id"], cases["patient"]))
+    assert folds["group_by"] == "patient"
+    for fold in folds["folds"]:
+        sides = [{patient_of[case] for case in fold[part] if patient_of[case]} for part in ("train", "val", "test")]
+        assert not (sides[0] & sides[1]) and not (sides[0] & sides[2]) and not (sides[1] & sides[2])
+        assert sorted(fold["train"] + fold["val"] + fold["test"]) == sorted(cases["case_id"])
+    tested = Counter(case for fold in folds["folds"] for case in fold["test"])
+    assert set(tested.values()) == {1} and len(tested) == len(cases)
+    # 21 scans, groups of 1-4: dealing larger groups first to the emptiest fold keeps sizes close.
+    sizes = sorted(len(fold["test"]) for fold in folds["folds"])
+    assert sum(sizes) == 21 and sizes[-1] - sizes[0] <= 2
+
+
+def test_ungrouped_cases_are_their_own_groups_and_one_case_per_group_changes_nothing():
+    cases = _scans()
+    unlabelled = cases.loc[cases["patient"] == "", "case_id"].tolist()
+    assert len(unlabelled) == 1  # patient 8 has one scan and no label
+    singletons = cases.assign(patient=cases["case_id"])
+    grouped = make_folds(singletons, k=4, seed=5, stratify_by=["has_lesion"], group_by="patient")
+    plain = make_folds(cases, k=4, seed=5, stratify_by=["has_lesion"])
+    assert grouped["folds"] == plain["folds"]
+
+
+def test_too_few_groups_and_unknown_group_column():
+    cases = pd.DataFrame({"case_id": ["a", "b", "c", "d"], "patient": ["x", "x", "y", "y"]})
+    with pytest.raises(FoldsError, match="k = 3 folds but only 2 group"):
+        make_folds(cases, k=3, seed=0, group_by="patient")
+    with pytest.raises(FoldsError, match="group_by column 'subject' not in the case table"):
+        make_folds(cases, k=2, seed=0, group_by="subject")
 
 
 @pytest.mark.parametrize(
