@@ -223,6 +223,12 @@ def brain_argument(wildcards, input):
 
 # ---- used by train.smk
 
+def folds_group_argument(wildcards):
+    """``--group-by LABEL`` when the dataset's folds keep a patient's cases together, else empty."""
+    group_by = dataset_config(wildcards.dataset)["folds"].get("group_by")
+    return f"--group-by {shlex.quote(group_by)}" if group_by else ""
+
+
 def augmented_fold(wildcards):
     dataset = dataset_of(wildcards.experiment)
     if dataset != wildcards.dataset:

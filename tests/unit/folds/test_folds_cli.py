@@ -26,3 +26,17 @@ def test_cli_from_meta_files_and_from_a_tsv(tmp_path, capsys):
     sheet.write_text("case_id\tgroup\na\tx\nb\ty\n")
     assert main(["folds", "--cases-tsv", str(sheet), "--out", str(tmp_path / "f2.json"), "--k", "3"]) == 2
     assert "k = 3 folds but only 2 case(s)" in capsys.readouterr().err
+
+
+def test_cli_groups_the_cases_of_a_patient(tmp_path):
+    sheet = tmp_path / "cases.tsv"
+    sheet.write_text("case_id\tgroup\na1\tA\na2\tA\nb1\tB\nc1\tC\nc2\tC\nc3\tC\nd1\t\ne1\tE\ne2\tE\nf1\tF\n")
+    out = tmp_path / "folds.json"
+    assert main(["folds", "--cases-tsv", str(sheet), "--out", str(out), "--k", "2", "--group-by", "group"]) == 0
+    folds = json.loads(out.read_text())
+    assert folds["group_by"] == "group" and folds["warnings"] == []
+    for fold in folds["folds"]:
+        for part in ("train", "val", "test"):
+            patients = {case[0] for case in fold[part]}
+            others = {case[0] for other in ("train", "val", "test") if other != part for case in fold[other]}
+            assert not patients & others, (fold, part)
