@@ -68,6 +68,20 @@ def test_non_local_block_starts_as_identity_and_then_mixes_positions():
         assert not torch.allclose(block(x2)[:, :, 5, 4], y[:, :, 5, 4])
 
 
+def test_non_local_block_is_the_unscaled_embedded_gaussian():
+    # Wang et al. eq. 3 written out: softmax over theta(x_i)^T phi(x_j), no 1/sqrt(d) scaling.
+    block = NonLocal(6).eval()
+    x = torch.randn(2, 6, 5, 7)
+    with torch.no_grad():
+        block.out[1].weight.fill_(1.0)
+        query = block.theta(x).flatten(2).transpose(1, 2)
+        key = block.pool(block.phi(x)).flatten(2)
+        value = block.pool(block.g(x)).flatten(2).transpose(1, 2)
+        y = torch.softmax(query @ key, dim=-1) @ value
+        expected = block.out(y.transpose(1, 2).reshape(2, 3, 5, 7)) + x
+        torch.testing.assert_close(block(x), expected)
+
+
 def test_squeeze_excitation_by_hand():
     se = SqueezeExcitation(32, reduction=16)
     assert se.fc[0].out_features == 2
