@@ -121,6 +121,17 @@ def test_unknown_config_key_is_a_clear_error(tmp_path: Path) -> None:
     assert "spacnig" in result.stdout + result.stderr
 
 
+def test_folds_group_by_reaches_the_folds_command(tmp_path: Path) -> None:
+    config = yaml.safe_load(TINY.read_text())
+    config["datasets"]["tiny"]["folds"]["group_by"] = "lesion_class"
+    grouped = tmp_path / "grouped.yaml"
+    grouped.write_text(yaml.safe_dump(config))
+    result = snakemake(tmp_path, grouped, "--dry-run", "--printshellcmds")
+    assert result.returncode == 0, result.stderr[-4000:]
+    commands = [line for line in result.stdout.splitlines() if "lesionbench folds" in line]
+    assert len(commands) == 1 and commands[0].rstrip().endswith("--group-by lesion_class > results/tiny/logs/folds.log 2>&1")
+
+
 def _decoded_bytes(path: Path) -> bytes:
     """The content of an output file as stored, with gzip and zip (npz, pt) containers opened."""
     import gzip
