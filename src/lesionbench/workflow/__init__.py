@@ -11,9 +11,10 @@ from lesionbench.workflow.experiment_sets import (
     expand_experiment_sets,
     load_experiment_set,
     resolve_config,
+    scaled_experiments,
 )
 
 __all__ = [
     "ExperimentSetError", "comparisons", "deep_merge", "expand_experiment_sets",
-    "load_experiment_set", "resolve_config",
+    "load_experiment_set", "resolve_config", "scaled_experiments",
 ]

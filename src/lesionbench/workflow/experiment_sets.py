@@ -74,12 +74,12 @@ def load_experiment_set(path: str | Path) -> dict[str, Any]:
     return data
 
 
-def _scaled_experiments(data: Mapping[str, Any], scale: str, source: Path) -> dict[str, dict[str, Any]]:
+def scaled_experiments(data: Mapping[str, Any], scale: str, source: Path) -> dict[str, dict[str, Any]]:
     """The set's experiments with its defaults and the chosen scale's overrides applied."""
     scales = data.get("scales", {})
     if scale != "paper" and scale not in scales:
         raise ExperimentSetError(f"{source}: no scale '{scale}' (available: paper, {', '.join(sorted(scales))})")
-    scale_overrides = scales.get(scale, {}) if scale != "paper" else {}
+    scale_overrides = scales.get(scale, {})  # "paper" may refine the set's own settings too
     experiments = {}
     for name, experiment in data["experiments"].items():
         merged = deep_merge(data.get("defaults", {}), experiment)
@@ -110,7 +110,7 @@ def expand_experiment_sets(config: Mapping[str, Any], root: str | Path) -> dict[
             raise ExperimentSetError(
                 f"config: experiment_sets.{set_name}.dataset '{dataset}' is not one of {sorted(config['datasets'])}"
             )
-        for name, experiment in _scaled_experiments(data, options.get("scale", "paper"), path).items():
+        for name, experiment in scaled_experiments(data, options.get("scale", "paper"), path).items():
             full_name = f"{set_name}_{name}"
             if full_name in experiments:
                 raise ExperimentSetError(f"config: experiment '{full_name}' of set {set_name} is defined twice")

@@ -7,7 +7,9 @@ from pathlib import Path
 import pytest
 import yaml
 
-from lesionbench.workflow import ExperimentSetError, deep_merge, load_experiment_set, resolve_config
+from lesionbench.workflow import (
+    ExperimentSetError, deep_merge, load_experiment_set, resolve_config, scaled_experiments,
+)
 
 REPO = Path(__file__).resolve().parents[3]
 
@@ -93,11 +95,10 @@ def test_shipped_sets_load_at_every_scale(path: Path) -> None:
     """Every shipped experiment set parses, and its networks and losses exist at every scale."""
     from lesionbench.losses import available_losses
     from lesionbench.networks import available_networks
-    from lesionbench.workflow.experiment_sets import _scaled_experiments
 
     data = load_experiment_set(path)
     for scale in ["paper", *data.get("scales", {})]:
-        for name, experiment in _scaled_experiments(data, scale, path).items():
+        for name, experiment in scaled_experiments(data, scale, path).items():
             assert experiment["network"]["name"] in available_networks(), (path.name, scale, name)
             assert experiment["loss"]["name"] in available_losses(), (path.name, scale, name)
 
@@ -109,12 +110,11 @@ def test_shipped_sets_build_their_tiny_networks(path: Path) -> None:
     import torch
 
     from lesionbench.networks import create_network
-    from lesionbench.workflow.experiment_sets import _scaled_experiments
 
     data = load_experiment_set(path)
     assert "tiny" in data["scales"] and "demo" in data["scales"], path.name
     torch.manual_seed(0)
-    for name, experiment in _scaled_experiments(data, "tiny", path).items():
+    for name, experiment in scaled_experiments(data, "tiny", path).items():
         options = {k: v for k, v in experiment["network"].items() if k != "name"}
         network = create_network(experiment["network"]["name"], in_channels=1, **{"out_channels": 1, **options}).eval()
         with torch.no_grad():
@@ -139,3 +139,12 @@ def test_every_comparison_writes_all_table_styles_configured_first(tmp_path: Pat
     config["datasets"]["ph"]["compare"]["table_styles"] = ["paper004", "paper002"]
     styles = resolve_config(config, tmp_path / "b")["comparisons"]["ph"]["main"]["compare"]["table_styles"]
     assert styles == ["paper004", "paper002", "paper000", "paper001", "paper003"]
+
+
+def test_a_paper_scale_entry_refines_the_papers_settings() -> None:
+    # paper000.yaml's "paper" scale adds Ghiasi et al.'s DropBlock schedule to the full model only
+    path = REPO / "resources" / "experiments" / "paper000.yaml"
+    experiments = scaled_experiments(load_experiment_set(path), "paper", path)
+    assert experiments["ours"]["network"] == {"name": "improved_unet", "dropblock_schedule_steps": 137600}
+    assert "dropblock_schedule_steps" not in experiments["rcsp_cbm4_fpa"]["network"]
+    assert experiments["ours"]["train"]["epochs"] == 240
