@@ -29,6 +29,7 @@ from lesionbench.networks.blocks import (
     max_pool_type,
     pad_to_multiple,
     resize_to,
+    unet_encoder,
 )
 from lesionbench.networks.factory import register_network
 
@@ -105,13 +106,8 @@ class AttentionUNet(nn.Module):
         def unit(cin: int, cout: int) -> ConvStack:
             return ConvStack(spatial_dims, cin, cout, num_convs=2, norm=norm, activation=activation)
 
-        self.encoders = nn.ModuleList()
-        cin = in_channels
-        for width in features[:-1]:
-            self.encoders.append(unit(cin, width))
-            cin = width
+        self.encoders, self.bottleneck = unet_encoder(spatial_dims, in_channels, features, norm, activation)
         self.pool = max_pool_type(spatial_dims)(kernel_size=2, stride=2)
-        self.bottleneck = unit(features[-2], features[-1])
 
         # one gate per skip (or None), finest level first, as the encoders
         self.gates = nn.ModuleList()

@@ -222,6 +222,26 @@ class ConvStack(nn.Sequential):
         )
 
 
+def unet_encoder(
+    spatial_dims: int, in_channels: int, features: Sequence[int], norm: LayerSpec, activation: LayerSpec
+) -> tuple[nn.ModuleList, ConvStack]:
+    """The contracting path of a U-Net (Ronneberger et al. 2015, section 2): one two-conv
+    :class:`ConvStack` per level of ``features[:-1]`` (max pooling between them is the caller's),
+    and the bottleneck stack ``features[-2] -> features[-1]``.
+
+    Returns:
+        ``(encoders, bottleneck)``; ``encoders[i]`` maps ``features[i - 1]`` (``in_channels``
+        for ``i = 0``) to ``features[i]`` channels at the resolution of level ``i``.
+    """
+    widths = (in_channels, *features)
+    encoders = nn.ModuleList(
+        ConvStack(spatial_dims, cin, cout, num_convs=2, norm=norm, activation=activation)
+        for cin, cout in zip(widths[:-2], widths[1:-1])
+    )
+    bottleneck = ConvStack(spatial_dims, features[-2], features[-1], num_convs=2, norm=norm, activation=activation)
+    return encoders, bottleneck
+
+
 def pad_to_multiple(x: torch.Tensor, multiple: int, value: float = 0.0) -> tuple[torch.Tensor, tuple[int, ...]]:
     """Pad the spatial dims of ``x`` at their end up to a multiple of ``multiple``.
 

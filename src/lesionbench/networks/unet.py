@@ -21,6 +21,7 @@ from lesionbench.networks.blocks import (
     make_activation,
     max_pool_type,
     pad_to_multiple,
+    unet_encoder,
 )
 from lesionbench.networks.factory import register_network
 
@@ -86,13 +87,8 @@ class UNet(nn.Module):
         def stack(cin: int, cout: int) -> ConvStack:
             return ConvStack(spatial_dims, cin, cout, num_convs=2, norm=norm, activation=activation)
 
-        self.encoders = nn.ModuleList()
-        cin = in_channels
-        for width in features[:-1]:
-            self.encoders.append(stack(cin, width))
-            cin = width
+        self.encoders, self.bottleneck = unet_encoder(spatial_dims, in_channels, features, norm, activation)
         self.pool = max_pool_type(spatial_dims)(kernel_size=2, stride=2)
-        self.bottleneck = stack(features[-2], features[-1])
         self.dropout = nn.Dropout(dropout) if dropout > 0 else nn.Identity()
 
         self.up_convs = nn.ModuleList()
