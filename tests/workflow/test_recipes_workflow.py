@@ -4,7 +4,6 @@ ingest, preprocessing and samples; a bad case fails alone under --keep-going."""
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 
 import numpy as np
@@ -12,20 +11,11 @@ import pytest
 import SimpleITK as sitk
 import yaml
 
+from tests.shared_data import shared_data
 from tests.workflow.test_workflow import snakemake
 
 pytestmark = pytest.mark.workflow
-SHARED = Path(__file__).resolve().parents[3] / "shared" / "data"
 STAGES = {"folds": {"k": 2, "seed": 0}, "augment": {"copies": 1}}
-
-
-def shared_data(name: str) -> Path:
-    path = SHARED / name
-    if not path.exists():
-        if os.environ.get("CI"):
-            pytest.fail(f"{path} is missing: CI must run with ../shared beside the repository")
-        pytest.skip(f"{path} not present")
-    return path
 
 
 def write_config(workdir: Path, datasets: dict) -> Path:

@@ -2,29 +2,19 @@
 
 from __future__ import annotations
 
-import os
-from pathlib import Path
-
 import numpy as np
 import pytest
 import SimpleITK as sitk
 
 from lesionbench.brainmask import brain_mask_file, qc_path_for
 from lesionbench.ingest import convert_series
-
-GE = Path(__file__).resolve().parents[4] / "shared" / "data" / "head_ct_dicom" / "GE_tilt18_human"
-if not GE.is_dir():  # the checkout may live elsewhere than beside shared/
-    GE = Path("/work/shared/data/head_ct_dicom/GE_tilt18_human")
+from tests.shared_data import shared_data
 
 
 @pytest.fixture(scope="module")
 def ge_image(tmp_path_factory):
-    if not GE.is_dir():
-        if os.environ.get("CI"):
-            pytest.fail(f"{GE} is missing (CI is set)")
-        pytest.skip(f"real DICOM data not available at {GE}")
     out = tmp_path_factory.mktemp("ge") / "images" / "ge.nii.gz"
-    convert_series(GE, out)
+    convert_series(shared_data("head_ct_dicom", "GE_tilt18_human"), out)
     return out
 
 

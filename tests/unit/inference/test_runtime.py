@@ -52,10 +52,12 @@ def test_devices_and_amp() -> None:
     assert conv3d.weight.is_contiguous()
 
 
-@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA device")
-def test_cuda_amp_types() -> None:
+@pytest.mark.parametrize("bf16_supported, preferred", [(True, torch.bfloat16), (False, torch.float16)])
+def test_cuda_amp_types(monkeypatch, bf16_supported, preferred) -> None:
+    # resolve_amp only reads the device type and the GPU's bfloat16 support: both are set here,
+    # so the CUDA choices are checked on machines without a GPU too.
+    monkeypatch.setattr(torch.cuda, "is_bf16_supported", lambda *args, **kwargs: bf16_supported)
     cuda = torch.device("cuda")
-    preferred = torch.bfloat16 if torch.cuda.is_bf16_supported() else torch.float16
     assert resolve_amp("auto", cuda) is preferred and resolve_amp(True, cuda) is preferred
-    assert resolve_amp("float16", cuda) is torch.float16 and resolve_amp(False, cuda) is None
-
+    assert resolve_amp("float16", cuda) is torch.float16 and resolve_amp("bfloat16", cuda) is torch.bfloat16
+    assert resolve_amp(False, cuda) is None

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import shutil
 from pathlib import Path
 
@@ -10,9 +9,7 @@ import pytest
 
 from lesionbench.phantom import PhantomSettings, generate_case, render_case
 
-SHARED = Path(__file__).resolve().parents[4] / "shared" / "data" / "head_ct_dicom"
-if not SHARED.is_dir():  # the checkout may live elsewhere than beside shared/
-    SHARED = Path("/work/shared/data/head_ct_dicom")
+from tests.shared_data import shared_data
 
 
 @pytest.fixture(scope="session")
@@ -40,15 +37,10 @@ def series_copy(phantom_case, tmp_path) -> Path:
 
 @pytest.fixture
 def shared_series():
-    """``shared_series(name)``: a real series of shared/data, or skip (fail under CI) if absent."""
+    """``shared_series(name)``: a real series of shared/data/head_ct_dicom; the test fails if absent."""
 
     def locate(name: str) -> Path:
-        path = SHARED / name
-        if not path.is_dir():
-            if os.environ.get("CI"):
-                pytest.fail(f"{path} is missing (CI is set)")
-            pytest.skip(f"real DICOM data not available at {path}")
-        return path
+        return shared_data("head_ct_dicom", name)
 
     return locate
 
