@@ -31,6 +31,7 @@ from lesionbench.losses import create_loss
 from lesionbench.losses.deep_supervision import DeepSupervision
 from lesionbench.networks import create_network
 from lesionbench.training.loop import train_one_epoch
+from lesionbench.training.trainer import reproducible
 
 #: Every 2D network of the zoo at its paper's standard width; options as in the experiment sets.
 NETWORKS: dict[str, dict] = {
@@ -56,16 +57,14 @@ def synthetic_batches(count: int, batch: int, size: int, generator: torch.Genera
 
 
 @contextlib.contextmanager
-def reproducible(enabled: bool) -> Iterator[None]:
-    """The trainer's reproducibility settings (deterministic algorithms, no cuDNN autotuning)."""
-    previous = torch.are_deterministic_algorithms_enabled(), torch.backends.cudnn.benchmark
-    torch.use_deterministic_algorithms(enabled, warn_only=True)
-    torch.backends.cudnn.benchmark = not enabled
+def autotuned() -> Iterator[None]:
+    """cuDNN autotuning on, nondeterministic algorithms allowed (``--fast``)."""
+    previous = torch.backends.cudnn.benchmark
+    torch.backends.cudnn.benchmark = True
     try:
         yield
     finally:
-        torch.use_deterministic_algorithms(previous[0], warn_only=True)
-        torch.backends.cudnn.benchmark = previous[1]
+        torch.backends.cudnn.benchmark = previous
 
 
 def synchronize(device: torch.device) -> None:
@@ -131,7 +130,7 @@ def main() -> None:
           f"{args.steps} timed steps; {'autotuned' if args.fast else 'reproducible (as the trainer)'}; "
           f"'auto' picks {amp_name(resolve_amp('auto', device))}")
     print(f"{'network':<15} {'precision':<9} {'train/s':>8} {'ratio':>6} {'peak GiB':>9} {'predict/s':>10} {'ratio':>6}")
-    with reproducible(not args.fast):
+    with autotuned() if args.fast else reproducible(device):
         for name in args.networks:
             baseline = None
             for amp in precisions:

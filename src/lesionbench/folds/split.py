@@ -147,7 +147,7 @@ def _groups(cases: pd.DataFrame, ids: pd.Series, group_by: str | None) -> dict[s
         raise FoldsError(f"group_by column {group_by!r} not in the case table (columns: {list(cases.columns)})")
     members: dict[str, list[str]] = {}
     for case, group in zip(ids, cases[group_by]):
-        empty = group is None or (isinstance(group, float) and math.isnan(group)) or str(group).strip() == ""
+        empty = pd.isna(group) or str(group).strip() == ""
         members.setdefault(f"case {case}" if empty else f"{group_by} {group}", []).append(case)
     return members
 

@@ -64,12 +64,12 @@ def needs_loss_scaling(amp: torch.dtype | None) -> bool:
     return amp == torch.float16
 
 
-def autocast(device: torch.device, amp: torch.dtype | bool | None) -> contextlib.AbstractContextManager:
-    """``torch.autocast`` on ``device`` to the type ``amp`` (``True``: float16), or a no-op for
-    ``None``/``False``."""
-    if amp is None or amp is False:
+def autocast(device: torch.device, amp: torch.dtype | None) -> contextlib.AbstractContextManager:
+    """``torch.autocast`` on ``device`` to the type ``amp`` (from :func:`resolve_amp`), or a
+    no-op for ``None``."""
+    if amp is None:
         return contextlib.nullcontext()
-    return torch.autocast(device_type=device.type, dtype=torch.float16 if amp is True else amp)
+    return torch.autocast(device_type=device.type, dtype=amp)
 
 
 def memory_format(device: torch.device) -> torch.memory_format:

@@ -14,6 +14,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from lesionbench.inference.runtime import AMP_DTYPES
 from lesionbench.inference.settings import (
     PredictSettings, SettingsError, as_bool, as_float, as_int, check_keys, check_mapping,
 )
@@ -145,7 +146,7 @@ class TrainSettings:
         check_keys(data, ("epochs", "batch_size", "optimizer", "schedule", "seed", "val_every", "amp",
                           "threads", "max_train_batches_per_epoch"), where, required=("epochs",))
         amp = data.get("amp", "auto")
-        if amp not in ("auto", "float16", "bfloat16") and not isinstance(amp, bool):
+        if amp not in ("auto", *AMP_DTYPES) and not isinstance(amp, bool):
             raise SettingsError(f"{where}.amp: expected \"auto\", true, false, \"float16\" or \"bfloat16\", "
                                 f"got {amp!r}")
         threads = data.get("threads")

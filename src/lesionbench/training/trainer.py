@@ -113,7 +113,7 @@ def train_fold(augmented_npz: PathLike, out_dir: PathLike, settings: ExperimentS
     amp = resolve_amp(train.amp, device)
     kwargs = network_kwargs(settings, data.in_channels, len(data.sample_shape))
     training_hash = settings.training_hash()
-    with _reproducible(device, train.threads):
+    with reproducible(device, train.threads):
         seed_everything(train.seed)
         model = (network_factory or default_network_factory())(settings.network.name, **kwargs)
         model = model_to_device(model, device)
@@ -224,8 +224,9 @@ def _summary(state: dict[str, Any], resumed_after: int, complete: bool, best_pat
 
 
 @contextlib.contextmanager
-def _reproducible(device: torch.device, threads: int | None) -> Iterator[None]:
-    """Deterministic algorithms (warn only where none exists) and the thread count, restored after."""
+def reproducible(device: torch.device, threads: int | None = None) -> Iterator[None]:
+    """The block runs as training does: deterministic algorithms (warn only where none exists),
+    no cuDNN autotuning, ``threads`` torch threads; all restored after."""
     previous = (torch.are_deterministic_algorithms_enabled(),
                 torch.is_deterministic_algorithms_warn_only_enabled(),
                 torch.backends.cudnn.benchmark, torch.get_num_threads())
@@ -243,4 +244,6 @@ def _reproducible(device: torch.device, threads: int | None) -> Iterator[None]:
         torch.set_num_threads(previous[3])
 
 
-__all__ = ["HISTORY_COLUMNS", "default_loss_factory", "default_network_factory", "network_kwargs", "train_fold"]
+__all__ = [
+    "HISTORY_COLUMNS", "default_loss_factory", "default_network_factory", "network_kwargs", "reproducible", "train_fold",
+]

@@ -68,7 +68,7 @@ def test_validate_counts_over_all_slices(tmp_path: Path) -> None:
     path = write_augment_npz(tmp_path / "f.npz", n_train=4, n_val=7)
     data = load_fold_data(path)
     loss = lambda logits, target: (torch.sigmoid(logits) - target).abs().mean()  # noqa: E731
-    result = validate(_Threshold(), val_loader(data, 3), loss, torch.device("cpu"), amp=False)
+    result = validate(_Threshold(), val_loader(data, 3), loss, torch.device("cpu"), amp=None)
     predicted = data.val_images[:, 0] > 0.5
     reference = data.val_masks[:, 0] > 0
     assert (result.intersection, result.predicted, result.reference) == (

@@ -51,7 +51,7 @@ def test_three_epochs_history_loss_and_best_checkpoint(augment_npz: Path, tmp_pa
     # The stored weights reproduce the stored validation Dice.
     model, _ = load_model(out / "best.pt", "cpu")
     data = load_fold_data(augment_npz)
-    again = validate(model, val_loader(data, 4), create_loss("dice"), torch.device("cpu"), amp=False)
+    again = validate(model, val_loader(data, 4), create_loss("dice"), torch.device("cpu"), amp=None)
     assert again.dice == pytest.approx(max(dices), abs=1e-12)
     assert (out / "resume" / "last.pt").is_file()
     assert load_checkpoint(out / "resume" / "last.pt")["epoch"] == 3
