@@ -3,7 +3,6 @@ networks) on the tiny phantom, each producing its comparison table and complexit
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import pandas as pd

@@ -56,10 +56,41 @@ def as_json(value):
     return json.dumps(value, sort_keys=True, separators=(",", ":"))
 
 
-def experiment_settings(experiment):
-    """The parts of an experiment that change its model: network, loss, train, predict."""
+def experiment_augment(experiment):
+    """The dataset's augment section refined by the experiment's (mappings merge)."""
+    from lesionbench.workflow import deep_merge
+
     e = config["experiments"][experiment]
-    return as_json({key: e[key] for key in ("network", "loss", "train", "predict") if key in e})
+    return deep_merge(dataset_config(e["dataset"])["augment"], e.get("augment", {}))
+
+
+def training_settings(experiment):
+    """What changes an experiment's trained weights: network, loss, train, its augmentation and
+    how batches draw from the samples. Prediction settings are left out: changing them reruns
+    prediction, not training."""
+    e = config["experiments"][experiment]
+    samples = dataset_config(e["dataset"])["samples"]
+    return as_json({
+        "network": e["network"], "loss": e["loss"], "train": e["train"],
+        "augment": experiment_augment(experiment),
+        "foreground_fraction": samples.get("foreground_fraction"),
+    })
+
+
+def resampling_section(dataset):
+    return dataset_config(dataset).get("resampling", {})
+
+
+def preprocess_settings(wildcards):
+    return as_json({**dataset_config(wildcards.dataset)["preprocess"], "resampling": resampling_section(wildcards.dataset)})
+
+
+def sample_settings(wildcards):
+    """The samples section without what only training reads, plus the dataset's resampling."""
+    from lesionbench.samples import TRAINING_ONLY_KEYS
+
+    samples = {k: v for k, v in dataset_config(wildcards.dataset)["samples"].items() if k not in TRAINING_ONLY_KEYS}
+    return as_json({**samples, "resampling": resampling_section(wildcards.dataset)})
 
 
 def dataset_of(experiment):
@@ -81,6 +112,7 @@ def all_outputs():
             stats = f"{RESULTS}/{dataset}/stats/{comparison}"
             outputs += [f"{stats}/{filename}" for filename in REPORTED_STATS.values()]
             outputs += [f"{stats}/table.md", f"{stats}/complexity.tsv", f"{RESULTS}/{dataset}/figures/{comparison}"]
+        outputs.append(f"{RESULTS}/{dataset}/qc/preprocess.tsv")
     return outputs
 
 
@@ -229,22 +261,17 @@ def folds_group_argument(wildcards):
     return f"--group-by {shlex.quote(group_by)}" if group_by else ""
 
 
-def augmented_fold(wildcards):
+def training_samples(wildcards):
+    """Every case's samples index (the fold's cases are read from folds.json by the job)."""
     dataset = dataset_of(wildcards.experiment)
     if dataset != wildcards.dataset:
         raise ValueError(f"experiment {wildcards.experiment} belongs to dataset {dataset}")
-    layout = layout_of(dataset)
-    return os.path.join(RESULTS, dataset, "augmented", layout, f"fold-{wildcards.fold}.npz")
+    return all_cases("samples/{layout}/{case}/index.json")(wildcards)
 
 
 def predict_settings(wildcards):
-    """The experiment's settings, with the network input size taken from the dataset's samples."""
-    settings = json.loads(experiment_settings(wildcards.experiment))
-    samples = dataset_config(wildcards.dataset)["samples"]
-    settings.setdefault("predict", {})["size"] = samples["size"]
-    if samples["layout"] == "2.5d":
-        settings["predict"]["slice_offsets"] = samples.get("slice_offsets", [-2, -1, 0, 1])
-    return as_json(settings)
+    """The experiment's predict section (the sample geometry comes from the checkpoint)."""
+    return as_json(config["experiments"][wildcards.experiment].get("predict", {}))
 
 
 # ---- used by evaluate.smk

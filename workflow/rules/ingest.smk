@@ -8,7 +8,7 @@ rule ingest_case:
     output:
         image=R("images/{case}.nii.gz"),
         mask=R("masks/{case}.nii.gz"),
-        meta=R("meta/{case}.json"),
+        meta=R("meta/ingest/{case}.json"),
     params:
         arguments=ingest_arguments,
     log:

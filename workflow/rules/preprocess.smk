@@ -6,10 +6,12 @@ rule preprocess_case:
         unpack(brain_input),
         image=R("images/{case}.nii.gz"),
         mask=R("masks/{case}.nii.gz"),
+        meta=R("meta/ingest/{case}.json"),
     output:
-        R("preprocessed/{case}.npz"),
+        npz=R("preprocessed/{case}.npz"),
+        meta=R("meta/{case}.json"),
     params:
-        settings=lambda wildcards: as_json(dataset_config(wildcards.dataset)["preprocess"]),
+        settings=preprocess_settings,
         brain=brain_argument,
     log:
         LOG("preprocess/{case}.log"),
@@ -17,12 +19,26 @@ rule preprocess_case:
         CONDA_ENV
     shell:
         "python -m lesionbench preprocess --image {input.image:q} --mask {input.mask:q} "
-        "{params.brain} --out {output:q} --settings {params.settings:q} > {log:q} 2>&1"
+        "{params.brain} --meta-in {input.meta:q} --out {output.npz:q} --meta-out {output.meta:q} "
+        "--settings {params.settings:q} > {log:q} 2>&1"
+
+
+rule tabulate_preprocess_qc:
+    input:
+        all_cases("meta/{case}.json"),
+    output:
+        R("qc/preprocess.tsv"),
+    log:
+        LOG("qc/preprocess.log"),
+    conda:
+        CONDA_ENV
+    shell:
+        "python -m lesionbench preprocess-qc --meta {input:q} --out {output:q} > {log:q} 2>&1"
 
 
 rule make_folds:
     input:
-        meta=all_cases("meta/{case}.json"),
+        meta=all_cases("meta/ingest/{case}.json"),
     output:
         R("folds.json"),
     params:

@@ -1,34 +1,21 @@
-# 2D samples per case, then the seeded offline augmentation of each fold's training set.
+# Training samples per case: every slice fitted to the network input, stored memory-mappable.
+# Augmentation happens in the training job's data loader (online, or a lazy offline expansion).
 
 
 rule extract_samples:
     input:
         R("preprocessed/{case}.npz"),
     output:
-        R("samples/{layout}/{case}.npz"),
+        images=R("samples/{layout}/{case}/images.npy"),
+        masks=R("samples/{layout}/{case}/masks.npy"),
+        index=R("samples/{layout}/{case}/index.json"),
     params:
-        settings=lambda wildcards: as_json(dataset_config(wildcards.dataset)["samples"]),
+        settings=sample_settings,
+        out_dir=lambda wildcards, output: os.path.dirname(output.index),
     log:
         LOG("samples/{layout}/{case}.log"),
     conda:
         CONDA_ENV
     shell:
-        "python -m lesionbench samples --input {input:q} --out {output:q} "
+        "python -m lesionbench samples --input {input:q} --out {params.out_dir:q} "
         "--settings {params.settings:q} > {log:q} 2>&1"
-
-
-rule augment_fold:
-    input:
-        samples=all_cases("samples/{layout}/{case}.npz"),
-        folds=R("folds.json"),
-    output:
-        R("augmented/{layout}/fold-{fold}.npz"),
-    params:
-        settings=lambda wildcards: as_json(dataset_config(wildcards.dataset)["augment"]),
-    log:
-        LOG("augment/{layout}/fold-{fold}.log"),
-    conda:
-        CONDA_ENV
-    shell:
-        "python -m lesionbench augment --samples {input.samples:q} --folds {input.folds:q} "
-        "--fold {wildcards.fold} --out {output:q} --settings {params.settings:q} > {log:q} 2>&1"

@@ -4,12 +4,14 @@
 
 rule train_model:
     input:
-        augmented_fold,
+        samples=training_samples,
+        folds=R("folds.json"),
     output:
         best=R("models/{experiment}/fold-{fold}/best.pt"),
         history=R("models/{experiment}/fold-{fold}/history.tsv"),
     params:
-        settings=lambda wildcards: experiment_settings(wildcards.experiment),
+        settings=lambda wildcards: training_settings(wildcards.experiment),
+        samples=lambda wildcards: os.path.join(RESULTS, wildcards.dataset, "samples", layout_of(wildcards.dataset)),
         out_dir=lambda wildcards, output: os.path.dirname(output.best),
     threads: config.get("train_threads", 2)
     resources:
@@ -21,7 +23,8 @@ rule train_model:
     conda:
         CONDA_ENV
     shell:
-        "python -m lesionbench train --data {input:q} --out-dir {params.out_dir:q} "
+        "python -m lesionbench train --samples {params.samples:q} --folds {input.folds:q} "
+        "--fold {wildcards.fold} --out-dir {params.out_dir:q} "
         "--settings {params.settings:q} --threads {threads} > {log:q} 2>&1"
 
 

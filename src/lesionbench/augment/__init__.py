@@ -1,7 +1,9 @@
-"""Seeded offline augmentation: n x 90 degree rotations and translations (paper 000)."""
+"""Augmentation of training samples: online (seeded MONAI transforms in the loader) or offline
+(a paper's fixed expansion, e.g. paper 000's rot90 + translation x4, enumerated lazily)."""
 
-from lesionbench.augment.fold import AugmentError, build_fold, read_fold, samples_by_case
-from lesionbench.augment.settings import AugmentSettings
+from lesionbench.augment.offline import OFFLINE_SETS, OfflineSet, offline_table
+from lesionbench.augment.online import OnlineAugmentation, build_transforms
+from lesionbench.augment.settings import MODES, ONLINE_DEFAULTS, AugmentSettings, OfflineSettings
 from lesionbench.augment.transforms import (
     RandomRotTranslate,
     RotTranslateParams,
@@ -11,6 +13,7 @@ from lesionbench.augment.transforms import (
 )
 
 __all__ = [
-    "AugmentError", "AugmentSettings", "RandomRotTranslate", "RotTranslateParams", "apply_rot_translate",
-    "build_fold", "read_fold", "rotate90", "samples_by_case", "translate",
+    "MODES", "OFFLINE_SETS", "ONLINE_DEFAULTS", "AugmentSettings", "OfflineSet", "OfflineSettings",
+    "OnlineAugmentation", "RandomRotTranslate", "RotTranslateParams", "apply_rot_translate", "build_transforms",
+    "offline_table", "rotate90", "translate",
 ]

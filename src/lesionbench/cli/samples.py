@@ -1,10 +1,10 @@
-"""``lesionbench samples``: training samples (2D slices) of one preprocessed case.
+"""``lesionbench samples``: the training samples of one preprocessed case, as a samples folder.
 
 Example::
 
     lesionbench samples --input results/phantom/preprocessed/ph000.npz \\
-        --out results/phantom/samples/2d/ph000.npz \\
-        --settings '{"layout": "2d", "size": [416, 416], "lesion_free_fraction": 0.5, "seed": 0}'
+        --out results/phantom/samples/2d/ph000 \\
+        --settings '{"layout": "2d", "size": [416, 416], "fit": "pad", "lesion_free_fraction": 0.5, "seed": 0}'
 """
 
 from __future__ import annotations
@@ -16,10 +16,11 @@ from lesionbench.io.settings import load_settings
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--input", required=True, help="preprocessed npz, {R}/preprocessed/{case}.npz")
-    parser.add_argument("--out", required=True, help="output npz, {R}/samples/{layout}/{case}.npz")
+    parser.add_argument("--out", required=True, metavar="DIR",
+                        help="the case's samples folder {R}/samples/{layout}/{case} (images.npy, masks.npy, index.json)")
     parser.add_argument("--settings", default="{}", metavar="JSON",
-                        help="sample settings as inline JSON (layout, size, lesion_free_fraction, seed, "
-                             "min_brain_pixels)")
+                        help="sample settings as inline JSON or a JSON file (layout, size, fit, lesion_free_fraction, "
+                             "seed, min_brain_pixels, slice_offsets, stack_padding, resampling)")
 
 
 def run(args: argparse.Namespace) -> int:

@@ -23,6 +23,7 @@ from lesionbench.inference.runtime import model_to_device, resolve_device
 from lesionbench.inference.settings import PredictSettings, SettingsError
 from lesionbench.inference.volume import predict_volume
 from lesionbench.io import write_image
+from lesionbench.samples import SampleSettings, get_layout
 from lesionbench.typing import PathLike
 
 log = logging.getLogger(__name__)
@@ -98,8 +99,8 @@ def fold_test_cases(folds_json: PathLike, fold: int) -> list[str]:
 
 
 def predict_case(model: torch.nn.Module, preprocessed_npz: PathLike, reference_image: PathLike,
-                 out_path: PathLike, size: tuple[int, int], batch_size: int = 16, threshold: float = 0.5,
-                 device: str | torch.device = "auto", slice_offsets: tuple[int, ...] | None = None) -> Path:
+                 out_path: PathLike, samples: SampleSettings, batch_size: int = 16, threshold: float = 0.5,
+                 device: str | torch.device = "auto") -> Path:
     """Predict one case and write its mask on the reference image's grid.
 
     Args:
@@ -107,11 +108,10 @@ def predict_case(model: torch.nn.Module, preprocessed_npz: PathLike, reference_i
         preprocessed_npz: ``{case}.npz`` of the preprocess stage (``image (C, Z, Y, X)``, ...).
         reference_image: ``images/{case}.nii.gz``, the original grid.
         out_path: the ``.nii.gz`` to write (uint8 0/1, the reference's origin/spacing/direction).
-        size: ``(H, W)`` network input size in pixels.
+        samples: the sample geometry the model was trained on (from its checkpoint).
         batch_size: slices per forward pass.
         threshold: foreground where the probability on the original grid is ``>= threshold``.
         device: where ``model`` lives.
-        slice_offsets: the 2.5D stack (``None`` for 2D slices).
 
     Returns:
         ``out_path``.
@@ -127,8 +127,8 @@ def predict_case(model: torch.nn.Module, preprocessed_npz: PathLike, reference_i
     if image.ndim != 4 or 0 in image.shape:
         raise ValueError(f"{preprocessed_npz}: image must be a non-empty (C, Z, Y, X) array, got shape {image.shape}")
     reference = reference_grid(reference_image)  # the first channel's grid (4D images: MSD layout)
-    prob = predict_volume(model, image, size, batch_size, device, slice_offsets=slice_offsets)
-    prob_original = np.asarray(uncrop_to_original(prob, npz, reference))
+    prob = predict_volume(model, image, [float(s) for s in npz["spacing"]], samples, batch_size, device)
+    prob_original = np.asarray(uncrop_to_original(prob, npz, reference, samples.resampling.antialias))
     expected = tuple(reversed(reference.GetSize()))
     if prob_original.shape != expected:
         raise ValueError(f"{preprocessed_npz}: uncropped prediction has shape {prob_original.shape}, "
@@ -151,8 +151,8 @@ def predict_fold(checkpoint_path: PathLike, folds_json: PathLike, fold: int, pre
         preprocessed_dir: folder of ``{case}.npz`` (preprocess stage).
         images_dir: folder of ``{case}.nii.gz`` (ingest stage), the original grids.
         out_dir: ``{R}/predictions/{experiment}/fold-{k}``; receives ``{case}.nii.gz``.
-        settings: ``size`` (``None``: the training sample size stored in the checkpoint),
-            ``batch_size``, ``threshold``.
+        settings: ``batch_size``, ``threshold``; the sample geometry (layout, size, fit) is the
+            one stored in the checkpoint.
         device: ``"auto"`` (CUDA if available) or a torch device.
         network_factory: see :func:`load_model`.
 
@@ -171,28 +171,28 @@ def predict_fold(checkpoint_path: PathLike, folds_json: PathLike, fold: int, pre
                 raise FileNotFoundError(f"{path}: input of test case not found")
     device = resolve_device(device)
     model, checkpoint = load_model(checkpoint_path, device, network_factory)
-    size = _network_size(settings, checkpoint, checkpoint_path)
+    samples = checkpoint_samples(checkpoint, checkpoint_path)
     written = []
     for case, npz_path, image_path in inputs:
-        out_path = predict_case(model, npz_path, image_path, Path(out_dir) / f"{case}.nii.gz", size,
-                                settings.batch_size, settings.threshold, device, settings.slice_offsets)
+        out_path = predict_case(model, npz_path, image_path, Path(out_dir) / f"{case}.nii.gz", samples,
+                                settings.batch_size, settings.threshold, device)
         log.info("%s -> %s", case, out_path)
         written.append(out_path)
     return written
 
 
-def _network_size(settings: PredictSettings, checkpoint: Mapping[str, Any], checkpoint_path: PathLike) -> tuple[int, int]:
-    """``settings.size``, checked against the training sample size stored in the checkpoint."""
-    trained = checkpoint.get("data", {}).get("sample_shape")
-    trained = tuple(int(n) for n in trained) if trained is not None else None
-    if trained is not None and len(trained) != 2:
-        raise SettingsError(f"{checkpoint_path}: trained on {len(trained)}D samples {trained}; "
-                            "slice-wise prediction needs a 2D network")
-    if settings.size is None:
-        if trained is None:
-            raise SettingsError(f"predict.size: required, {checkpoint_path} does not record its sample size")
-        return trained
-    if trained is not None and tuple(settings.size) != trained:
-        raise SettingsError(f"predict.size: {list(settings.size)}, but {checkpoint_path} was trained on "
-                            f"{list(trained)} samples")
-    return tuple(settings.size)
+def checkpoint_samples(checkpoint: Mapping[str, Any], checkpoint_path: PathLike) -> SampleSettings:
+    """The sample geometry a checkpoint was trained on (``checkpoint["data"]["samples"]``).
+
+    Raises:
+        SettingsError: the checkpoint does not record it (written before samples were streamed:
+            retrain it) or it is not a slice layout.
+    """
+    stored = checkpoint.get("data", {}).get("samples")
+    if stored is None:
+        raise SettingsError(f"{checkpoint_path}: records no sample geometry (an older checkpoint); retrain it")
+    samples = SampleSettings.from_dict(stored)
+    if get_layout(samples.layout).spatial_dims != 2:
+        raise SettingsError(f"{checkpoint_path}: trained on {samples.layout} samples; slice-wise prediction needs "
+                            "a 2D or 2.5D layout")
+    return samples

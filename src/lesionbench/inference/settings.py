@@ -77,52 +77,31 @@ def as_bool(value: Any, where: str) -> bool:
 class PredictSettings:
     """How the held-out cases of a fold are predicted.
 
+    The sample geometry (layout, network input size, fit, 2.5D offsets) is not a prediction
+    setting: it is stored in the checkpoint, so a model is always applied as it was trained.
+
     Attributes:
-        size: ``(H, W)`` in pixels, the sample size the network was trained on; every axial
-            slice of the preprocessed volume is resized to it (paper 000 section 1.2: 416 x 416).
-            ``None``: take it from the checkpoint (the shape of the training samples).
         batch_size: slices per forward pass.
         threshold: a voxel is foreground where the resampled probability is ``>= threshold``.
-        slice_offsets: ``None`` for 2D slices; for the 2.5D layout (paper 003), the offsets of
-            the neighbouring slices stacked as channels, as the samples were built.
     """
 
-    size: tuple[int, int] | None = None
     batch_size: int = 16
     threshold: float = 0.5
-    slice_offsets: tuple[int, ...] | None = None
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any], where: str = "predict") -> PredictSettings:
-        """Build from a config dict ``{"size": [H, W] | null, "batch_size", "threshold"}``.
+        """Build from a config dict ``{"batch_size", "threshold"}``.
 
         Raises:
             SettingsError: naming the key, for an unknown key or a bad value.
         """
         data = check_mapping(data, where)
-        check_keys(data, ("size", "batch_size", "threshold", "slice_offsets"), where)
-        size = data.get("size")
-        if size is not None:
-            if not isinstance(size, (list, tuple)) or len(size) != 2:
-                raise SettingsError(f"{where}.size: expected [H, W], got {size!r}")
-            size = (as_int(size[0], f"{where}.size[0]", 1), as_int(size[1], f"{where}.size[1]", 1))
+        check_keys(data, ("batch_size", "threshold"), where)
         return cls(
-            size=size,
             batch_size=as_int(data.get("batch_size", cls.batch_size), f"{where}.batch_size", 1),
             threshold=as_float(data.get("threshold", cls.threshold), f"{where}.threshold", 0.0, 1.0),
-            slice_offsets=_offsets(data.get("slice_offsets"), f"{where}.slice_offsets"),
         )
 
     def to_dict(self) -> dict[str, Any]:
         """The plain-dict form accepted by :meth:`from_dict`."""
-        return {"size": None if self.size is None else list(self.size), "batch_size": self.batch_size,
-                "threshold": self.threshold,
-                "slice_offsets": None if self.slice_offsets is None else list(self.slice_offsets)}
-
-
-def _offsets(value: Any, where: str) -> tuple[int, ...] | None:
-    if value is None:
-        return None
-    if not isinstance(value, (list, tuple)) or not value or not all(isinstance(v, int) for v in value):
-        raise SettingsError(f"{where}: expected a non-empty list of integer slice offsets, got {value!r}")
-    return tuple(value)
+        return {"batch_size": self.batch_size, "threshold": self.threshold}

@@ -2,20 +2,23 @@
 
 from __future__ import annotations
 
+import json
 import logging
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import SimpleITK as sitk
+from scipy import ndimage
 
-from lesionbench.io import provenance, read_mask, same_grid
+from lesionbench.io import provenance, read_mask, same_grid, write_json
 from lesionbench.preprocess.channels import read_channels
 from lesionbench.preprocess.crop import box_slices, brain_box
 from lesionbench.preprocess.intensity import get_normalizer
 from lesionbench.preprocess.npzfile import json_scalar, parse_json_scalar, read_npz, write_npz
-from lesionbench.preprocess.resample import resample_onto, resampled_grid
+from lesionbench.preprocess.lesion_account import account_lesion
 from lesionbench.preprocess.settings import PreprocessSettings
+from lesionbench.resampling import resample_image, resample_label, resampled_grid
 from lesionbench.typing import PathLike
 
 log = logging.getLogger(__name__)
@@ -37,14 +40,19 @@ def preprocess_case(
     brain_path: PathLike | None,
     out_npz: PathLike,
     settings: PreprocessSettings,
+    meta_in: PathLike | None = None,
+    meta_out: PathLike | None = None,
 ) -> dict[str, np.ndarray]:
     """Resample, normalise, skull-strip and crop one case, and write ``out_npz``.
 
-    Order: check grids; resample every image channel (linear) and the masks (nearest
-    neighbour) onto one grid at ``settings.spacing`` (paper 001, section 3.2 (2)); normalise
-    with the brain voxels (paper 001, section 3.2 (3)) or, for ``zscore_head``, the head
-    voxels (MRI); set voxels outside the brain to the background value (skull stripping);
-    crop to the brain's bounding box plus margin (paper 000, section 1.2).
+    Order: check grids; resample every image channel (linear, antialiased where the target
+    spacing is coarser) and the masks (``settings.resampling.labels``) onto one grid at
+    ``settings.spacing`` (paper 001, section 3.2 (2)); dilate the brain mask by
+    ``brain_dilation_mm``; normalise with the brain voxels (paper 001, section 3.2 (3)) or, for
+    ``zscore_head``, the head voxels (MRI); set voxels outside the brain to the background
+    value (skull stripping); crop to the brain's bounding box plus margin (paper 000, section
+    1.2). Reference lesion removed by stripping or cropping is counted
+    (:mod:`lesionbench.preprocess.lesion_account`) and logged as a warning.
 
     Args:
         image_path: image on its native grid (``{R}/images/{case}.nii.gz``): HU for CT, any
@@ -54,6 +62,9 @@ def preprocess_case(
         brain_path: brain mask on the image grid, or ``None`` (whole image is brain).
         out_npz: output path; arrays as in docs/file-formats.md ("Preprocess").
         settings: what to do.
+        meta_in: the ingest metadata (``{R}/meta/ingest/{case}.json``), if any.
+        meta_out: where to write that metadata with a ``preprocess`` section (lost lesion,
+            crop box, spacing) and the warnings added (``{R}/meta/{case}.json``).
 
     Returns:
         The arrays written (``image`` ``(C, Z, Y, X)`` float32, ``mask`` / ``brain``
@@ -77,26 +88,37 @@ def preprocess_case(
         brain = sitk.Image(image.GetSize(), sitk.sitkUInt8) + 1
         brain.CopyInformation(image)
 
+    resampling = settings.resampling
     reference = resampled_grid(image, settings.spacing)
-    image_r = np.stack([_resample_channel(channel, reference) for channel in channels])
-    mask_r = sitk.GetArrayFromImage(resample_onto(mask, reference, sitk.sitkNearestNeighbor)).astype(np.uint8)
-    brain_r = sitk.GetArrayFromImage(resample_onto(brain, reference, sitk.sitkNearestNeighbor)).astype(np.uint8)
+    image_r = np.stack([
+        resample_image(channel, reference, float(np.min(sitk.GetArrayViewFromImage(channel))), resampling.antialias)
+        for channel in channels
+    ])
+    mask_r = resample_label(mask, reference, resampling.labels, resampling.antialias)
+    brain_r = resample_label(brain, reference, resampling.labels, resampling.antialias)
     if not brain_r.any():
         raise PreprocessError(f"{brain_path}: the brain mask is empty after resampling")
+    spacing = tuple(float(s) for s in reference.GetSpacing())
+    if use_brain and settings.brain_dilation_mm > 0:
+        brain_r = dilate_mm(brain_r, spacing, settings.brain_dilation_mm)
 
     try:
         normalized, background = get_normalizer(settings.normalize)(image_r, brain_r, settings.window)
     except ValueError as error:
         raise PreprocessError(f"{image_path}: {error}") from error
-    if settings.skull_strip and use_brain:
+    stripped = settings.skull_strip and use_brain
+    if stripped:
         normalized[:, brain_r == 0] = background
 
-    spacing = tuple(float(s) for s in reference.GetSpacing())
     if settings.crop_to_brain and use_brain:
         start, stop = brain_box(brain_r, spacing, settings.crop_margin_mm)
     else:
         start, stop = np.zeros(3, dtype=np.int64), np.asarray(brain_r.shape, dtype=np.int64)
     box = box_slices(start, stop)
+    account = account_lesion(mask_r, brain_r, box, spacing, stripped)
+    case_id = Path(out_npz).name.removesuffix(".npz")
+    for warning in account.warnings():
+        log.warning("%s: %s", case_id, warning)
     arrays: dict[str, np.ndarray] = {
         "image": np.ascontiguousarray(normalized[(slice(None), *box)], dtype=np.float32),
         "mask": np.ascontiguousarray(mask_r[box]),
@@ -106,11 +128,47 @@ def preprocess_case(
         "resampled_direction": np.asarray(reference.GetDirection(), dtype=np.float64),
         "resampled_size": np.asarray(reference.GetSize(), dtype=np.int64),
         "crop_start": start.astype(np.int64),
-        "provenance": json_scalar(provenance(settings.to_dict(), stage="preprocess", case=Path(out_npz).stem)),
+        "provenance": json_scalar(provenance(settings.to_dict(), stage="preprocess", case=case_id)),
     }
     write_npz(out_npz, arrays)
-    log.info("%s: %s -> cropped %s at %s mm", image_path, image.GetSize(), arrays["mask"].shape[::-1], spacing)
+    if meta_out is not None:
+        report = {"lesion": account.to_dict(), "crop_start_zyx": start.tolist(), "crop_stop_zyx": stop.tolist(),
+                  "spacing": list(spacing), "brain_dilation_mm": settings.brain_dilation_mm,
+                  "skull_stripped": stripped, "warnings": account.warnings()}
+        write_json(meta_out, with_preprocess_report(meta_in, case_id, report))
+    log.info("%s: %s -> cropped %s at %s mm; lesion kept %.3f of %.3f mL", image_path, image.GetSize(),
+             arrays["mask"].shape[::-1], spacing, account.kept_voxels * account.voxel_ml,
+             account.reference_voxels * account.voxel_ml)
     return arrays
+
+
+def dilate_mm(mask_zyx: np.ndarray, spacing_xyz: tuple[float, float, float], radius_mm: float) -> np.ndarray:
+    """``mask`` grown by a Euclidean ball of ``radius_mm`` (exact distances at anisotropic spacing)."""
+    outside = np.asarray(mask_zyx) == 0
+    if not outside.any():
+        return np.asarray(mask_zyx, dtype=np.uint8)
+    distance = ndimage.distance_transform_edt(outside, sampling=tuple(spacing_xyz[::-1]))
+    return (distance <= radius_mm).astype(np.uint8)
+
+
+def with_preprocess_report(meta_in: PathLike | None, case_id: str, report: dict[str, Any]) -> dict[str, Any]:
+    """The ingest metadata (or a stub naming the case) with ``preprocess`` and its warnings added."""
+    if meta_in is None:
+        meta: dict[str, Any] = {"case_id": case_id, "warnings": []}
+    else:
+        path = Path(meta_in)
+        if not path.is_file():
+            raise FileNotFoundError(f"{path}: metadata of the case not found")
+        try:
+            meta = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, json.JSONDecodeError) as error:
+            raise PreprocessError(f"{path}: not a metadata JSON ({error})") from error
+        if not isinstance(meta, dict):
+            raise PreprocessError(f"{path}: metadata must be a JSON object")
+    meta = dict(meta)
+    meta["preprocess"] = report
+    meta["warnings"] = [*meta.get("warnings", []), *(f"preprocess: {w}" for w in report["warnings"])]
+    return meta
 
 
 def load_preprocessed(path: PathLike) -> dict[str, Any]:
@@ -123,12 +181,6 @@ def load_preprocessed(path: PathLike) -> dict[str, Any]:
     data: dict[str, Any] = read_npz(path, PREPROCESSED_KEYS)
     data["provenance"] = parse_json_scalar(data["provenance"])
     return data
-
-
-def _resample_channel(channel: sitk.Image, reference: sitk.Image) -> np.ndarray:
-    """One channel resampled linearly onto ``reference``; its minimum fills the outside."""
-    background = float(np.min(sitk.GetArrayViewFromImage(channel)))
-    return sitk.GetArrayFromImage(resample_onto(channel, reference, sitk.sitkLinear, background))
 
 
 def _read_on_grid(path: PathLike, image: sitk.Image, image_path: PathLike, what: str) -> sitk.Image:

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import asdict, dataclass, fields
+from dataclasses import asdict, dataclass, field, fields
 from typing import Any
 
 from lesionbench.preprocess.intensity import NORMALIZERS
+from lesionbench.resampling import ResamplingSettings
 from lesionbench.typing import SpacingXYZ
 
 
@@ -33,6 +34,11 @@ class PreprocessSettings:
             (section 1.2, "A2") and paper 001 (section 3.2 (1)).
         brain_mask: use the brain mask file; if ``False`` (or no file is given) the whole
             image counts as brain, so cropping and skull stripping do nothing.
+        brain_dilation_mm: grow the brain mask by this distance (mm, a Euclidean ball on the
+            resampled grid) before skull stripping and cropping, so hematomas against the
+            inner table are not stripped (lesion the mask still removes is reported).
+        resampling: label method and antialiasing (the dataset's ``resampling`` section,
+            :class:`lesionbench.resampling.ResamplingSettings`), shared with the samples stage.
     """
 
     spacing: SpacingXYZ | None = None
@@ -42,6 +48,8 @@ class PreprocessSettings:
     crop_margin_mm: float = 0.0
     skull_strip: bool = True
     brain_mask: bool = True
+    brain_dilation_mm: float = 0.0
+    resampling: ResamplingSettings = field(default_factory=ResamplingSettings)
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any] | None) -> "PreprocessSettings":
@@ -62,10 +70,12 @@ class PreprocessSettings:
         for key in ("crop_to_brain", "skull_strip", "brain_mask"):
             if key in data and not isinstance(data[key], bool):
                 raise ValueError(f"preprocess settings: {key} must be true or false, got {data[key]!r}")
-        if "crop_margin_mm" in data:
-            data["crop_margin_mm"] = float(data["crop_margin_mm"])
-            if data["crop_margin_mm"] < 0:
-                raise ValueError("preprocess settings: crop_margin_mm must be >= 0")
+        for key in ("crop_margin_mm", "brain_dilation_mm"):
+            if key in data:
+                data[key] = float(data[key])
+                if data[key] < 0:
+                    raise ValueError(f"preprocess settings: {key} must be >= 0")
+        data["resampling"] = ResamplingSettings.from_dict(data.get("resampling"), "preprocess settings: resampling")
         settings = cls(**data)
         if settings.normalize not in NORMALIZERS:
             raise ValueError(
@@ -78,6 +88,7 @@ class PreprocessSettings:
     def to_dict(self) -> dict[str, Any]:
         """Plain JSON-ready dict (for provenance)."""
         out = asdict(self)
+        out["resampling"] = self.resampling.to_dict()
         for key in ("spacing", "window"):
             if out[key] is not None:
                 out[key] = list(out[key])

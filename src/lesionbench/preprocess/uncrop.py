@@ -8,19 +8,24 @@ from typing import Any
 import numpy as np
 import SimpleITK as sitk
 
+from lesionbench.resampling import resample_probability
 
-def uncrop_to_original(prob_zyx: np.ndarray, npz_data: Mapping[str, Any], reference: sitk.Image) -> np.ndarray:
+
+def uncrop_to_original(prob_zyx: np.ndarray, npz_data: Mapping[str, Any], reference: sitk.Image,
+                       antialias: bool = True) -> np.ndarray:
     """Pad a cropped probability volume into the resampled grid and resample it onto ``reference``.
 
     The inverse of the crop and resampling of :func:`lesionbench.preprocess.preprocess_case`:
-    zeros outside the crop, then linear interpolation onto the original image grid (metrics are
-    computed there, DESIGN.md "Data flow").
+    zeros outside the crop, then linear interpolation onto the original image grid
+    (:func:`lesionbench.resampling.resample_probability`, averaged along axes where the original
+    grid is coarser); metrics are computed there, never on resized slices.
 
     Args:
         prob_zyx: ``(Z, Y, X)`` probabilities on the cropped grid (the shape of ``npz["mask"]``).
         npz_data: the preprocessed npz (``spacing``, ``resampled_origin``,
             ``resampled_direction``, ``resampled_size``, ``crop_start``).
         reference: the original image (``{R}/images/{case}.nii.gz``): the output grid.
+        antialias: Gaussian low-pass along axes where ``reference`` is coarser.
 
     Returns:
         ``(Z, Y, X)`` float32 on ``reference``'s grid; 0 outside the resampled extent.
@@ -51,5 +56,4 @@ def uncrop_to_original(prob_zyx: np.ndarray, npz_data: Mapping[str, Any], refere
     moving.SetSpacing([float(s) for s in npz_data["spacing"]])
     moving.SetOrigin([float(o) for o in npz_data["resampled_origin"]])
     moving.SetDirection([float(d) for d in npz_data["resampled_direction"]])
-    out = sitk.Resample(moving, reference, sitk.Transform(), sitk.sitkLinear, 0.0, sitk.sitkFloat32)
-    return sitk.GetArrayFromImage(out)
+    return resample_probability(moving, reference, antialias)

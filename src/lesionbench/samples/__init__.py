@@ -1,12 +1,18 @@
-"""Training samples cut from preprocessed volumes: 2D slices and 2.5D slice stacks."""
+"""Training samples cut from preprocessed volumes (2D slices, 2.5D slice stacks), stored per case.
 
-from lesionbench.samples.extract import (
-    LAYOUTS, NETWORK_INPUTS, SAMPLE_KEYS, extract_samples, input_channels, network_inputs,
-)
-from lesionbench.samples.settings import SampleSettings
-from lesionbench.samples.slicing import from_network_slices, to_network_slices, to_network_stacks
+:func:`extract_samples` writes ``{R}/samples/{layout}/{case}/`` (:mod:`lesionbench.samples.store`);
+:class:`CaseSamples` reads it a few rows at a time; :data:`LAYOUTS` says how a stored case
+becomes network inputs, for training (``read_sample``) and prediction (``network_inputs``).
+"""
+
+from lesionbench.samples.extract import case_rng, extract_samples
+from lesionbench.samples.layouts import LAYOUTS, Layout, get_layout, input_channels
+from lesionbench.samples.settings import TRAINING_ONLY_KEYS, SampleSettings
+from lesionbench.samples.slices import fit_images, fit_labels, gather_stacks, select_slices, slice_fit
+from lesionbench.samples.store import CaseSamples, NpyRows, SampleStoreError, write_case_samples
 
 __all__ = [
-    "LAYOUTS", "NETWORK_INPUTS", "SAMPLE_KEYS", "SampleSettings", "extract_samples", "from_network_slices",
-    "input_channels", "network_inputs", "to_network_slices", "to_network_stacks",
+    "LAYOUTS", "TRAINING_ONLY_KEYS", "CaseSamples", "Layout", "NpyRows", "SampleSettings", "SampleStoreError",
+    "case_rng", "extract_samples", "fit_images", "fit_labels", "gather_stacks", "get_layout", "input_channels",
+    "select_slices", "slice_fit", "write_case_samples",
 ]

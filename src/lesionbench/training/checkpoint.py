@@ -99,8 +99,10 @@ def resumable_checkpoint(path: PathLike, training_hash: str, data_sha256: str, e
     """The checkpoint at ``path`` if training should continue from it, else ``None``.
 
     Continue only when it exists, was written for the same settings (``training_hash``) and
-    the same data file, and has fewer than ``epochs`` epochs done. An unreadable file is
-    logged and ignored (training starts afresh and overwrites it).
+    the same data, and has at most ``epochs`` epochs done (exactly ``epochs``: the run is
+    complete and is reused as it is, so a rerun that changes nothing the weights depend on
+    retrains nothing). An unreadable file is logged and ignored (training starts afresh and
+    overwrites it).
     """
     path = Path(path)
     if not path.is_file():
@@ -117,8 +119,11 @@ def resumable_checkpoint(path: PathLike, training_hash: str, data_sha256: str, e
         log.info("%s: written for other training data; starting afresh", path)
         return None
     done = int(checkpoint.get("epoch", 0))
-    if done >= epochs:
-        log.info("%s: already complete (%d of %d epochs); starting afresh", path, done, epochs)
+    if done > epochs:
+        log.info("%s: trained for %d epochs, more than the %d asked; starting afresh", path, done, epochs)
         return None
-    log.info("%s: resuming after epoch %d of %d", path, done, epochs)
+    if done == epochs and not (path.parent / "best.pt").is_file():
+        log.info("%s: complete but its best.pt is missing; starting afresh", path)
+        return None
+    log.info("%s: %s after epoch %d of %d", path, "complete, reused" if done == epochs else "resuming", done, epochs)
     return checkpoint

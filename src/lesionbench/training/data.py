@@ -1,125 +1,259 @@
-"""The augmented training set of one fold, checked and served from memory.
+"""The samples of one fold, streamed from the cases' sample folders and augmented per sample.
 
-The augment stage writes ``train_images (N, C, H, W) float32``, ``train_masks (N, 1, H, W)
-uint8``, ``val_images`` and ``val_masks`` (docs/file-formats.md, "Augment"). The arrays are
-held as tensors and batches are taken by fancy indexing (a :class:`~torch.utils.data.BatchSampler`
-feeding :class:`~torch.utils.data.TensorDataset` lists of indices), which avoids collating one
-sample at a time; nothing is read from disk during training (DESIGN.md, "Compute").
+Nothing holds a fold in memory: :class:`FoldSamples` lists ``(case, target)`` pairs from the
+cases' ``index.json`` files, :class:`SampleDataset` reads one sample at a time
+(:class:`lesionbench.samples.CaseSamples`, a few rows by ``pread``) and augments it, and
+:class:`EpochBatches` decides what each batch holds. Loader worker processes read and augment
+in parallel with the training step.
+
+Determinism: the sampler draws, in the main process, every sample of an epoch together with a
+per-draw seed from ``(seed, fold, epoch)``; a worker only applies what it is given, so batches
+are identical for any number of workers, and a resumed run repeats an uninterrupted one.
 """
 
 from __future__ import annotations
 
 import hashlib
-import zipfile
+import json
+import math
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import torch
-from torch.utils.data import BatchSampler, DataLoader, RandomSampler, SequentialSampler, TensorDataset
+from torch.utils.data import DataLoader, Dataset, Sampler
 
+from lesionbench.augment import AugmentSettings, OnlineAugmentation, OFFLINE_SETS, offline_table
+from lesionbench.samples import CaseSamples, SampleSettings, get_layout
 from lesionbench.typing import PathLike
-
-_KEYS = ("train_images", "train_masks", "val_images", "val_masks")
 
 
 class TrainingDataError(ValueError):
-    """The augment file is missing a key, or its arrays have the wrong shape or type."""
+    """The fold's samples are missing, empty or inconsistent."""
+
+
+def read_fold_entry(folds_json: PathLike, fold: int) -> dict[str, Any]:
+    """The entry of fold ``fold`` in a folds file (docs/file-formats.md, "Folds")."""
+    path = Path(folds_json)
+    if not path.is_file():
+        raise FileNotFoundError(f"{path}: folds file not found")
+    try:
+        folds = json.loads(path.read_text(encoding="utf-8"))["folds"]
+    except (json.JSONDecodeError, KeyError, TypeError) as error:
+        raise TrainingDataError(f"{path}: not a folds file ({error})") from error
+    for entry in folds:
+        if isinstance(entry, dict) and entry.get("fold") == fold:
+            return entry
+    raise TrainingDataError(f"{path}: no fold {fold} (folds: {[e.get('fold') for e in folds if isinstance(e, dict)]})")
 
 
 @dataclass(frozen=True)
-class FoldData:
-    """Training and validation tensors of one fold.
+class SplitSamples:
+    """The samples of one side of a fold (training or validation).
 
     Attributes:
-        train_images: ``(N, C, *spatial)`` float32.
-        train_masks: ``(N, 1, *spatial)`` uint8, values 0/1.
-        val_images, val_masks: the same for the (not augmented) validation slices.
-        sha256: hex digest of the file, part of the resume key.
+        cases: the cases' sample folders, in sorted case order.
+        items: ``(N, 2)`` int64 ``[case position, target]`` in case order, targets ascending.
+        has_lesion: ``(N,)`` bool, whether the sample's label holds lesion.
     """
 
-    train_images: torch.Tensor
-    train_masks: torch.Tensor
-    val_images: torch.Tensor
-    val_masks: torch.Tensor
+    cases: tuple[CaseSamples, ...]
+    items: np.ndarray
+    has_lesion: np.ndarray
+
+    def __len__(self) -> int:
+        return int(self.items.shape[0])
+
+
+def _split(folder: Path, case_ids: Sequence[str]) -> SplitSamples:
+    cases = tuple(CaseSamples(folder / case) for case in sorted(case_ids))
+    items = [(position, target) for position, case in enumerate(cases) for target in case.targets]
+    lesion = [flag for case in cases for flag in case.has_lesion]
+    return SplitSamples(cases, np.asarray(items, dtype=np.int64).reshape(-1, 2), np.asarray(lesion, dtype=bool))
+
+
+@dataclass(frozen=True)
+class FoldSamples:
+    """Training and validation samples of one fold, as stored by the samples stage.
+
+    Attributes:
+        train, val: see :class:`SplitSamples`.
+        settings: the sample geometry the cases were extracted with (layout, size, fit,
+            2.5D offsets, label method), read from their index files.
+        sha256: hash of the fold's case lists and every case index (which holds the arrays'
+            own SHA-256): part of the resume key.
+    """
+
+    train: SplitSamples
+    val: SplitSamples
+    settings: SampleSettings
     sha256: str
+
+    @classmethod
+    def open(cls, samples_dir: PathLike, folds_json: PathLike, fold: int) -> FoldSamples:
+        """Read the index of every training and validation case of ``fold``.
+
+        Raises:
+            FileNotFoundError: a case's samples folder or the folds file is missing.
+            TrainingDataError: naming the file, for a bad folds file, an empty split, or cases
+                extracted with different settings or of different sample shapes.
+        """
+        folder = Path(samples_dir)
+        entry = read_fold_entry(folds_json, fold)
+        train, val = _split(folder, entry["train"]), _split(folder, entry["val"])
+        for name, split in (("train", train), ("val", val)):
+            if len(split) == 0:
+                raise TrainingDataError(f"{folds_json}: fold {fold} has no {name} samples in {folder}")
+        geometry = [case.index.get("settings") for case in (*train.cases, *val.cases)]
+        if any(g != geometry[0] for g in geometry):
+            odd = next(case for case, g in zip((*train.cases, *val.cases), geometry) if g != geometry[0])
+            raise TrainingDataError(f"{odd.folder}: extracted with settings {odd.index.get('settings')}, "
+                                    f"other cases with {geometry[0]}")
+        shapes = {case.images.shape[1:] for case in (*train.cases, *val.cases)}
+        if len(shapes) > 1:
+            raise TrainingDataError(f"{folder}: cases of fold {fold} have different sample shapes {sorted(shapes)}")
+        digest = hashlib.sha256(json.dumps({"train": sorted(entry["train"]), "val": sorted(entry["val"]),
+                                            "cases": [c.content_hash() for c in (*train.cases, *val.cases)]},
+                                           sort_keys=True).encode("utf-8")).hexdigest()
+        return cls(train, val, SampleSettings.from_dict(geometry[0]), digest)
+
+    @property
+    def layout(self):
+        return get_layout(self.settings.layout)
 
     @property
     def in_channels(self) -> int:
-        return int(self.train_images.shape[1])
+        return self.layout.channels(int(self.train.cases[0].images.shape[1]), self.settings)
 
     @property
     def sample_shape(self) -> tuple[int, ...]:
-        """Spatial shape of one sample, ``(H, W)`` for 2D layouts."""
-        return tuple(int(n) for n in self.train_images.shape[2:])
+        """Spatial shape of one sample, ``(H, W)`` for slice layouts."""
+        return tuple(int(n) for n in self.train.cases[0].images.shape[2:])
 
 
-def file_sha256(path: PathLike, chunk_bytes: int = 1 << 22) -> str:
-    """SHA-256 of a file, read in chunks."""
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        while chunk := handle.read(chunk_bytes):
-            digest.update(chunk)
-    return digest.hexdigest()
+class SampleDataset(Dataset):
+    """Samples of one split, read on demand and augmented.
 
+    Items are addressed by ``(index, draw_seed)`` (what :class:`EpochBatches` yields) or a plain
+    ``index``. With an offline set there are ``len(split) * copies`` indices: index ``i`` is
+    sample ``i // copies`` under copy ``i % copies`` of the expansion table.
 
-def load_fold_data(path: PathLike) -> FoldData:
-    """Read and check an augment ``.npz``.
-
-    Raises:
-        FileNotFoundError: if ``path`` does not exist.
-        TrainingDataError: naming the file, for a missing key, a wrong dtype/shape, masks
-            that are not 0/1, non-finite images, mismatched counts or an empty set.
+    Returns per item ``(image (C', *spatial) float32, label (1, *spatial) float32 fraction)``.
     """
-    path = Path(path)
-    if not path.is_file():
-        raise FileNotFoundError(f"{path}: augmented training set not found")
-    try:
-        with np.load(path, allow_pickle=False) as npz:
-            files = list(npz.files)
-            arrays = {key: npz[key] for key in _KEYS if key in files}
-    except (OSError, ValueError, zipfile.BadZipFile, EOFError) as error:
-        raise TrainingDataError(f"{path}: cannot be read as .npz ({error})") from error
-    missing = [key for key in _KEYS if key not in arrays]
-    if missing:
-        raise TrainingDataError(f"{path}: missing array {missing[0]!r} (has {', '.join(files) or 'none'})")
-    for split in ("train", "val"):
-        images, masks = arrays[f"{split}_images"], arrays[f"{split}_masks"]
-        if images.ndim not in (4, 5):
-            raise TrainingDataError(f"{path}: {split}_images must be (N, C, H, W) or (N, C, D, H, W), got shape {images.shape}")
-        if masks.shape != (images.shape[0], 1, *images.shape[2:]):
-            raise TrainingDataError(f"{path}: {split}_masks shape {masks.shape} does not match {split}_images {images.shape} (expected one channel)")
-        if images.shape[0] == 0:
-            raise TrainingDataError(f"{path}: {split}_images is empty (no {split} samples)")
-        if not np.issubdtype(images.dtype, np.floating):
-            raise TrainingDataError(f"{path}: {split}_images must be floating point, got {images.dtype}")
-        if not np.isfinite(images).all():
-            raise TrainingDataError(f"{path}: {split}_images holds NaN or infinite values")
-        if not np.isin(masks, (0, 1)).all():
-            raise TrainingDataError(f"{path}: {split}_masks must hold only 0 and 1")
-    if arrays["train_images"].shape[1:] != arrays["val_images"].shape[1:]:
-        raise TrainingDataError(f"{path}: train_images {arrays['train_images'].shape} and val_images "
-                                f"{arrays['val_images'].shape} differ in channels or size")
-    tensors = {
-        key: torch.from_numpy(np.ascontiguousarray(value, dtype=np.float32 if "images" in key else np.uint8))
-        for key, value in arrays.items()
-    }
-    return FoldData(**tensors, sha256=file_sha256(path))
+
+    def __init__(self, split: SplitSamples, settings: SampleSettings, augment: AugmentSettings | None = None,
+                 fold: int = 0, shape: tuple[int, ...] = ()) -> None:
+        self.split, self.settings = split, settings
+        self.layout = get_layout(settings.layout)
+        mode = "none" if augment is None else augment.mode
+        self.copies, self.table, self.offline, self.online = 1, None, None, None
+        if mode == "offline":
+            self.copies = augment.offline.copies
+            self.offline = OFFLINE_SETS[augment.offline.set]
+            self.table = offline_table(len(split), shape, augment.offline, augment.seed, fold)
+        elif mode == "online":
+            self.online = OnlineAugmentation(augment.online, len(shape), settings.resampling.labels, shape)
+
+    def __len__(self) -> int:
+        return len(self.split) * self.copies
+
+    def has_lesion(self) -> np.ndarray:
+        """``(len(self),)`` bool: whether each item's sample holds lesion."""
+        return np.repeat(self.split.has_lesion, self.copies)
+
+    def __getitem__(self, key: int | tuple[int, int]) -> tuple[torch.Tensor, torch.Tensor]:
+        index, draw_seed = (int(key[0]), int(key[1])) if isinstance(key, tuple) else (int(key), 0)
+        base, copy = divmod(index, self.copies)
+        position, target = (int(v) for v in self.split.items[base])
+        image, label = self.layout.read_sample(self.split.cases[position], target, self.settings)
+        if self.table is not None and copy:
+            image, label = self.offline.apply(image, label, self.table[base, copy])
+        elif self.online is not None:
+            image, label = self.online(image, label, draw_seed)
+        return (torch.from_numpy(np.ascontiguousarray(image, dtype=np.float32)),
+                torch.from_numpy(np.ascontiguousarray(label, dtype=np.float32)))
 
 
-def train_loader(data: FoldData, batch_size: int, generator: torch.Generator, pin_memory: bool = False) -> DataLoader:
-    """Shuffled training batches ``(images (B, C, H, W) float32, masks (B, 1, H, W) uint8)``.
+class EpochBatches(Sampler):
+    """Batches of ``(index, draw_seed)`` for one epoch at a time (call :meth:`set_epoch`).
 
-    The order comes from ``generator`` only (reseed it per epoch for an order that does not
-    depend on earlier epochs); the last batch may be smaller (``drop_last=False``).
+    Without ``foreground_fraction`` an epoch is one shuffled pass over all items. With it,
+    every batch holds ``round(foreground_fraction * batch_size)`` items drawn from those with
+    lesion and the rest from all items (both with replacement; nnU-Net's oversampling of
+    foreground patches), for ``ceil(N / batch_size)`` full batches. A final batch of one is dropped
+    when ``batch_size > 1``: batch normalisation over a single sample fails for networks with
+    1 x 1 pooled features (PSPNet's pyramid, DeepLabv3's image pooling).
     """
-    dataset = TensorDataset(data.train_images, data.train_masks)
-    sampler = BatchSampler(RandomSampler(dataset, generator=generator), batch_size, drop_last=False)
-    return DataLoader(dataset, sampler=sampler, batch_size=None, generator=generator, pin_memory=pin_memory)
+
+    def __init__(self, n: int, batch_size: int, seed: int, augment_seed: int = 0, fold: int = 0,
+                 has_lesion: np.ndarray | None = None, foreground_fraction: float | None = None,
+                 max_batches: int | None = None) -> None:
+        if n < 1 or batch_size < 1:
+            raise ValueError(f"EpochBatches: need at least one item and batch_size >= 1 (got {n}, {batch_size})")
+        self.n, self.batch_size, self.seed, self.augment_seed, self.fold = n, batch_size, seed, augment_seed, fold
+        self.foreground = None if has_lesion is None else np.flatnonzero(np.asarray(has_lesion, dtype=bool))
+        self.foreground_fraction = foreground_fraction
+        if foreground_fraction is not None and (self.foreground is None or self.foreground.size == 0):
+            self.foreground_fraction = None  # no lesion sample to oversample: plain shuffling
+        self.max_batches = max_batches
+        self.epoch = 1
+
+    def set_epoch(self, epoch: int) -> None:
+        self.epoch = int(epoch)
+
+    def _order(self) -> np.ndarray:
+        rng = np.random.default_rng(np.random.SeedSequence([self.seed, self.epoch]))
+        if self.foreground_fraction is None:
+            return rng.permutation(self.n)
+        batches = math.ceil(self.n / self.batch_size)
+        forced = int(round(self.foreground_fraction * self.batch_size))
+        order = np.empty((batches, self.batch_size), dtype=np.int64)
+        order[:, :forced] = rng.choice(self.foreground, size=(batches, forced))
+        order[:, forced:] = rng.integers(0, self.n, size=(batches, self.batch_size - forced))
+        return order.reshape(-1)
+
+    def _batches(self) -> list[np.ndarray]:
+        order = self._order()
+        draws = np.random.default_rng(np.random.SeedSequence([self.augment_seed, self.fold, self.epoch]))
+        seeds = draws.integers(0, 2**62, size=order.size)
+        pairs = np.stack([order, seeds], axis=1)
+        batches = [pairs[i:i + self.batch_size] for i in range(0, len(pairs), self.batch_size)]
+        if self.batch_size > 1 and len(batches) > 1 and len(batches[-1]) == 1:
+            batches.pop()
+        if self.max_batches is not None:
+            batches = batches[:self.max_batches]
+        return batches
+
+    def __iter__(self) -> Iterator[list[tuple[int, int]]]:
+        for batch in self._batches():
+            yield [(int(i), int(s)) for i, s in batch]
+
+    def __len__(self) -> int:
+        return len(self._batches())
 
 
-def val_loader(data: FoldData, batch_size: int, pin_memory: bool = False) -> DataLoader:
-    """Validation batches in file order."""
-    dataset = TensorDataset(data.val_images, data.val_masks)
-    sampler = BatchSampler(SequentialSampler(dataset), batch_size, drop_last=False)
-    return DataLoader(dataset, sampler=sampler, batch_size=None, pin_memory=pin_memory)
+class InOrder(Sampler):
+    """Validation: every item once, in order, in batches of ``batch_size``."""
+
+    def __init__(self, n: int, batch_size: int) -> None:
+        self.n, self.batch_size = n, batch_size
+
+    def __iter__(self) -> Iterator[list[int]]:
+        for start in range(0, self.n, self.batch_size):
+            yield list(range(start, min(start + self.batch_size, self.n)))
+
+    def __len__(self) -> int:
+        return math.ceil(self.n / self.batch_size)
+
+
+def _worker_init(worker_id: int) -> None:
+    """Loader workers compute with one thread each (the training step has the others)."""
+    torch.set_num_threads(1)
+
+
+def make_loader(dataset: Dataset, sampler: Sampler, workers: int = 0, pin_memory: bool = False) -> DataLoader:
+    """A loader over ``dataset`` with ``sampler`` yielding whole batches; ``workers`` processes."""
+    return DataLoader(dataset, batch_sampler=sampler, num_workers=workers, pin_memory=pin_memory,
+                      worker_init_fn=_worker_init if workers else None, persistent_workers=workers > 0)

@@ -52,8 +52,9 @@ def train_one_epoch(model: torch.nn.Module, batches: Iterable[tuple[torch.Tensor
 
     Args:
         model: the network, in train mode afterwards.
-        batches: ``(images (B, C, H, W) float32, masks (B, 1, H, W) uint8)`` pairs.
-        loss_fn: called as ``loss_fn(output, target)`` with ``target`` float ``(B, 1, H, W)``.
+        batches: ``(images (B, C, *spatial) float32, labels (B, 1, *spatial))`` pairs; labels
+            are lesion fractions in ``[0, 1]`` (soft labels) or 0/1.
+        loss_fn: called as ``loss_fn(output, target)`` with ``target`` float ``(B, 1, *spatial)``.
         optimizer, scheduler, scaler: updated in place (the scaler is a no-op without AMP).
         device: where the model lives.
         amp: the autocast type of the forward pass (``None``: float32).
@@ -92,7 +93,8 @@ def validate(model: torch.nn.Module, batches: Iterable[tuple[torch.Tensor, torch
              loss_fn: LossFunction, device: torch.device, amp: torch.dtype | None, threshold: float = 0.5) -> ValidationResult:
     """Validation loss and global Dice of ``model`` (eval mode) over all ``batches``.
 
-    Probabilities (sigmoid, or softmax channel 1) are thresholded at ``>= threshold``.
+    Probabilities (sigmoid, or softmax channel 1) are thresholded at ``>= threshold``, and so
+    are soft reference labels (lesion fractions).
     """
     model.eval()
     loss_total = torch.zeros((), dtype=torch.float64, device=device)
@@ -106,7 +108,7 @@ def validate(model: torch.nn.Module, batches: Iterable[tuple[torch.Tensor, torch
         loss_total += loss.detach().double()
         batches_seen += 1
         predicted = foreground_probability(segmentation_logits(output)) >= threshold
-        reference = target[:, 0] > 0.5
+        reference = target[:, 0] >= 0.5
         counts += torch.stack([(predicted & reference).sum(), predicted.sum(), reference.sum()])
     intersection, n_predicted, n_reference = (int(n) for n in counts.tolist())
     return ValidationResult(

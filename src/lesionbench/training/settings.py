@@ -14,6 +14,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from lesionbench.augment import AugmentSettings
 from lesionbench.inference.runtime import AMP_DTYPES
 from lesionbench.inference.settings import (
     PredictSettings, SettingsError, as_bool, as_float, as_int, check_keys, check_mapping,
@@ -24,7 +25,8 @@ from lesionbench.training.schedules import SCHEDULES
 
 #: Training settings that do not change the trained weights of an epoch; excluded from the hash
 #: that decides whether a checkpoint may be resumed (so ``epochs`` can be raised and resumed).
-_NOT_HASHED = ("epochs", "threads")
+#: Loader workers change nothing either: every draw is made in the main process.
+_NOT_HASHED = ("epochs", "threads", "workers")
 
 
 @dataclass(frozen=True)
@@ -128,6 +130,8 @@ class TrainSettings:
             bfloat16 where the GPU has it (see :func:`lesionbench.inference.runtime.resolve_amp`).
         threads: torch CPU threads; ``None`` leaves torch's default.
         max_train_batches_per_epoch: optional cap on the iterations of one epoch.
+        workers: data-loader worker processes that read and augment samples while the model
+            trains (0: in the training process).
     """
 
     epochs: int
@@ -139,12 +143,13 @@ class TrainSettings:
     amp: bool | str = "auto"
     threads: int | None = None
     max_train_batches_per_epoch: int | None = None
+    workers: int = 2
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any], where: str = "train") -> TrainSettings:
         data = check_mapping(data, where)
         check_keys(data, ("epochs", "batch_size", "optimizer", "schedule", "seed", "val_every", "amp",
-                          "threads", "max_train_batches_per_epoch"), where, required=("epochs",))
+                          "threads", "max_train_batches_per_epoch", "workers"), where, required=("epochs",))
         amp = data.get("amp", "auto")
         if amp not in ("auto", *AMP_DTYPES) and not isinstance(amp, bool):
             raise SettingsError(f"{where}.amp: expected \"auto\", true, false, \"float16\" or \"bfloat16\", "
@@ -161,6 +166,7 @@ class TrainSettings:
             amp=amp,
             threads=None if threads is None else as_int(threads, f"{where}.threads", 1),
             max_train_batches_per_epoch=None if cap is None else as_int(cap, f"{where}.max_train_batches_per_epoch", 1),
+            workers=as_int(data.get("workers", cls.workers), f"{where}.workers", 0),
         )
 
     def to_dict(self) -> dict[str, Any]:
@@ -168,18 +174,30 @@ class TrainSettings:
             "epochs": self.epochs, "batch_size": self.batch_size, "optimizer": self.optimizer.to_dict(),
             "schedule": self.schedule.to_dict(), "seed": self.seed, "val_every": self.val_every,
             "amp": self.amp, "threads": self.threads,
-            "max_train_batches_per_epoch": self.max_train_batches_per_epoch,
+            "max_train_batches_per_epoch": self.max_train_batches_per_epoch, "workers": self.workers,
         }
 
 
 @dataclass(frozen=True)
 class ExperimentSettings:
-    """One experiment: ``{"network": {...}, "loss": {...}, "train": {...}, "predict": {...}}``."""
+    """One experiment: ``{"network", "loss", "train", "predict", "augment", "foreground_fraction"}``.
+
+    Attributes:
+        network, loss: registry name and options.
+        train: see :class:`TrainSettings`.
+        predict: see :class:`lesionbench.inference.PredictSettings`.
+        augment: how training samples are augmented (the dataset's ``augment`` section refined
+            by the experiment's; :class:`lesionbench.augment.AugmentSettings`); absent: none.
+        foreground_fraction: the dataset's ``samples.foreground_fraction`` (share of each batch
+            drawn from samples with lesion), or ``None``.
+    """
 
     network: ComponentSettings
     loss: ComponentSettings
     train: TrainSettings
     predict: PredictSettings = field(default_factory=PredictSettings)
+    augment: AugmentSettings = field(default_factory=lambda: AugmentSettings(mode="none"))
+    foreground_fraction: float | None = None
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> ExperimentSettings:
@@ -189,13 +207,20 @@ class ExperimentSettings:
             SettingsError: naming the key, for an unknown, missing or mistyped setting.
         """
         data = check_mapping(data, "experiment")
-        check_keys(data, ("network", "loss", "train", "predict"), "experiment",
+        check_keys(data, ("network", "loss", "train", "predict", "augment", "foreground_fraction"), "experiment",
                    required=("network", "loss", "train"))
+        try:
+            augment = AugmentSettings.from_dict(data["augment"]) if "augment" in data else AugmentSettings(mode="none")
+        except ValueError as error:
+            raise SettingsError(str(error)) from error
+        fraction = data.get("foreground_fraction")
         return cls(
             network=ComponentSettings.from_dict(data["network"], "network"),
             loss=ComponentSettings.from_dict(data["loss"], "loss"),
             train=TrainSettings.from_dict(data["train"]),
             predict=PredictSettings.from_dict(data.get("predict", {})),
+            augment=augment,
+            foreground_fraction=None if fraction is None else as_float(fraction, "foreground_fraction", 0.0, 1.0),
         )
 
     @classmethod
@@ -209,13 +234,16 @@ class ExperimentSettings:
 
     def to_dict(self) -> dict[str, Any]:
         return {"network": self.network.to_dict(), "loss": self.loss.to_dict(),
-                "train": self.train.to_dict(), "predict": self.predict.to_dict()}
+                "train": self.train.to_dict(), "predict": self.predict.to_dict(), "augment": self.augment.to_dict(),
+                "foreground_fraction": self.foreground_fraction}
 
     def training_hash(self) -> str:
         """Hash of everything that determines the trained weights epoch by epoch.
 
-        Leaves out ``train.epochs`` and ``train.threads`` (:data:`_NOT_HASHED`) and the
-        prediction section, so a run can be resumed with more epochs or other thread counts.
+        Leaves out ``train.epochs``, ``train.threads`` and ``train.workers`` (:data:`_NOT_HASHED`)
+        and the prediction section, so a run can be resumed with more epochs or other thread
+        counts; the augmentation counts only through what its mode uses.
         """
         train = {k: v for k, v in self.train.to_dict().items() if k not in _NOT_HASHED}
-        return settings_hash({"network": self.network.to_dict(), "loss": self.loss.to_dict(), "train": train})
+        return settings_hash({"network": self.network.to_dict(), "loss": self.loss.to_dict(), "train": train,
+                              "augment": self.augment.active(), "foreground_fraction": self.foreground_fraction})

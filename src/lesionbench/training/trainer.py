@@ -25,7 +25,6 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import torch
 
 from lesionbench.inference.runtime import amp_name, model_to_device, needs_loss_scaling, resolve_amp, resolve_device
@@ -35,7 +34,7 @@ from lesionbench.losses.deep_supervision import DeepSupervision
 from lesionbench.training.checkpoint import (
     capture_rng, resumable_checkpoint, restore_rng, save_checkpoint, seed_everything,
 )
-from lesionbench.training.data import FoldData, load_fold_data, train_loader, val_loader
+from lesionbench.training.data import EpochBatches, FoldSamples, InOrder, SampleDataset, make_loader
 from lesionbench.training.history import HISTORY_COLUMNS, write_history
 from lesionbench.training.loop import train_one_epoch, validate
 from lesionbench.training.optimizers import create_optimizer
@@ -81,16 +80,18 @@ def network_kwargs(settings: ExperimentSettings, in_channels: int, spatial_dims:
     return kwargs
 
 
-def train_fold(augmented_npz: PathLike, out_dir: PathLike, settings: ExperimentSettings,
-               device: str | torch.device = "auto", *, stop_after_epoch: int | None = None,
-               network_factory: NetworkFactory | None = None,
+def train_fold(samples_dir: PathLike, folds_json: PathLike, fold: int, out_dir: PathLike,
+               settings: ExperimentSettings, device: str | torch.device = "auto", *,
+               stop_after_epoch: int | None = None, network_factory: NetworkFactory | None = None,
                loss_factory: LossFactory | None = None) -> dict[str, Any]:
-    """Train ``settings.network`` on the augmented set of one fold; resume if possible.
+    """Train ``settings.network`` on fold ``fold``, streaming its samples; resume if possible.
 
     Args:
-        augmented_npz: the augment stage's ``fold-{k}.npz`` (``train_images (N, C, H, W)``, ...).
+        samples_dir: ``{R}/samples/{layout}``, one folder per case (:mod:`lesionbench.samples.store`).
+        folds_json: ``{R}/folds.json``: the fold's ``train`` and ``val`` cases.
+        fold: the fold number ``k``.
         out_dir: ``{R}/models/{experiment}/fold-{k}``.
-        settings: the experiment's settings.
+        settings: the experiment's settings (network, loss, train, augment, foreground_fraction).
         device: ``"auto"`` (CUDA if available), or a torch device.
         stop_after_epoch: return after this epoch, leaving ``resume/`` to continue from
             (for jobs that must end within a time limit; also used by the tests).
@@ -103,12 +104,12 @@ def train_fold(augmented_npz: PathLike, out_dir: PathLike, settings: ExperimentS
         stopped early.
 
     Raises:
-        FileNotFoundError: if ``augmented_npz`` is missing. ValueError (TrainingDataError,
-        SettingsError, ...): for bad data or settings, naming the file or the key.
+        FileNotFoundError: if a case's samples or the folds file are missing. ValueError
+        (TrainingDataError, SettingsError, ...): for bad data or settings, naming the file or the key.
     """
     out_dir, resume_dir = Path(out_dir), Path(out_dir) / "resume"
     train = settings.train
-    data = load_fold_data(augmented_npz)
+    data = FoldSamples.open(samples_dir, folds_json, fold)
     device = resolve_device(device)
     amp = resolve_amp(train.amp, device)
     kwargs = network_kwargs(settings, data.in_channels, len(data.sample_shape))
@@ -120,12 +121,12 @@ def train_fold(augmented_npz: PathLike, out_dir: PathLike, settings: ExperimentS
         loss_fn = (loss_factory or default_loss_factory())(settings.loss.name, **settings.loss.kwargs)
         if isinstance(loss_fn, torch.nn.Module):
             loss_fn = DeepSupervision(loss_fn).to(device)
+        train_set = SampleDataset(data.train, data.settings, settings.augment, fold, data.sample_shape)
+        batches = EpochBatches(len(train_set), train.batch_size, train.seed, settings.augment.seed, fold,
+                               train_set.has_lesion(), settings.foreground_fraction, train.max_train_batches_per_epoch)
         optimizer = create_optimizer(train.optimizer.name, model.parameters(), train.optimizer.lr,
                                      train.optimizer.options)
-        per_epoch = math.ceil(data.train_images.shape[0] / train.batch_size)
-        if train.max_train_batches_per_epoch is not None:
-            per_epoch = min(per_epoch, train.max_train_batches_per_epoch)
-        scheduler = create_schedule(train.schedule.name, optimizer, train.schedule.options, per_epoch)
+        scheduler = create_schedule(train.schedule.name, optimizer, train.schedule.options, len(batches))
         scaler = torch.amp.GradScaler(device.type, enabled=needs_loss_scaling(amp))
 
         state = {"history": [], "best_val_dice": -math.inf, "best_epoch": 0, "epoch": 0}
@@ -142,15 +143,17 @@ def train_fold(augmented_npz: PathLike, out_dir: PathLike, settings: ExperimentS
             (resume_dir / "best.pt").unlink(missing_ok=True)
         resumed_after = int(state["epoch"])
 
-        generator = torch.Generator()
         pin = device.type == "cuda"
-        validation = val_loader(data, train.batch_size, pin_memory=pin)
+        train_batches = make_loader(train_set, batches, train.workers, pin)
+        val_set = SampleDataset(data.val, data.settings)
+        validation = make_loader(val_set, InOrder(len(val_set), train.batch_size), train.workers, pin)
+        log.info("fold %d: %d training items (%d samples, augment %s), %d validation samples, %d batches per epoch",
+                 fold, len(train_set), len(data.train), settings.augment.mode, len(val_set), len(batches))
         for epoch in range(resumed_after + 1, train.epochs + 1):
             started = time.perf_counter()
-            generator.manual_seed(_epoch_seed(train.seed, epoch))
+            batches.set_epoch(epoch)
             lr = current_lr(optimizer)
-            train_loss = train_one_epoch(model, train_loader(data, train.batch_size, generator, pin), loss_fn,
-                                         optimizer, scheduler, scaler, device, amp, train.max_train_batches_per_epoch)
+            train_loss = train_one_epoch(model, train_batches, loss_fn, optimizer, scheduler, scaler, device, amp)
             result = None
             if epoch % train.val_every == 0 or epoch == train.epochs:
                 result = validate(model, validation, loss_fn, device, amp)
@@ -183,16 +186,10 @@ def train_fold(augmented_npz: PathLike, out_dir: PathLike, settings: ExperimentS
     return _summary(state, resumed_after, True, best_path, history_path, device, amp)
 
 
-def _epoch_seed(seed: int, epoch: int) -> int:
-    """Seed of the shuffling generator in ``epoch``: independent of earlier epochs, so a
-    resumed run draws the same order as an uninterrupted one."""
-    return int(np.random.SeedSequence([seed, epoch]).generate_state(1, dtype=np.uint64)[0] >> 1)
-
-
 def _checkpoint(model: torch.nn.Module, optimizer: torch.optim.Optimizer,
                 scheduler: torch.optim.lr_scheduler.LRScheduler, scaler: torch.amp.GradScaler,
                 state: dict[str, Any], settings: ExperimentSettings, kwargs: dict[str, Any],
-                data: FoldData, training_hash: str, device: torch.device, amp: torch.dtype | None) -> dict[str, Any]:
+                data: FoldSamples, training_hash: str, device: torch.device, amp: torch.dtype | None) -> dict[str, Any]:
     """The checkpoint dict of docs/file-formats.md plus the resume fields."""
     return {
         "network": {"name": settings.network.name, "kwargs": kwargs},
@@ -206,7 +203,8 @@ def _checkpoint(model: torch.nn.Module, optimizer: torch.optim.Optimizer,
         "history": [dict(row) for row in state["history"]],
         "settings": settings.to_dict(),
         "training_hash": training_hash,
-        "data": {"in_channels": data.in_channels, "sample_shape": list(data.sample_shape), "sha256": data.sha256},
+        "data": {"in_channels": data.in_channels, "sample_shape": list(data.sample_shape), "sha256": data.sha256,
+                 "samples": data.settings.geometry()},
         "provenance": provenance(settings.to_dict(), settings.train.seed, training_hash=training_hash,
                                  data_sha256=data.sha256, device=str(device), amp=amp_name(amp)),
         "rng": capture_rng(),

@@ -27,7 +27,7 @@ import yaml
 #: Name of the comparison made of a dataset's own experiments.
 MAIN_COMPARISON = "main"
 #: Keys an experiment of a set may carry (the same as a configuration experiment, minus dataset).
-_EXPERIMENT_KEYS = {"label", "network", "loss", "train", "predict"}
+_EXPERIMENT_KEYS = {"label", "network", "loss", "train", "predict", "augment"}
 _SET_KEYS = {"description", "reference", "compare", "defaults", "experiments", "scales"}
 
 

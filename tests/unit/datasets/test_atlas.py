@@ -9,7 +9,7 @@ from dataset_files import head_phantom, write_volume
 
 from lesionbench.datasets import RECIPES, DatasetError
 from lesionbench.preprocess import PreprocessSettings, preprocess_case
-from lesionbench.samples import SampleSettings, extract_samples
+from lesionbench.samples import CaseSamples, SampleSettings, extract_samples, get_layout
 
 SPACE = "space-MNI152NLin2009aSym"
 
@@ -64,14 +64,18 @@ def test_t1_case_becomes_four_slice_stacks(atlas, tmp_path):
     preprocess = PreprocessSettings.from_dict({"normalize": "zscore_head", "crop_to_brain": False})
     data = preprocess_case(tmp_path / "i.nii.gz", tmp_path / "m.nii.gz", None, tmp_path / "sub-r001s001.npz", preprocess)
     settings = SampleSettings.from_dict({"layout": "2.5d", "size": [14, 16], "lesion_free_fraction": 1.0})
-    samples = extract_samples(tmp_path / "sub-r001s001.npz", tmp_path / "s.npz", settings)
-    assert samples["images"].shape == (10, 4, 14, 16) and samples["slice_index"].tolist() == list(range(10))
+    index = extract_samples(tmp_path / "sub-r001s001.npz", tmp_path / "s", settings)
+    assert index["targets"] == list(range(10))
+    stored, layout = CaseSamples(tmp_path / "s"), get_layout("2.5d")
     volume = data["image"][0]
-    # slice z is stacked as z-2, z-1, z, z+1 (edges repeat the first / last slice); same size: no resizing
-    for z, neighbours in ((0, (0, 0, 0, 1)), (5, (3, 4, 5, 6)), (9, (7, 8, 9, 9))):
+    # slice z is stacked as z-2, z-1, z, z+1, zeros beyond the volume (D-UNet); same size: no resizing
+    for z, neighbours in ((0, (None, None, 0, 1)), (5, (3, 4, 5, 6)), (9, (7, 8, 9, None))):
+        image, label = layout.read_sample(stored, z, settings)
+        assert image.shape == (4, 14, 16)
         for channel, source in enumerate(neighbours):
-            assert np.allclose(samples["images"][z, channel], volume[source], atol=1e-6)
-    assert np.array_equal(samples["masks"][:, 0], data["mask"])
+            expected = np.zeros_like(volume[0]) if source is None else volume[source]
+            assert np.allclose(image[channel], expected, atol=1e-6)
+        assert np.array_equal(label[0], data["mask"][z].astype(np.float32))
 
 
 def test_empty_or_inconsistent_layouts_are_refused(atlas, tmp_path):

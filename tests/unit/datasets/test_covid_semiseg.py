@@ -10,7 +10,7 @@ from PIL import Image
 
 from lesionbench.datasets import RECIPES, DatasetError
 from lesionbench.preprocess import PreprocessSettings, preprocess_case
-from lesionbench.samples import SampleSettings, extract_samples
+from lesionbench.samples import CaseSamples, SampleSettings, extract_samples
 
 
 @pytest.fixture(scope="module")
@@ -43,10 +43,14 @@ def test_slice_runs_through_ingest_preprocess_and_2d_samples(covid_root, tmp_pat
     data = preprocess_case(tmp_path / "i.nii.gz", tmp_path / "m.nii.gz", None, tmp_path / "0.npz", settings)
     assert data["image"].shape == (1, 1, 369, 273) and np.allclose(data["image"][0, 0], grey / 255.0, atol=1e-6)
     assert 0.0 <= data["image"].min() and data["image"].max() <= 1.0
-    samples = extract_samples(tmp_path / "0.npz", tmp_path / "s.npz", SampleSettings.from_dict({"size": [256, 256]}))
-    assert samples["images"].shape == (1, 1, 256, 256) and samples["has_lesion"].tolist() == [True]
-    # nearest-neighbour resizing keeps the lesion's share of the slice within a percent
-    assert abs(samples["masks"].mean() - truth.mean()) < 0.01 * truth.mean() + 1e-3
+    index = extract_samples(tmp_path / "0.npz", tmp_path / "s", SampleSettings.from_dict({"size": [256, 256]}))
+    stored = CaseSamples(tmp_path / "s")
+    assert stored.images.shape == (1, 1, 256, 256) and index["has_lesion"] == [True]
+    # the 369 x 273 slice keeps its aspect: scaled to 256 x 189, padded to 256 x 256
+    assert index["fit"]["resized_shape"] == [256, 189] and index["fit"]["offset"] == [0, 33]
+    # soft labels keep the lesion's area: summed fraction x pixel area = the reference area
+    scale = 369 / 256
+    assert abs(float(stored.label_rows(0, 1).sum()) * scale * scale - truth.sum()) < 0.005 * truth.sum()
 
 
 def _folder(root, names_img, names_gt):

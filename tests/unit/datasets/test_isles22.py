@@ -15,8 +15,7 @@ from scipy import ndimage
 from lesionbench.datasets import RECIPES, DatasetError
 from lesionbench.io import ImageFileError
 from lesionbench.preprocess import PreprocessSettings, preprocess_case, read_channels
-from lesionbench.preprocess.npzfile import read_npz
-from lesionbench.samples import SampleSettings, extract_samples
+from lesionbench.samples import CaseSamples, SampleSettings, extract_samples, get_layout
 
 CASE = "sub-strokecase0009"
 
@@ -96,12 +95,13 @@ def test_preprocess_zscores_each_channel_within_the_head_and_samples_stack_slice
     assert image[0][mask].mean() > 1.5 and image[1][mask].mean() < -0.5
 
     samples = SampleSettings.from_dict({"layout": "2.5d", "size": [64, 64], "lesion_free_fraction": 0.0})
-    arrays = extract_samples(tmp_path / f"{CASE}.npz", tmp_path / "samples" / f"{CASE}.npz", samples)
+    index = extract_samples(tmp_path / f"{CASE}.npz", tmp_path / "samples" / CASE, samples)
     lesion_slices = np.flatnonzero(mask.any(axis=(1, 2)))
-    assert arrays["images"].shape == (lesion_slices.size, 12, 64, 64)
-    assert arrays["slice_index"].tolist() == lesion_slices.tolist() and arrays["has_lesion"].all()
-    stored = read_npz(tmp_path / "samples" / f"{CASE}.npz", ["images", "masks"])
-    assert stored["masks"].shape == (lesion_slices.size, 1, 64, 64)
+    assert index["targets"] == lesion_slices.tolist() and all(index["has_lesion"])
+    stored = CaseSamples(tmp_path / "samples" / CASE)
+    assert stored.images.shape == (73, 3, 64, 64) and stored.masks.shape == (73, 1, 64, 64)
+    image_25d, label = get_layout("2.5d").read_sample(stored, index["targets"][0], samples)
+    assert image_25d.shape == (12, 64, 64) and label.shape == (1, 64, 64) and label.max() > 0.5
 
 
 # ---- generated BIDS copies: layout variants and errors

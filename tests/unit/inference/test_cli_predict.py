@@ -5,29 +5,25 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-import numpy as np
 import pytest
 import SimpleITK as sitk
 
 from lesionbench.cli import main
+from tests.sample_folders import write_fold
 
 SETTINGS = {"network": {"name": "unet", "features": [4, 8]}, "loss": {"name": "dice"},
-            "train": {"epochs": 1, "batch_size": 4, "seed": 0, "threads": 1}, "predict": {"batch_size": 4}}
+            "train": {"epochs": 1, "batch_size": 4, "seed": 0, "threads": 1, "workers": 0}}
 
 
 def test_train_then_predict(case_dir: Path, tmp_path: Path) -> None:
-    rng = np.random.default_rng(0)
-    images = rng.random((6, 1, 24, 24), dtype=np.float32)
-    masks = (images > 0.8).astype(np.uint8)
-    np.savez(tmp_path / "fold-1.npz", train_images=images[:4], train_masks=masks[:4],
-             val_images=images[4:], val_masks=masks[4:])
-    model = tmp_path / "models" / "fold-1"
-    assert main(["train", "--data", str(tmp_path / "fold-1.npz"), "--out-dir", str(model),
+    samples, folds = write_fold(tmp_path / "data", {"a": 4}, {"b": 2}, size=24)
+    model = tmp_path / "models" / "fold-0"
+    assert main(["train", "--samples", str(samples), "--folds", str(folds), "--fold", "0", "--out-dir", str(model),
                  "--settings", json.dumps(SETTINGS), "--device", "cpu"]) == 0
     common = ["predict", "--checkpoint", str(model / "best.pt"), "--folds", str(case_dir / "folds.json"),
               "--fold", "1", "--preprocessed", str(case_dir / "preprocessed"), "--images", str(case_dir / "images"),
               "--out-dir", str(tmp_path / "pred"), "--device", "cpu"]
-    assert main([*common, "--settings", json.dumps(SETTINGS)]) == 0
+    assert main([*common, "--settings", json.dumps({"batch_size": 4, "threshold": 0.5})]) == 0
     for case in ("ph000", "ph001"):
         prediction = sitk.ReadImage(str(tmp_path / "pred" / f"{case}.nii.gz"))
         reference = sitk.ReadImage(str(case_dir / "images" / f"{case}.nii.gz"))
@@ -39,6 +35,6 @@ def test_train_then_predict(case_dir: Path, tmp_path: Path) -> None:
 def test_predict_reports_wrong_fold(case_dir: Path, tmp_path: Path, capsys) -> None:
     rc = main(["predict", "--checkpoint", str(tmp_path / "best.pt"), "--folds", str(case_dir / "folds.json"),
                "--fold", "7", "--preprocessed", str(case_dir / "preprocessed"), "--images", str(case_dir / "images"),
-               "--out-dir", str(tmp_path / "pred"), "--settings", json.dumps(SETTINGS)])
+               "--out-dir", str(tmp_path / "pred")])
     assert rc == 2
     assert "folds.json: no fold 7 (folds: [0, 1])" in capsys.readouterr().err

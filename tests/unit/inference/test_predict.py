@@ -12,6 +12,7 @@ import torch
 from lesionbench.inference import (
     FoldsFileError, PredictSettings, SettingsError, fold_test_cases, predict_fold, predict_volume,
 )
+from lesionbench.samples import SampleSettings
 from lesionbench.training import CheckpointError
 
 from .conftest import DIRECTION, ORIGIN, SPACING, write_folds
@@ -24,13 +25,13 @@ class WindowThreshold(torch.nn.Module):
     to 0.44, so ``level = 0.7`` segments the lesion exactly on the preprocessed grid.
     """
 
-    def __init__(self, in_channels: int = 1, out_channels: int = 1, level: float = 0.7) -> None:
+    def __init__(self, in_channels: int = 1, out_channels: int = 1, level: float = 0.7, channel: int = 0) -> None:
         super().__init__()
         self.register_buffer("level", torch.tensor(float(level)))
-        self.out_channels = out_channels
+        self.out_channels, self.channel = out_channels, channel
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        logit = (x[:, :1] - self.level) * 40.0
+        logit = (x[:, self.channel:self.channel + 1] - self.level) * 40.0
         if self.out_channels == 1:
             return logit
         return torch.cat([torch.zeros_like(logit), logit], dim=1)
@@ -41,12 +42,15 @@ def _factory(name: str, **kwargs: object) -> torch.nn.Module:
     return WindowThreshold(**kwargs)
 
 
-def _checkpoint(path: Path, sample_shape: list[int] | None = (48, 48), out_channels: int = 1) -> Path:
-    kwargs = {"in_channels": 1, "out_channels": out_channels, "level": 0.7}
+def _checkpoint(path: Path, samples: dict | None = None, out_channels: int = 1) -> Path:
+    """A checkpoint of the fixed network, trained (so to speak) on ``samples`` (default: 2D, 48 x 48)."""
+    settings = SampleSettings.from_dict(samples if samples is not None else {"size": [48, 48]})
+    geometry = settings.geometry()
+    target = settings.slice_offsets.index(0) if settings.layout == "2.5d" else 0  # the target slice's channel
+    kwargs = {"in_channels": 1, "out_channels": out_channels, "level": 0.7, "channel": target}
     checkpoint = {"network": {"name": "window_threshold", "kwargs": kwargs},
                   "state_dict": WindowThreshold(**kwargs).state_dict(), "epoch": 1}
-    if sample_shape is not None:
-        checkpoint["data"] = {"sample_shape": list(sample_shape)}
+    checkpoint["data"] = {"sample_shape": geometry["size"], "samples": geometry}
     torch.save(checkpoint, path)
     return path
 
@@ -55,9 +59,13 @@ def _dice(a: np.ndarray, b: np.ndarray) -> float:
     return 2.0 * np.logical_and(a, b).sum() / (a.sum() + b.sum())
 
 
-@pytest.mark.parametrize("out_channels", [1, 2])
-def test_round_trip_recovers_reference_on_original_grid(case_dir: Path, tmp_path: Path, out_channels: int) -> None:
-    checkpoint = _checkpoint(tmp_path / "best.pt", out_channels=out_channels)
+@pytest.mark.parametrize(("out_channels", "samples"), [
+    (1, None), (2, None), (1, {"size": [48, 48], "fit": "stretch"}), (1, {"size": [32, 40], "fit": "crop"}),
+    (1, {"layout": "2.5d", "size": [40, 40], "slice_offsets": [-1, 0, 1]}),
+])
+def test_round_trip_recovers_reference_on_original_grid(case_dir: Path, tmp_path: Path, out_channels: int,
+                                                        samples: dict | None) -> None:
+    checkpoint = _checkpoint(tmp_path / "best.pt", samples, out_channels=out_channels)
     written = predict_fold(checkpoint, case_dir / "folds.json", 1, case_dir / "preprocessed", case_dir / "images",
                            tmp_path / "pred", PredictSettings(batch_size=3), device="cpu", network_factory=_factory)
     assert written == [tmp_path / "pred" / "ph000.nii.gz", tmp_path / "pred" / "ph001.nii.gz"]
@@ -78,25 +86,27 @@ def test_round_trip_recovers_reference_on_original_grid(case_dir: Path, tmp_path
 def test_predict_volume_shapes_and_probabilities() -> None:
     image = np.zeros((1, 3, 20, 30), np.float32)
     image[0, 1, 5:15, 10:20] = 1.0
-    prob = predict_volume(WindowThreshold(), image, (16, 16), batch_size=2, device="cpu")
+    settings = SampleSettings.from_dict({"size": [16, 16]})
+    prob = predict_volume(WindowThreshold(), image, (1.0, 1.0, 5.0), settings, batch_size=2, device="cpu")
     assert prob.shape == (3, 20, 30) and prob.dtype == np.float32
-    assert prob[1, 10, 15] == pytest.approx(1 / (1 + np.exp(-12.0)), rel=1e-6)  # sigmoid((1 - 0.7) * 40)
-    assert prob[0].max() == pytest.approx(1 / (1 + np.exp(28.0)), rel=1e-4)  # sigmoid((0 - 0.7) * 40)
-    two = predict_volume(WindowThreshold(out_channels=2), image, (16, 16), batch_size=8, device="cpu")
+    assert prob[1, 10, 15] == pytest.approx(1 / (1 + np.exp(-12.0)), rel=1e-5)  # sigmoid((1 - 0.7) * 40)
+    assert prob[0].max() == pytest.approx(1 / (1 + np.exp(28.0)), rel=1e-3)  # sigmoid((0 - 0.7) * 40)
+    two = predict_volume(WindowThreshold(out_channels=2), image, (1.0, 1.0, 5.0), settings, batch_size=8, device="cpu")
     np.testing.assert_allclose(two, prob, atol=1e-6)  # softmax channel 1 of [0, l] = sigmoid(l)
     with pytest.raises(ValueError, match="non-empty \\(C, Z, Y, X\\)"):
-        predict_volume(WindowThreshold(), image[0], (16, 16), 2, "cpu")
+        predict_volume(WindowThreshold(), image[0], (1.0, 1.0, 5.0), settings, 2, "cpu")
 
 
-def test_size_from_checkpoint_and_mismatch(case_dir: Path, tmp_path: Path) -> None:
-    checkpoint = _checkpoint(tmp_path / "best.pt", sample_shape=(48, 48))
-    args = (checkpoint, case_dir / "folds.json", 1, case_dir / "preprocessed", case_dir / "images", tmp_path / "p")
-    with pytest.raises(SettingsError, match="predict.size: \\[32, 32\\], but .*best.pt was trained on \\[48, 48\\]"):
-        predict_fold(*args, PredictSettings(size=(32, 32)), device="cpu", network_factory=_factory)
-    unknown = _checkpoint(tmp_path / "old.pt", sample_shape=None)
-    with pytest.raises(SettingsError, match="predict.size: required"):
-        predict_fold(unknown, *args[1:], PredictSettings(), device="cpu", network_factory=_factory)
+def test_sample_geometry_comes_from_the_checkpoint(case_dir: Path, tmp_path: Path) -> None:
+    old = tmp_path / "old.pt"
+    torch.save({"network": {"name": "window_threshold", "kwargs": {}}, "state_dict": WindowThreshold().state_dict(),
+                "data": {"sample_shape": [48, 48]}}, old)
+    args = (case_dir / "folds.json", 1, case_dir / "preprocessed", case_dir / "images", tmp_path / "p")
+    with pytest.raises(SettingsError, match="old.pt: records no sample geometry .*retrain it"):
+        predict_fold(old, *args, PredictSettings(), device="cpu", network_factory=_factory)
     assert not (tmp_path / "p").exists()
+    with pytest.raises(SettingsError, match="predict.size: unknown setting"):
+        PredictSettings.from_dict({"size": [32, 32]})
 
 
 def test_missing_inputs_are_named_before_anything_is_written(case_dir: Path, tmp_path: Path) -> None:

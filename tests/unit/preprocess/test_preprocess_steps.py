@@ -6,7 +6,8 @@ import numpy as np
 import pytest
 import SimpleITK as sitk
 
-from lesionbench.preprocess import PreprocessSettings, resample_onto, resampled_grid, window_to_unit
+from lesionbench.preprocess import PreprocessSettings, window_to_unit
+from lesionbench.resampling import resample_onto, resampled_grid
 from lesionbench.preprocess.crop import brain_box
 from lesionbench.preprocess.intensity import get_normalizer
 

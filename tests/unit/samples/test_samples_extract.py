@@ -1,4 +1,4 @@
-"""2D sample extraction from a preprocessed case."""
+"""Sample extraction of a preprocessed case into its samples folder: fit, labels, slice selection."""
 
 from __future__ import annotations
 
@@ -7,13 +7,15 @@ import json
 import numpy as np
 import pytest
 
-from lesionbench.preprocess import PREPROCESSED_KEYS, read_npz, write_npz
-from lesionbench.samples import SampleSettings, extract_samples
+from lesionbench.samples import CaseSamples, SampleSettings, extract_samples, get_layout
+
+from tests.preprocessed_files import write_preprocessed
 
 Z, Y, X = 10, 20, 24
 
 
-def _write_preprocessed(path):
+@pytest.fixture
+def case(tmp_path):
     image = np.zeros((1, Z, Y, X), dtype=np.float32)
     mask = np.zeros((Z, Y, X), dtype=np.uint8)
     brain = np.zeros((Z, Y, X), dtype=np.uint8)
@@ -22,73 +24,86 @@ def _write_preprocessed(path):
     image[0][brain == 1] = 0.35
     mask[3:6, 8:12, 10:16] = 1  # lesion in slices 3, 4, 5
     image[0][mask == 1] = 0.8
-    arrays = {
-        "image": image, "mask": mask, "brain": brain, "spacing": np.array([1.0, 1.0, 5.0]),
-        "resampled_origin": np.zeros(3), "resampled_direction": np.eye(3).ravel(),
-        "resampled_size": np.array([X, Y, Z], dtype=np.int64), "crop_start": np.zeros(3, dtype=np.int64),
-        "provenance": np.array(json.dumps({"lesionbench_version": "test"})),
-    }
-    assert set(arrays) == set(PREPROCESSED_KEYS)
-    write_npz(path, arrays)
+    return write_preprocessed(tmp_path / "ph001.npz", image, mask, brain)
 
 
-@pytest.fixture
-def case(tmp_path):
-    path = tmp_path / "ph001.npz"
-    _write_preprocessed(path)
-    return path
-
-
-def test_shapes_dtypes_and_lesion_slices(tmp_path, case):
+def test_folder_arrays_index_and_lesion_slices(tmp_path, case):
     settings = SampleSettings.from_dict({"size": [32, 48], "lesion_free_fraction": 0.5, "seed": 4, "min_brain_pixels": 10})
-    extract_samples(case, tmp_path / "out" / "ph001.npz", settings)
-    out = read_npz(tmp_path / "out" / "ph001.npz", ["images", "masks", "slice_index", "has_lesion", "provenance"])
+    index = extract_samples(case, tmp_path / "out" / "ph001", settings)
+    stored = CaseSamples(tmp_path / "out" / "ph001")
+    # every slice of the case is stored at network size; the samples are the listed targets
+    assert stored.images.shape == (Z, 1, 32, 48) and stored.images.dtype == np.float32
+    assert stored.masks.shape == (Z, 1, 32, 48) and stored.masks.dtype == np.uint8
     # lesion-free candidates: slices 1, 2, 6, 7, 8 (slices 0 and 9 have < 10 brain pixels) -> round(2.5) = 3
-    n = 3 + 3
-    assert out["images"].shape == (n, 1, 32, 48) and out["images"].dtype == np.float32
-    assert out["masks"].shape == (n, 1, 32, 48) and out["masks"].dtype == np.uint8
-    assert out["slice_index"].dtype == np.int64 and out["has_lesion"].dtype == np.bool_
-    index = out["slice_index"].tolist()
-    assert {3, 4, 5} <= set(index) and set(index) <= {1, 2, 3, 4, 5, 6, 7, 8}
-    assert index == sorted(index)
-    assert out["has_lesion"].tolist() == [i in (3, 4, 5) for i in index]
-    assert set(np.unique(out["masks"])) == {0, 1}
-    # the lesion (rows 8-11 of 20, columns 10-15 of 24) scales to rows 12.8-19.2, columns 20-32
-    lesion_sample = out["masks"][index.index(4), 0]
-    rows, cols = np.nonzero(lesion_sample)
-    assert (rows.min(), rows.max(), cols.min(), cols.max()) == (13, 19, 20, 31)
-    # bilinear image: lesion 0.8 inside the lesion's interior
-    assert out["images"][index.index(4), 0, 16, 26] == pytest.approx(0.8)
-    assert json.loads(str(out["provenance"][()]))["case"] == "ph001"
+    targets = index["targets"]
+    assert len(targets) == 6 and {3, 4, 5} <= set(targets) and set(targets) <= {1, 2, 3, 4, 5, 6, 7, 8}
+    assert targets == sorted(targets) and index["has_lesion"] == [t in (3, 4, 5) for t in targets]
+    # a 20 x 24 slice of 1 mm pixels keeps its aspect in 32 x 48: scale 1.6 (x 2 would need 40 x 48)
+    assert index["fit"] == {"source_shape": [20, 24], "size": [32, 48], "resized_shape": [32, 38],
+                            "offset": [0, 5], "spacing_mm": [0.625, 24 / 38]}
+    assert index["spacing_mm"] == [5.0, 0.625, 24 / 38]
+    # lesion of 4 x 6 pixels x 3 slices = 72 mm^2 x 5 mm; soft labels keep that volume within 3 %
+    assert index["lesion"]["preprocessed_ml"] == pytest.approx(0.36)
+    assert index["lesion"]["samples_ml"] == pytest.approx(0.36, rel=0.03)
+    image, label = get_layout("2d").read_sample(stored, 4, settings)
+    assert image[0, 16, 5 + 19] == pytest.approx(0.8)  # the lesion's interior: rows 12.8-19.2, columns 16-25.3
+    assert label[0, 16, 24] == 1.0 and label[0, 5, 24] == 0.0 and 0.0 < label.max() <= 1.0
+    assert image[0, :, :5].max() == 0.0 and image[0, :, 43:].max() == 0.0  # the padding
+    assert json.loads((tmp_path / "out" / "ph001" / "index.json").read_text())["provenance"]["case"] == "ph001"
+
+
+@pytest.mark.parametrize(("fit", "resized", "offset"), [("pad", [32, 38], [0, 5]), ("crop", [40, 48], [-4, 0]),
+                                                        ("stretch", [32, 48], [0, 0])])
+def test_fits(tmp_path, case, fit, resized, offset):
+    settings = SampleSettings.from_dict({"size": [32, 48], "fit": fit})
+    index = extract_samples(case, tmp_path / fit, settings)
+    assert index["fit"]["resized_shape"] == resized and index["fit"]["offset"] == offset
+    assert index["lesion"]["cropped_voxels"] == 0  # the lesion (rows 8-11) stays inside the crop's rows 2.5-17.5
+
+
+def test_crop_fit_reports_lesion_it_cuts_away(tmp_path, caplog):
+    mask = np.zeros((2, 20, 10), dtype=np.uint8)
+    mask[0, 0:3, 4:6] = 1  # at the top edge: a crop to 10 x 10 keeps rows 5-14 only
+    write_preprocessed(tmp_path / "edge.npz", np.zeros((1, 2, 20, 10)), mask)
+    index = extract_samples(tmp_path / "edge.npz", tmp_path / "s", SampleSettings.from_dict({"size": [10, 10], "fit": "crop"}))
+    assert index["lesion"]["cropped_voxels"] == 6 and index["lesion"]["cropped_ml"] == pytest.approx(0.03)
+    assert "fit 'crop' cuts 6 reference lesion voxel(s)" in index["warnings"][0]
+    assert "fit 'crop' cuts 6" in caplog.text
 
 
 @pytest.mark.parametrize(("fraction", "expected_free"), [(0.0, 0), (0.4, 2), (1.0, 5)])
 def test_lesion_free_proportion(tmp_path, case, fraction, expected_free):
     settings = SampleSettings.from_dict({"size": [16, 16], "lesion_free_fraction": fraction, "min_brain_pixels": 10})
-    arrays = extract_samples(case, tmp_path / "s.npz", settings)
-    assert int((~arrays["has_lesion"]).sum()) == expected_free
-    assert int(arrays["has_lesion"].sum()) == 3
+    index = extract_samples(case, tmp_path / "s", settings)
+    assert index["has_lesion"].count(False) == expected_free and index["has_lesion"].count(True) == 3
 
 
 def test_same_seed_same_slices_and_min_brain_pixels_zero_allows_all(tmp_path, case):
     settings = SampleSettings.from_dict({"size": [16, 16], "lesion_free_fraction": 0.5, "seed": 9})
-    first = extract_samples(case, tmp_path / "a.npz", settings)["slice_index"]
-    second = extract_samples(case, tmp_path / "b.npz", settings)["slice_index"]
-    np.testing.assert_array_equal(first, second)
+    first = extract_samples(case, tmp_path / "a", settings)["targets"]
+    assert extract_samples(case, tmp_path / "b", settings)["targets"] == first
     # min_brain_pixels 0: 7 lesion-free slices (0, 1, 2, 6, 7, 8, 9) -> round(3.5) = 4
     assert len(first) == 3 + 4
-    seeds = {tuple(extract_samples(case, tmp_path / "c.npz", SampleSettings.from_dict(
-        {"size": [16, 16], "lesion_free_fraction": 0.5, "seed": s}))["slice_index"]) for s in range(8)}
+    seeds = {tuple(extract_samples(case, tmp_path / "c", SampleSettings.from_dict(
+        {"size": [16, 16], "lesion_free_fraction": 0.5, "seed": s}))["targets"]) for s in range(8)}
     assert len(seeds) > 1
 
 
-def test_no_sample_writes_empty_arrays(tmp_path, case):
-    data = read_npz(case)
-    data["mask"][:] = 0
-    write_npz(tmp_path / "empty.npz", data)
+def test_nearest_labels_are_binary_and_soft_labels_fractions(tmp_path, case):
+    soft = extract_samples(case, tmp_path / "soft", SampleSettings.from_dict({"size": [7, 9]}))
+    nearest = extract_samples(case, tmp_path / "near", SampleSettings.from_dict(
+        {"size": [7, 9], "resampling": {"labels": "nearest"}}))
+    soft_values = np.unique(np.load(tmp_path / "soft" / "masks.npy"))
+    assert set(np.unique(np.load(tmp_path / "near" / "masks.npy")).tolist()) == {0, 255}
+    assert len(soft_values) > 2 and soft["label_scale"] == nearest["label_scale"] == 255
+    assert soft["settings"]["resampling"] == {"labels": "soft", "antialias": True}
+
+
+def test_case_without_samples_writes_a_folder_with_no_targets(tmp_path, case):
     settings = SampleSettings.from_dict({"size": [8, 8], "lesion_free_fraction": 0.0})
-    arrays = extract_samples(tmp_path / "empty.npz", tmp_path / "e.npz", settings)
-    assert arrays["images"].shape == (0, 1, 8, 8) and arrays["masks"].shape == (0, 1, 8, 8)
+    write_preprocessed(tmp_path / "empty.npz", np.zeros((1, 3, 6, 6)), np.zeros((3, 6, 6), np.uint8))
+    index = extract_samples(tmp_path / "empty.npz", tmp_path / "e", settings)
+    assert index["targets"] == [] and CaseSamples(tmp_path / "e").images.shape == (3, 1, 8, 8)
 
 
 @pytest.mark.parametrize(
@@ -97,7 +112,11 @@ def test_no_sample_writes_empty_arrays(tmp_path, case):
         ({"layout": "3d"}, r"unknown layout '3d'; valid layouts are \['2.5d', '2d'\]"),
         ({"size": [416]}, r"size must be \[H, W\]"),
         ({"size": [0, 8]}, r"size must be \[H, W\]"),
+        ({"fit": "squash"}, r"unknown fit 'squash'; valid fits are \['pad', 'crop', 'stretch'\]"),
         ({"lesion_free_fraction": 1.5}, r"lesion_free_fraction must be in \[0, 1\]"),
+        ({"foreground_fraction": 2}, r"foreground_fraction must be a number in \[0, 1\] or null"),
+        ({"stack_padding": "mirror"}, r"stack_padding must be one of \['zeros', 'edge'\]"),
+        ({"resampling": {"labels": "linear"}}, r"resampling.labels: unknown method 'linear'"),
         ({"seed": "a"}, "seed must be an integer"),
         ({"shape": [8, 8]}, r"unknown key\(s\) \['shape'\]"),
     ],
@@ -109,4 +128,4 @@ def test_settings_validation(data, message):
 
 def test_missing_input_names_the_file(tmp_path):
     with pytest.raises(FileNotFoundError, match="nothing.npz"):
-        extract_samples(tmp_path / "nothing.npz", tmp_path / "o.npz", SampleSettings())
+        extract_samples(tmp_path / "nothing.npz", tmp_path / "o", SampleSettings())

@@ -9,22 +9,26 @@ from lesionbench.cli import main
 from lesionbench.training import load_checkpoint, read_history
 
 SETTINGS = {"network": {"name": "unet", "features": [4, 8]}, "loss": {"name": "dice"},
-            "train": {"epochs": 2, "batch_size": 8, "optimizer": {"name": "adam", "lr": 1e-3}, "seed": 3}}
+            "train": {"epochs": 2, "batch_size": 8, "optimizer": {"name": "adam", "lr": 1e-3}, "seed": 3, "workers": 0},
+            "augment": {"mode": "online"}}
 
 
-def test_train_command_writes_outputs(augment_npz: Path, tmp_path: Path) -> None:
+def test_train_command_writes_outputs(fold: tuple[Path, Path], tmp_path: Path) -> None:
     out = tmp_path / "models" / "unet" / "fold-0"
-    rc = main(["train", "--data", str(augment_npz), "--out-dir", str(out), "--settings", json.dumps(SETTINGS),
-               "--threads", "1", "--device", "cpu"])
+    settings = tmp_path / "unet.json"
+    settings.write_text(json.dumps(SETTINGS))
+    rc = main(["train", "--samples", str(fold[0]), "--folds", str(fold[1]), "--fold", "0", "--out-dir", str(out),
+               "--settings", str(settings), "--threads", "1", "--device", "cpu"])
     assert rc == 0
     assert [row["epoch"] for row in read_history(out / "history.tsv")] == [1, 2]
     checkpoint = load_checkpoint(out / "best.pt")
     assert checkpoint["settings"]["train"]["threads"] == 1 and checkpoint["network"]["name"] == "unet"
 
 
-def test_train_command_reports_bad_settings(augment_npz: Path, tmp_path: Path, capsys) -> None:
+def test_train_command_reports_bad_settings(fold: tuple[Path, Path], tmp_path: Path, capsys) -> None:
     bad = {**SETTINGS, "train": {**SETTINGS["train"], "optimizer": {"name": "adam", "lr": 1e-3, "momentum": 0.9}}}
-    rc = main(["train", "--data", str(augment_npz), "--out-dir", str(tmp_path / "m"), "--settings", json.dumps(bad)])
+    rc = main(["train", "--samples", str(fold[0]), "--folds", str(fold[1]), "--fold", "0",
+               "--out-dir", str(tmp_path / "m"), "--settings", json.dumps(bad)])
     assert rc == 2
     assert "lesionbench train: error: train.optimizer.momentum: unknown setting" in capsys.readouterr().err
     assert not (tmp_path / "m").exists()

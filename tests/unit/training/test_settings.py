@@ -12,7 +12,7 @@ PAPER_000 = {
     "loss": {"name": "dice"},
     "train": {"epochs": 240, "batch_size": 3, "optimizer": {"name": "adam", "lr": 4e-5},
               "schedule": {"name": "exponential", "gamma": 0.8, "every_iterations": 8595, "staircase": True}},
-    "predict": {"size": [416, 416]},
+    "predict": {"threshold": 0.4},
 }
 
 
@@ -22,14 +22,15 @@ def test_paper_000_round_trip() -> None:
     assert settings.train.optimizer.lr == 4e-5 and settings.train.batch_size == 3
     assert settings.train.schedule.options == {"gamma": 0.8, "every_iterations": 8595, "staircase": True}
     assert settings.train.amp == "auto" and settings.train.threads is None and settings.train.val_every == 1
-    assert settings.predict == PredictSettings(size=(416, 416), batch_size=16, threshold=0.5)
+    assert settings.predict == PredictSettings(batch_size=16, threshold=0.4)
+    assert settings.augment.mode == "none" and settings.foreground_fraction is None and settings.train.workers == 2
     assert ExperimentSettings.from_dict(settings.to_dict()) == settings
 
 
 def test_defaults_when_sections_are_short() -> None:
     settings = ExperimentSettings.from_json('{"network": {"name": "fcn8s"}, "loss": {"name": "bce"}, "train": {"epochs": 2}}')
     assert settings.train.optimizer.name == "adam" and settings.train.schedule.name == "constant"
-    assert settings.predict.size is None and settings.train.max_train_batches_per_epoch is None
+    assert settings.predict.threshold == 0.5 and settings.train.max_train_batches_per_epoch is None
 
 
 @pytest.mark.parametrize("change, message", [
@@ -45,7 +46,13 @@ def test_defaults_when_sections_are_short() -> None:
     ({"train": {"batch_size": 2}}, "train.epochs: required setting is missing"),
     ({"train": {"epochs": 2, "amp": "yes"}}, "train.amp: expected \"auto\", true, false, \"float16\" or \"bfloat16\""),
     ({"train": {"epochs": 2, "optimizer": {"lr": 0}}}, "train.optimizer.lr: must be > 0.0"),
-    ({"predict": {"size": [416]}}, "predict.size: expected \\[H, W\\]"),
+    ({"predict": {"size": [416]}}, "predict.size: unknown setting"),
+    ({"augment": {"mode": "sometimes"}}, "augment.mode: must be one of \\['online', 'offline', 'none'\\]"),
+    ({"augment": {"online": {"flip": {"prob": 2}}}}, "augment.online.flip.prob: must be in \\[0.0, 1.0\\]"),
+    ({"augment": {"online": {"blur": {}}}}, "augment.online: unknown transform\\(s\\) \\['blur'\\]"),
+    ({"augment": {"offline": {"set": "cube"}}}, "augment.offline.set: unknown offline set 'cube'"),
+    ({"foreground_fraction": 1.5}, "foreground_fraction: must be <= 1.0"),
+    ({"train": {"epochs": 2, "workers": -1}}, "train.workers: must be >= 0"),
     ({"predict": {"threshold": 1.5}}, "predict.threshold: must be <= 1.0"),
     ({"loss": {"weight": 2}}, "loss.name: required"),
 ])
@@ -60,10 +67,14 @@ def test_bad_json() -> None:
         ExperimentSettings.from_json("{network: unet}")
 
 
-def test_training_hash_ignores_epochs_threads_and_predict() -> None:
-    base = ExperimentSettings.from_dict(PAPER_000)
-    same = ExperimentSettings.from_dict({**PAPER_000, "train": {**PAPER_000["train"], "epochs": 300, "threads": 4},
-                                         "predict": {"batch_size": 2}})
+def test_training_hash_ignores_epochs_threads_workers_predict_and_unused_augmentation() -> None:
+    base = ExperimentSettings.from_dict({**PAPER_000, "augment": {"mode": "offline"}})
+    same = ExperimentSettings.from_dict({**PAPER_000, "train": {**PAPER_000["train"], "epochs": 300, "threads": 4,
+                                                                "workers": 0},
+                                         "predict": {"batch_size": 2},
+                                         "augment": {"mode": "offline", "online": {"gamma": {"prob": 0.9}}}})
+    online = ExperimentSettings.from_dict({**PAPER_000, "augment": {"mode": "online"}})
+    assert base.training_hash() != online.training_hash()
     other_lr = ExperimentSettings.from_dict({**PAPER_000, "train": {**PAPER_000["train"],
                                                                      "optimizer": {"name": "adam", "lr": 1e-4}}})
     other_net = ExperimentSettings.from_dict({**PAPER_000, "network": {"name": "unet", "activation": "relu"}})
