@@ -11,11 +11,12 @@ import pytest
 import SimpleITK as sitk
 import yaml
 
+from lesionbench.samples import CaseSamples, SampleSettings, get_layout
 from tests.shared_data import shared_data
 from tests.workflow.test_workflow import snakemake
 
 pytestmark = pytest.mark.workflow
-STAGES = {"folds": {"k": 2, "seed": 0}, "augment": {"copies": 1}}
+STAGES = {"folds": {"k": 2, "seed": 0}, "augment": {"mode": "none"}}
 
 
 def write_config(workdir: Path, datasets: dict) -> Path:
@@ -44,21 +45,24 @@ def test_isles22_and_covid_run_to_samples(tmp_path: Path) -> None:
 
     covid_cases = RECIPES["covid_semiseg_2d"].case_ids({"kind": "covid_semiseg_2d", "root": str(covid)})
     assert len(covid_cases) == 50
-    targets = ["results/isles22/samples/2.5d/sub-strokecase0009.npz",
-               *[f"results/covid/samples/2d/{case}.npz" for case in covid_cases[:3]]]
+    targets = ["results/isles22/samples/2.5d/sub-strokecase0009/index.json",
+               *[f"results/covid/samples/2d/{case}/index.json" for case in covid_cases[:3]]]
     result = snakemake(tmp_path, config, *targets)
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-6000:]
 
-    samples = np.load(tmp_path / targets[0])
-    assert samples["images"].shape[1:] == (12, 64, 64)  # DWI, ADC, FLAIR x 4 slices
-    assert samples["has_lesion"].any()
+    samples = CaseSamples((tmp_path / targets[0]).parent)
+    image, _ = get_layout("2.5d").read_sample(samples, samples.targets[0], SampleSettings.from_dict(
+        {"layout": "2.5d", "size": [64, 64]}))
+    assert image.shape == (12, 64, 64)  # DWI, ADC, FLAIR x 4 slices
+    assert any(samples.has_lesion)
     meta = json.loads((tmp_path / "results/isles22/meta/sub-strokecase0009.json").read_text())
-    assert meta["labels"]["has_lesion"] is True
+    assert meta["labels"]["has_lesion"] is True and meta["preprocess"]["lesion"]["reference_voxels"] == 523
     mask = sitk.ReadImage(str(tmp_path / "results/isles22/masks/sub-strokecase0009.nii.gz"))
     assert int(sitk.GetArrayFromImage(mask).sum()) == 523
-    covid_sample = np.load(tmp_path / targets[1])
-    assert covid_sample["images"].shape[1:] == (1, 64, 64)
-    assert 0.0 <= covid_sample["images"].min() and covid_sample["images"].max() <= 1.0
+    covid_sample = CaseSamples((tmp_path / targets[1]).parent)
+    assert covid_sample.images.shape[1:] == (1, 64, 64)
+    pixels = covid_sample.images.rows(0, 1)
+    assert 0.0 <= pixels.min() and pixels.max() <= 1.0
 
 
 def _write(array: np.ndarray, spacing: tuple[float, float, float], path: Path) -> None:
@@ -86,11 +90,12 @@ def test_bad_case_fails_alone_with_keep_going(tmp_path: Path) -> None:
         "preprocess": {"spacing": None, "normalize": "window", "window": [40, 80], "crop_to_brain": False},
         "samples": {"layout": "2d", "size": [16, 16], "seed": 0}, **STAGES,
     }})
-    targets = [f"results/sheet/samples/2d/{case}.npz" for case in ("c0", "c1", "c2")]
+    targets = [f"results/sheet/samples/2d/{case}/index.json" for case in ("c0", "c1", "c2")]
     result = snakemake(tmp_path, config, "--keep-going", *targets)
     assert result.returncode != 0
     assert (tmp_path / targets[0]).is_file() and (tmp_path / targets[1]).is_file()
-    for output in ("images/c2.nii.gz", "masks/c2.nii.gz", "meta/c2.json", "samples/2d/c2.npz"):
+    for output in ("images/c2.nii.gz", "masks/c2.nii.gz", "meta/ingest/c2.json", "meta/c2.json",
+                   "samples/2d/c2/index.json"):
         assert not (tmp_path / "results/sheet" / output).exists(), output
     log = (tmp_path / "results/sheet/logs/ingest/c2.log").read_text()
     assert "c2_mask.nii.gz" in log and "grid" in log.lower(), log

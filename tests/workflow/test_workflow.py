@@ -86,6 +86,16 @@ def test_outputs_exist_and_parse(finished_run: Path) -> None:
             assert set(np.unique(sitk.GetArrayFromImage(prediction))) <= {0, 1}
     pngs = sorted(path.name for path in (root / "figures" / "main").glob("*.png"))
     assert "learning_curves.png" in pngs and "boxplot_dice.png" in pngs, pngs
+    # samples are per-case folders; the preprocessing QC table has one row per case
+    assert sorted(p.name for p in (root / "samples" / "2d").iterdir()) == ["ph000", "ph001", "ph002", "ph003"]
+    assert sorted(p.name for p in (root / "samples" / "2d" / "ph000").iterdir()) == ["images.npy", "index.json", "masks.npy"]
+    qc = pd.read_csv(root / "qc" / "preprocess.tsv", sep="\t")
+    assert qc["case_id"].tolist() == ["ph000", "ph001", "ph002", "ph003"] and (qc["kept_ml"] <= qc["reference_ml"]).all()
+    meta = json.loads((root / "meta" / "ph000.json").read_text())
+    assert meta["preprocess"]["lesion"]["reference_ml"] == qc["reference_ml"][0] and meta["labels"]
+    # fcn8s trained with online augmentation, unet with the dataset's offline expansion (x2)
+    for name, mode in (("fcn8s", "online"), ("unet", "offline")):
+        assert f"augment {mode}" in (root / "logs" / "train" / name / "fold-0.log").read_text()
 
 
 def test_second_dry_run_has_nothing_to_do(finished_run: Path) -> None:
@@ -109,6 +119,30 @@ def test_changed_learning_rate_reruns_only_that_experiment(finished_run: Path) -
         if rule in ("train_model", "predict_fold", "evaluate_experiment"):
             assert "experiment=fcn8s" in wildcards, (rule, wildcards)
     assert sum(rule == "train_model" for rule, _ in jobs) == 2
+
+
+def test_changed_threshold_reruns_prediction_but_no_training(finished_run: Path) -> None:
+    config = yaml.safe_load(TINY.read_text())
+    config["experiments"]["fcn8s"]["predict"] = {"threshold": 0.4}
+    changed = finished_run / "threshold.yaml"
+    changed.write_text(yaml.safe_dump(config))
+    result = snakemake(finished_run, changed, "--dry-run")
+    assert result.returncode == 0, result.stderr[-4000:]
+    jobs = scheduled_jobs(result.stdout)
+    rules = sorted({rule for rule, _ in jobs})
+    assert rules == ["all", "compare_models", "evaluate_experiment", "plot_figures", "predict_fold"], rules
+    assert all("experiment=fcn8s" in w for rule, w in jobs if rule in ("predict_fold", "evaluate_experiment"))
+
+
+def test_changed_augmentation_retrains_only_that_experiment(finished_run: Path) -> None:
+    config = yaml.safe_load(TINY.read_text())
+    config["experiments"]["fcn8s"]["augment"] = {"mode": "online", "online": {"gamma": {"prob": 0.9}}}
+    changed = finished_run / "augment.yaml"
+    changed.write_text(yaml.safe_dump(config))
+    jobs = scheduled_jobs(snakemake(finished_run, changed, "--dry-run").stdout)
+    trained = sorted(w for rule, w in jobs if rule == "train_model")
+    assert len(trained) == 2 and all("experiment=fcn8s" in w for w in trained)
+    assert not any(rule in ("extract_samples", "preprocess_case") for rule, _ in jobs)
 
 
 def test_unknown_config_key_is_a_clear_error(tmp_path: Path) -> None:

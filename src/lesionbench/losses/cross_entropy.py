@@ -14,7 +14,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from lesionbench.losses.factory import register_loss
-from lesionbench.losses.targets import check_pair, class_indices
+from lesionbench.losses.targets import check_pair, soft_one_hot
 
 
 @register_loss("ce")
@@ -66,4 +66,10 @@ class CrossEntropyLoss(nn.Module):
             if len(self.class_weights) != channels:
                 raise ValueError(f"ce: {len(self.class_weights)} class_weights for {channels}-channel logits")
             weight = torch.tensor(self.class_weights, dtype=logits.dtype, device=logits.device)
-        return F.cross_entropy(logits, class_indices(target), weight=weight)
+        # -sum_i sum_c w_c y_ic log p_ic / sum_i sum_c w_c y_ic: F.cross_entropy's weighted mean
+        # for class indices, extended to soft references (lesion fractions)
+        reference = soft_one_hot(target, channels, torch.float32 if logits.dtype != torch.float64 else logits.dtype)
+        log_p = torch.log_softmax(logits.to(reference.dtype), dim=1)
+        if weight is not None:
+            reference = reference * weight.to(reference.dtype).view(1, -1, *([1] * (logits.dim() - 2)))
+        return -(reference * log_p).sum() / reference.sum().clamp_min(torch.finfo(reference.dtype).tiny)

@@ -13,7 +13,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from lesionbench.losses.factory import register_loss
-from lesionbench.losses.targets import check_pair, class_indices
+from lesionbench.losses.targets import check_pair, soft_one_hot
 
 
 def _modulating(base: torch.Tensor, gamma: float) -> torch.Tensor:
@@ -61,18 +61,21 @@ def focal_loss_map(
         negative = (1.0 - r) * _modulating(log_p.exp(), gamma) * log_q
         a_pos, a_neg = (1.0, 1.0) if alpha is None else (float(alpha), 1.0 - float(alpha))
         return -(a_pos * positive + a_neg * negative)
-    indices = class_indices(target)
-    log_pt = torch.log_softmax(logits, dim=1).gather(1, indices.unsqueeze(1)).squeeze(1)
-    loss = -_modulating(-torch.expm1(log_pt), gamma) * log_pt  # 1 - p_t = -expm1(log p_t)
-    if alpha is None:
-        return loss
-    if isinstance(alpha, (int, float)):
-        weights = [1.0 - float(alpha)] + [float(alpha)] * (channels - 1)
-    else:
-        weights = [float(a) for a in alpha]
-        if len(weights) != channels:
-            raise ValueError(f"focal: {len(weights)} alpha weights for {channels}-channel logits")
-    return torch.tensor(weights, dtype=loss.dtype, device=loss.device)[indices] * loss
+    # -sum_c y_c alpha_c (1 - p_c)^gamma log p_c: the focal term of the target class for class
+    # indices, weighted by the reference probabilities for soft labels (lesion fractions)
+    reference = soft_one_hot(target, channels, logits.dtype)
+    log_p = torch.log_softmax(logits, dim=1)
+    per_class = -_modulating(-torch.expm1(log_p), gamma) * log_p  # 1 - p = -expm1(log p)
+    if alpha is not None:
+        if isinstance(alpha, (int, float)):
+            weights = [1.0 - float(alpha)] + [float(alpha)] * (channels - 1)
+        else:
+            weights = [float(a) for a in alpha]
+            if len(weights) != channels:
+                raise ValueError(f"focal: {len(weights)} alpha weights for {channels}-channel logits")
+        shape = (1, channels, *([1] * (logits.dim() - 2)))
+        per_class = per_class * torch.tensor(weights, dtype=logits.dtype, device=logits.device).view(shape)
+    return (reference * per_class).sum(dim=1)
 
 
 def check_alpha(alpha: float | Sequence[float] | None, loss_name: str) -> float | list[float] | None:

@@ -10,6 +10,7 @@ Defaults are the only numbers in code; the papers' values are config (paper 000 
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -131,7 +132,9 @@ class TrainSettings:
         threads: torch CPU threads; ``None`` leaves torch's default.
         max_train_batches_per_epoch: optional cap on the iterations of one epoch.
         workers: data-loader worker processes that read and augment samples while the model
-            trains (0: in the training process).
+            trains (0: in the training process); ``"auto"``: none on the CPU, where the
+            training step already uses the cores (``benchmarks/loader_throughput.py``), up to 4
+            on a GPU.
     """
 
     epochs: int
@@ -143,7 +146,7 @@ class TrainSettings:
     amp: bool | str = "auto"
     threads: int | None = None
     max_train_batches_per_epoch: int | None = None
-    workers: int = 2
+    workers: int | str = "auto"
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any], where: str = "train") -> TrainSettings:
@@ -166,7 +169,7 @@ class TrainSettings:
             amp=amp,
             threads=None if threads is None else as_int(threads, f"{where}.threads", 1),
             max_train_batches_per_epoch=None if cap is None else as_int(cap, f"{where}.max_train_batches_per_epoch", 1),
-            workers=as_int(data.get("workers", cls.workers), f"{where}.workers", 0),
+            workers=_workers(data.get("workers", cls.workers), f"{where}.workers"),
         )
 
     def to_dict(self) -> dict[str, Any]:
@@ -176,6 +179,19 @@ class TrainSettings:
             "amp": self.amp, "threads": self.threads,
             "max_train_batches_per_epoch": self.max_train_batches_per_epoch, "workers": self.workers,
         }
+
+
+def _workers(value: Any, where: str) -> int | str:
+    return value if value == "auto" else as_int(value, where, 0)
+
+
+def resolve_workers(workers: int | str, device_type: str) -> int:
+    """``train.workers`` as a number: ``"auto"`` is 0 on the CPU and ``min(4, cores - 1)`` on a GPU."""
+    if workers != "auto":
+        return int(workers)
+    if device_type == "cpu":
+        return 0
+    return max(0, min(4, len(os.sched_getaffinity(0)) - 1))
 
 
 @dataclass(frozen=True)

@@ -39,7 +39,7 @@ from lesionbench.training.history import HISTORY_COLUMNS, write_history
 from lesionbench.training.loop import train_one_epoch, validate
 from lesionbench.training.optimizers import create_optimizer
 from lesionbench.training.schedules import create_schedule, current_lr
-from lesionbench.training.settings import ExperimentSettings
+from lesionbench.training.settings import ExperimentSettings, resolve_workers
 from lesionbench.typing import PathLike
 
 log = logging.getLogger(__name__)
@@ -143,10 +143,10 @@ def train_fold(samples_dir: PathLike, folds_json: PathLike, fold: int, out_dir: 
             (resume_dir / "best.pt").unlink(missing_ok=True)
         resumed_after = int(state["epoch"])
 
-        pin = device.type == "cuda"
-        train_batches = make_loader(train_set, batches, train.workers, pin)
+        pin, workers = device.type == "cuda", resolve_workers(train.workers, device.type)
+        train_batches = make_loader(train_set, batches, workers, pin)
         val_set = SampleDataset(data.val, data.settings)
-        validation = make_loader(val_set, InOrder(len(val_set), train.batch_size), train.workers, pin)
+        validation = make_loader(val_set, InOrder(len(val_set), train.batch_size), workers, pin)
         log.info("fold %d: %d training items (%d samples, augment %s), %d validation samples, %d batches per epoch",
                  fold, len(train_set), len(data.train), settings.augment.mode, len(val_set), len(batches))
         for epoch in range(resumed_after + 1, train.epochs + 1):

@@ -46,7 +46,7 @@ def test_dice_bce_is_the_weighted_sum():
     [
         ((2, 1, 4, 4), torch.zeros(2, 4, 4), r"target shape \(2, 4, 4\) does not match logits \(2, 1, 4, 4\)"),
         ((1, 1, 2, 2), torch.full((1, 1, 2, 2), 2.0), r"target must hold values in \[0, 1\] for 1-channel"),
-        ((1, 2, 2, 2), torch.full((1, 1, 2, 2), 0.5), r"class indices 0..1 for 2-channel"),
+        ((1, 3, 2, 2), torch.full((1, 1, 2, 2), 1.5), r"class indices 0..2 or fractions in \[0, 1\] for 3-channel"),
         ((1, 1, 2, 2), torch.full((1, 1, 2, 2), float("nan")), r"target must hold values in \[0, 1\]"),
         ((4, 4), torch.zeros(4, 4), r"logits must be \(B, C, \*spatial\)"),
     ],

@@ -23,7 +23,7 @@ def test_paper_000_round_trip() -> None:
     assert settings.train.schedule.options == {"gamma": 0.8, "every_iterations": 8595, "staircase": True}
     assert settings.train.amp == "auto" and settings.train.threads is None and settings.train.val_every == 1
     assert settings.predict == PredictSettings(batch_size=16, threshold=0.4)
-    assert settings.augment.mode == "none" and settings.foreground_fraction is None and settings.train.workers == 2
+    assert settings.augment.mode == "none" and settings.foreground_fraction is None and settings.train.workers == "auto"
     assert ExperimentSettings.from_dict(settings.to_dict()) == settings
 
 
@@ -53,6 +53,7 @@ def test_defaults_when_sections_are_short() -> None:
     ({"augment": {"offline": {"set": "cube"}}}, "augment.offline.set: unknown offline set 'cube'"),
     ({"foreground_fraction": 1.5}, "foreground_fraction: must be <= 1.0"),
     ({"train": {"epochs": 2, "workers": -1}}, "train.workers: must be >= 0"),
+    ({"train": {"epochs": 2, "workers": "many"}}, "train.workers: expected an integer"),
     ({"predict": {"threshold": 1.5}}, "predict.threshold: must be <= 1.0"),
     ({"loss": {"weight": 2}}, "loss.name: required"),
 ])
