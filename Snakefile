@@ -6,7 +6,13 @@ from snakemake.utils import min_version
 min_version("8.20")
 
 
-configfile: "config.yaml"
+# The embedded demo applies only when no --configfile is given: a user's configuration file
+# describes the whole run (its datasets and experiments replace the demo's, they do not join
+# them). `--config key=value` alone refines the demo.
+if not workflow.configfiles:
+
+    configfile: "config.yaml"
+
 
 
 report: "workflow/report/workflow.rst"

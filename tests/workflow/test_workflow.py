@@ -1,7 +1,7 @@
 """End-to-end test of the Snakemake workflow on a tiny phantom configuration.
 
 Runs the ``snakemake`` command line in a subprocess (the Python API changes between releases,
-STYLE.md "Tests"): a full run, then a dry run that must have nothing to do, then a dry run
+the Python API of Snakemake changes between releases): a full run, then a dry run that must have nothing to do, then a dry run
 after changing one experiment's learning rate, which must schedule only that experiment's
 training, prediction and evaluation plus the comparison and figures.
 """
@@ -125,24 +125,55 @@ def test_changed_threshold_reruns_prediction_but_no_training(finished_run: Path)
     config = yaml.safe_load(TINY.read_text())
     config["experiments"]["fcn8s"]["predict"] = {"threshold": 0.4}
     changed = finished_run / "threshold.yaml"
-    changed.write_text(yaml.safe_dump(config))
+    changed.write_text(yaml.safe_dump(config, sort_keys=False))
     result = snakemake(finished_run, changed, "--dry-run")
     assert result.returncode == 0, result.stderr[-4000:]
     jobs = scheduled_jobs(result.stdout)
     rules = sorted({rule for rule, _ in jobs})
     assert rules == ["all", "compare_models", "evaluate_experiment", "plot_figures", "predict_fold"], rules
+    assert sum(rule == "predict_fold" for rule, _ in jobs) == 2
     assert all("experiment=fcn8s" in w for rule, w in jobs if rule in ("predict_fold", "evaluate_experiment"))
+
+
+@pytest.mark.parametrize(("section", "change", "expected"), [
+    ("compare", {"alpha": 0.01}, ["all", "compare_models", "plot_figures"]),
+    ("figures", {"dpi": 100}, ["all", "plot_figures"]),
+])
+def test_compare_and_figure_changes_rerun_only_their_rules(finished_run: Path, section: str, change: dict,
+                                                           expected: list[str]) -> None:
+    config = yaml.safe_load(TINY.read_text())
+    config["datasets"]["tiny"][section] = {**config["datasets"]["tiny"].get(section, {}), **change}
+    changed = finished_run / f"{section}.yaml"
+    changed.write_text(yaml.safe_dump(config, sort_keys=False))  # the experiments' order is the tables' order
+    result = snakemake(finished_run, changed, "--dry-run")
+    assert result.returncode == 0, result.stderr[-4000:]
+    assert sorted({rule for rule, _ in scheduled_jobs(result.stdout)}) == expected
 
 
 def test_changed_augmentation_retrains_only_that_experiment(finished_run: Path) -> None:
     config = yaml.safe_load(TINY.read_text())
     config["experiments"]["fcn8s"]["augment"] = {"mode": "online", "online": {"gamma": {"prob": 0.9}}}
     changed = finished_run / "augment.yaml"
-    changed.write_text(yaml.safe_dump(config))
+    changed.write_text(yaml.safe_dump(config, sort_keys=False))
     jobs = scheduled_jobs(snakemake(finished_run, changed, "--dry-run").stdout)
     trained = sorted(w for rule, w in jobs if rule == "train_model")
     assert len(trained) == 2 and all("experiment=fcn8s" in w for w in trained)
     assert not any(rule in ("extract_samples", "preprocess_case") for rule, _ in jobs)
+
+
+def test_a_users_config_file_replaces_the_embedded_demo(tmp_path: Path) -> None:
+    """In a checkout (the demo's config.yaml beside the Snakefile), --configfile runs only the
+    user's datasets; without it the demo runs, and --config refines it."""
+    shutil.copy(REPO / "config.yaml", tmp_path / "config.yaml")
+    shutil.copy(TINY, tmp_path / "my.yaml")
+    base = [sys.executable, "-m", "snakemake", "-s", str(REPO / "Snakefile"), "--directory", str(tmp_path),
+            "--cores", "1", "--dry-run"]
+    own = subprocess.run([*base, "--configfile", str(tmp_path / "my.yaml")], capture_output=True, text=True)
+    assert own.returncode == 0, own.stderr[-3000:]
+    assert "results/tiny/" in own.stdout and "results/phantom/" not in own.stdout
+    demo = subprocess.run([*base, "--config", "train_threads=1"], capture_output=True, text=True)
+    assert demo.returncode == 0, demo.stderr[-3000:]
+    assert "results/phantom/" in demo.stdout and "results/tiny/" not in demo.stdout
 
 
 def test_unknown_config_key_is_a_clear_error(tmp_path: Path) -> None:

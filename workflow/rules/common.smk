@@ -41,7 +41,7 @@ def dataset_config(dataset):
 
 
 def case_ids(dataset):
-    """Case ids of a dataset, known before any job runs (DESIGN.md: one job per case)."""
+    """Case ids of a dataset, known before any job runs (one job per case)."""
     source = dataset_config(dataset)["source"]
     return SOURCE_KINDS[source["kind"]].case_ids(source)
 

@@ -1,4 +1,4 @@
-# Per-case metrics of one experiment, on the original image grid (DESIGN.md, "Metrics").
+# Per-case metrics of one experiment, on the original image grid (docs/architecture.md, "Metrics").
 
 
 rule evaluate_experiment:

@@ -10,7 +10,9 @@ from __future__ import annotations
 import argparse
 import importlib
 import logging
+import os
 import sys
+import traceback
 
 from lesionbench import __version__
 
@@ -38,6 +40,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="lesionbench", description=__doc__.splitlines()[0])
     parser.add_argument("--version", action="version", version=f"lesionbench {__version__}")
     parser.add_argument("-v", "--verbose", action="store_true", help="log debug messages")
+    parser.add_argument("--debug", action="store_true",
+                        help="show the traceback behind an error (also LESIONBENCH_DEBUG=1)")
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     for name, (_, help_text) in COMMANDS.items():
         subparsers.add_parser(name, help=help_text, description=help_text)
@@ -65,7 +69,9 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return int(module.run(args) or 0)
     except (ValueError, FileNotFoundError, KeyError) as error:
-        # One clear message naming the file and the problem; no traceback for bad input.
+        # One clear message naming the file and the problem; the traceback only when asked.
+        if args.debug or os.environ.get("LESIONBENCH_DEBUG", "") not in ("", "0"):
+            traceback.print_exc()
         message = error.args[0] if isinstance(error, KeyError) and error.args else error
         print(f"lesionbench {command}: error: {message}", file=sys.stderr)
         return 2

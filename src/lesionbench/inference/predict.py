@@ -4,12 +4,11 @@ Per case: preprocessed volume -> slices at the network size -> foreground probab
 back to the cropped grid -> :func:`lesionbench.preprocess.uncrop_to_original` (pad, linear
 resampling onto the original image) -> threshold -> ``uint8`` NIfTI with the original image's
 origin, spacing and direction. Metrics are then computed on the original grid against the
-original reference (DESIGN.md, "Data flow"), never on resized slices.
+original reference (docs/architecture.md, "Data flow"), never on resized slices.
 """
 
 from __future__ import annotations
 
-import json
 import logging
 from collections.abc import Callable, Mapping
 from pathlib import Path
@@ -19,6 +18,7 @@ import numpy as np
 import SimpleITK as sitk
 import torch
 
+from lesionbench.folds import read_fold
 from lesionbench.inference.runtime import model_to_device, resolve_device
 from lesionbench.inference.settings import PredictSettings, SettingsError
 from lesionbench.inference.volume import predict_volume
@@ -29,10 +29,6 @@ from lesionbench.typing import PathLike
 log = logging.getLogger(__name__)
 
 NetworkFactory = Callable[..., torch.nn.Module]
-
-
-class FoldsFileError(ValueError):
-    """``folds.json`` cannot be read or has no such fold."""
 
 
 #: Network options that only choose initial weights, ignored when rebuilding from a checkpoint.
@@ -81,21 +77,7 @@ def fold_test_cases(folds_json: PathLike, fold: int) -> list[str]:
         FileNotFoundError: if missing. FoldsFileError: naming the file, if it is not valid
             JSON, has no fold ``fold`` or its ``test`` list is not a list of strings.
     """
-    path = Path(folds_json)
-    if not path.is_file():
-        raise FileNotFoundError(f"{path}: folds file not found")
-    try:
-        folds = json.loads(path.read_text(encoding="utf-8"))["folds"]
-    except (json.JSONDecodeError, KeyError, TypeError) as error:
-        raise FoldsFileError(f"{path}: not a folds file ({error!r})") from error
-    for entry in folds:
-        if isinstance(entry, Mapping) and entry.get("fold") == fold:
-            cases = entry.get("test")
-            if not isinstance(cases, list) or not all(isinstance(case, str) for case in cases):
-                raise FoldsFileError(f"{path}: fold {fold} has no list of test case ids")
-            return cases
-    available = [entry.get("fold") for entry in folds if isinstance(entry, Mapping)]
-    raise FoldsFileError(f"{path}: no fold {fold} (folds: {available})")
+    return read_fold(folds_json, fold, ("test",))["test"]
 
 
 def predict_case(model: torch.nn.Module, preprocessed_npz: PathLike, reference_image: PathLike,

@@ -1,6 +1,6 @@
 """Device, mixed precision and output handling shared by training and prediction.
 
-DESIGN.md, "Compute": CUDA when present, else CPU; mixed precision and channels-last on CUDA.
+docs/architecture.md, "Compute": CUDA when present, else CPU; mixed precision and channels-last on CUDA.
 """
 
 from __future__ import annotations
@@ -96,7 +96,7 @@ def to_device(batch: torch.Tensor, device: torch.device) -> torch.Tensor:
 def segmentation_logits(output: Any) -> torch.Tensor:
     """The segmentation logits of a network output ``(B, K, *spatial)``.
 
-    Networks return a tensor, or (multi-task, deep supervision; DESIGN.md "Networks") a small
+    Networks return a tensor, or (multi-task, deep supervision; docs/architecture.md, "Registries") a small
     result object whose ``seg`` field holds the segmentation logits.
 
     Raises:

@@ -3,7 +3,7 @@
 Settings arrive as plain dicts from ``config.yaml`` (through a JSON string on the command
 line). They are checked once, here, and wrapped in frozen dataclasses, so the computation
 never sees a raw dict and an unknown or mistyped key fails early with its full name
-(DESIGN.md, "Configuration").
+(README, "Running elsewhere").
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Pseudonymous case ids: a salted SHA-256 of the case id (DESIGN.md, "Data flow")."""
+"""Pseudonymous case ids: a salted SHA-256 of the case id (docs/architecture.md, "Data flow")."""
 
 from __future__ import annotations
 

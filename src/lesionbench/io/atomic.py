@@ -2,7 +2,7 @@
 
 Each writer writes to a temporary file in the destination folder and renames it into place
 (``os.replace`` is atomic on POSIX), so an interrupted job never leaves a file that looks
-complete (DESIGN.md, "Data flow").
+complete (docs/architecture.md, "Data flow").
 """
 
 from __future__ import annotations

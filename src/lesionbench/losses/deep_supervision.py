@@ -2,7 +2,7 @@
 
 U-Net++ (Zhou et al. 2018, section 2.2: "we average the losses of the four semantic levels")
 and paper 003's side-output supervision return a result with ``seg`` and ``side_outputs``
-(DESIGN.md, "Networks"). The trainer wraps every loss in :class:`DeepSupervision`: a plain
+(docs/architecture.md, "Registries"). The trainer wraps every loss in :class:`DeepSupervision`: a plain
 tensor output passes straight through, so networks without side outputs are unaffected.
 An output that also carries ``side_weights`` (PSPNet: Zhao et al. 2017 section 4.1 weighs its
 auxiliary loss 0.4) gets the main loss plus the weighted side losses instead of the mean.

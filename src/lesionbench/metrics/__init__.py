@@ -1,4 +1,4 @@
-"""Per-case segmentation metrics and the evaluate stage (DESIGN.md, "Metrics").
+"""Per-case segmentation metrics and the evaluate stage (docs/architecture.md, "Metrics").
 
 Counts first (:func:`confusion_counts`), scores from counts, surface distances in mm, volumes
 in mL, ABC/2; the empty-mask conventions live in :mod:`lesionbench.metrics.conventions` and

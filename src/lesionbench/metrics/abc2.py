@@ -13,7 +13,7 @@ volume ``4/3 pi (A/2)(B/2)(C/2) = pi/6 ABC`` by ``ABC/2`` (pi ~ 3):
 - C = slice count x slice thickness (z spacing, mm), where the slices are counted by a rule
   from :data:`SLICE_RULES`:
 
-  - ``"kothari"`` (the default; DESIGN.md): a slice whose lesion area is >= 75% of the
+  - ``"kothari"`` (the default): a slice whose lesion area is >= 75% of the
     largest counts 1, 25% to 75% counts 0.5, < 25% counts 0 (Kothari 1996);
   - ``"tada"``: every slice with lesion counts 1 (C = the lesion's craniocaudal extent).
 

@@ -1,7 +1,7 @@
 """Empty-mask conventions: the one place that decides what a metric is when a mask is empty.
 
 Follows Metrics Reloaded (Maier-Hein et al., Nat Methods 2024, "pitfalls of empty reference
-and prediction") and DESIGN.md, "Metrics". Every scorer in :mod:`lesionbench.metrics` is a
+and prediction") and docs/architecture.md, "Metrics". Every scorer in :mod:`lesionbench.metrics` is a
 plain ratio of voxel counts that is NaN where its denominator is 0; the rules below are then
 applied in :func:`apply_overlap_convention` and :func:`apply_distance_convention`, and nowhere
 else.

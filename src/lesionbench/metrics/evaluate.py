@@ -1,7 +1,7 @@
 """The evaluate stage: per-case metrics of one experiment, one TSV row per case.
 
 Metrics are computed on the predictions written by predict on the original image grid,
-against the original reference mask, never on resized slices (DESIGN.md, "Data flow").
+against the original reference mask, never on resized slices (docs/architecture.md, "Data flow").
 """
 
 from __future__ import annotations

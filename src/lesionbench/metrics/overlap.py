@@ -1,6 +1,6 @@
 """Confusion counts and the overlap scores computed from them.
 
-Pure functions first (STYLE.md, "Metrics"): :func:`confusion_counts` counts voxels once, then
+Pure functions first (segmentation_models_pytorch's ``get_stats`` then ``iou_score``): :func:`confusion_counts` counts voxels once, then
 every score is a ratio of the counts that is NaN where its denominator is 0. What a score is
 for empty masks is decided in :mod:`lesionbench.metrics.conventions`, not here.
 

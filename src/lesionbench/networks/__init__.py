@@ -2,7 +2,7 @@
 
 ``create_network(name, **kwargs)`` builds one; ``available_networks()`` lists the names.
 Adding an architecture is one file decorated with ``@register_network("name")`` and one
-import line below (no package walking; DESIGN.md, "Networks").
+import line below (no package walking; docs/architecture.md, "Registries").
 """
 
 from lesionbench.networks.factory import (

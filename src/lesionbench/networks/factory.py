@@ -1,7 +1,7 @@
 """The network registry: ``register_network``, ``create_network``, ``available_networks``.
 
 Each architecture module registers its class with ``@register_network("name", spatial_dims=...)``
-and is imported explicitly in :mod:`lesionbench.networks` (DESIGN.md, "Networks").
+and is imported explicitly in :mod:`lesionbench.networks` (docs/architecture.md, "Registries").
 """
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
 """Obviously fake patient-identifying values written into the phantom's DICOM headers.
 
 They exist so that tests can grep every output of the pipeline for them: no DICOM
-patient-identifying field may ever reach an output (DESIGN.md, "Data flow").
+patient-identifying field may ever reach an output (docs/architecture.md, "Data flow").
 """
 
 from __future__ import annotations

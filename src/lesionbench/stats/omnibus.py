@@ -1,6 +1,6 @@
 """Friedman omnibus test across all models and its post-hoc pairwise tests.
 
-DESIGN.md ("Statistics") asks for an optional Friedman test over all models, blocked on cases:
+docs/architecture.md ("Statistics") asks for an optional Friedman test over all models, blocked on cases:
 every model must have a value on every case, so the matrix is built on the common selected
 cases and a case with a missing value is dropped (:func:`lesionbench.stats.frames.metric_matrix`).
 The omnibus statistic is ``scipy.stats.friedmanchisquare`` (with its tie correction). Two

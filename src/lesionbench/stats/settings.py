@@ -72,7 +72,7 @@ class CompareSettings:
         correction: a :func:`statsmodels.stats.multitest.multipletests` method name.
         family: ``"per_metric"`` (default: the comparisons of one metric form one family, as
             each metric's P* column of Table 1 is read on its own) or ``"table"`` (all
-            comparisons of all metrics form one family; DESIGN.md "Statistics").
+            comparisons of all metrics form one family; docs/architecture.md, "Statistics").
         alpha: significance level of the adjusted p-values (two-sided 0.05 in paper 000).
         alternative: ``"two-sided"``, ``"less"`` or ``"greater"``, for the difference
             reference minus model.

@@ -19,34 +19,19 @@ import math
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 import torch
 from torch.utils.data import DataLoader, Dataset, Sampler
 
-from lesionbench.augment import AugmentSettings, OnlineAugmentation, OFFLINE_SETS, offline_table
+from lesionbench.augment import OFFLINE_SETS, AugmentSettings, OnlineAugmentation, offline_table
+from lesionbench.folds import FoldsFileError, read_fold
 from lesionbench.samples import CaseSamples, SampleSettings, get_layout
 from lesionbench.typing import PathLike
 
 
 class TrainingDataError(ValueError):
     """The fold's samples are missing, empty or inconsistent."""
-
-
-def read_fold_entry(folds_json: PathLike, fold: int) -> dict[str, Any]:
-    """The entry of fold ``fold`` in a folds file (docs/file-formats.md, "Folds")."""
-    path = Path(folds_json)
-    if not path.is_file():
-        raise FileNotFoundError(f"{path}: folds file not found")
-    try:
-        folds = json.loads(path.read_text(encoding="utf-8"))["folds"]
-    except (json.JSONDecodeError, KeyError, TypeError) as error:
-        raise TrainingDataError(f"{path}: not a folds file ({error})") from error
-    for entry in folds:
-        if isinstance(entry, dict) and entry.get("fold") == fold:
-            return entry
-    raise TrainingDataError(f"{path}: no fold {fold} (folds: {[e.get('fold') for e in folds if isinstance(e, dict)]})")
 
 
 @dataclass(frozen=True)
@@ -101,7 +86,10 @@ class FoldSamples:
                 extracted with different settings or of different sample shapes.
         """
         folder = Path(samples_dir)
-        entry = read_fold_entry(folds_json, fold)
+        try:
+            entry = read_fold(folds_json, fold, ("train", "val"))
+        except FoldsFileError as error:
+            raise TrainingDataError(str(error)) from error
         train, val = _split(folder, entry["train"]), _split(folder, entry["val"])
         for name, split in (("train", train), ("val", val)):
             if len(split) == 0:

@@ -1,6 +1,6 @@
 """One training epoch and one validation pass.
 
-Pure counting first, then the score (STYLE.md, "Metrics"): validation accumulates true
+Pure counting first, then the score (segmentation_models_pytorch's ``get_stats`` then ``iou_score``): validation accumulates true
 positives and the predicted and reference voxel counts over all slices, and
 :func:`global_dice` turns them into the global Dice (paper 003 section 3.5.2, DSC(G)).
 """

@@ -9,6 +9,10 @@ in CI (``tiny``); scale ``paper`` applies no override. The configuration enables
     experiment_sets:
       paper000: {dataset: phantom, scale: demo}
 
+and may adjust it there: ``override`` is merged into every experiment of the set after the scale
+(``{dataset: phantom, scale: demo, override: {train: {epochs: 30, batch_size: 4}}}``), so one
+number changes without copying the set file.
+
 Each experiment ``e`` of set ``s`` becomes the workflow experiment ``s_e`` on that dataset, and
 the set becomes the comparison ``s`` of that dataset (``results/{dataset}/stats/s/``). The
 dataset's own experiments (those outside any set) form its comparison ``main``, configured by
@@ -110,7 +114,13 @@ def expand_experiment_sets(config: Mapping[str, Any], root: str | Path) -> dict[
             raise ExperimentSetError(
                 f"config: experiment_sets.{set_name}.dataset '{dataset}' is not one of {sorted(config['datasets'])}"
             )
+        override = options.get("override") or {}
+        unknown = sorted(set(override) - (_EXPERIMENT_KEYS - {"label"}))
+        if unknown:
+            raise ExperimentSetError(f"config: experiment_sets.{set_name}.override: unknown key(s) {unknown}; "
+                                     f"valid keys are {sorted(_EXPERIMENT_KEYS - {'label'})}")
         for name, experiment in scaled_experiments(data, options.get("scale", "paper"), path).items():
+            experiment = deep_merge(experiment, override)
             full_name = f"{set_name}_{name}"
             if full_name in experiments:
                 raise ExperimentSetError(f"config: experiment '{full_name}' of set {set_name} is defined twice")

@@ -9,5 +9,5 @@ from tests.shared_data import shared_data as shared_data_path
 
 @pytest.fixture(scope="session")
 def shared_data():
-    """``shared_data(name)``: a folder of shared/data; the test fails if it is absent."""
+    """``shared_data(name)``: a folder of shared/data; the test is skipped if it is absent (fails under CI)."""
     return shared_data_path

@@ -37,7 +37,7 @@ def series_copy(phantom_case, tmp_path) -> Path:
 
 @pytest.fixture
 def shared_series():
-    """``shared_series(name)``: a real series of shared/data/head_ct_dicom; the test fails if absent."""
+    """``shared_series(name)``: a real series of shared/data/head_ct_dicom; skipped if absent (fails under CI)."""
 
     def locate(name: str) -> Path:
         return shared_data("head_ct_dicom", name)

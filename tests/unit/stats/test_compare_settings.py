@@ -64,5 +64,11 @@ def test_load_settings_inline_file_and_errors(tmp_path):
     with pytest.raises(ValueError, match="inline settings: not valid JSON"):
         load_settings("{reference: x}")
     path.write_text("[1, 2]")
-    with pytest.raises(ValueError, match="s.json: settings must be a JSON object"):
+    with pytest.raises(ValueError, match="s.json: settings must be a mapping, got list"):
         load_settings(path)
+    yaml_file = tmp_path / "s.yaml"
+    yaml_file.write_text("reference: unet\nmetrics: [dice, hd95]\n")
+    assert load_settings(yaml_file) == {"reference": "unet", "metrics": ["dice", "hd95"]}
+    yaml_file.write_text("reference: [unet\n")
+    with pytest.raises(ValueError, match="s.yaml: not valid YAML"):
+        load_settings(yaml_file)

@@ -148,3 +148,18 @@ def test_a_paper_scale_entry_refines_the_papers_settings() -> None:
     assert experiments["ours"]["network"] == {"name": "improved_unet", "dropblock_schedule_steps": 137600}
     assert "dropblock_schedule_steps" not in experiments["rcsp_cbm4_fpa"]["network"]
     assert experiments["ours"]["train"]["epochs"] == 240
+
+
+def test_override_where_the_set_is_enabled_refines_every_experiment(tmp_path: Path) -> None:
+    config = config_with_set(tmp_path, "tiny")
+    config["experiment_sets"]["toy"]["override"] = {"train": {"epochs": 30, "batch_size": 4},
+                                                    "augment": {"mode": "online"}}
+    experiments = resolve_config(config, tmp_path)["experiments"]
+    for name in ("toy_ours", "toy_fcn"):
+        assert experiments[name]["train"] == {"epochs": 30, "batch_size": 4, "optimizer": {"name": "adam", "lr": 4e-5}}
+        assert experiments[name]["augment"] == {"mode": "online"}
+    assert experiments["toy_ours"]["network"]["features"] == [4, 8, 16, 32, 64]  # the scale still applies
+    config = config_with_set(tmp_path / "bad", "tiny")
+    config["experiment_sets"]["toy"]["override"] = {"dataset": "other"}
+    with pytest.raises(ExperimentSetError, match=r"experiment_sets.toy.override: unknown key\(s\) \['dataset'\]"):
+        resolve_config(config, tmp_path / "bad")
