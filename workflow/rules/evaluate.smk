@@ -12,6 +12,7 @@ rule evaluate_experiment:
     params:
         masks=lambda wildcards: os.path.join(RESULTS, wildcards.dataset, "masks"),
         meta=lambda wildcards: os.path.join(RESULTS, wildcards.dataset, "meta"),
+        empty=lambda wildcards: as_json(dataset_config(wildcards.dataset).get("evaluate", {}).get("empty", {})),
         brain=lambda wildcards, input: (
             f"--brain-dir {shlex.quote(os.path.dirname(input.brains[0]))}" if input.brains else ""
         ),
@@ -22,4 +23,5 @@ rule evaluate_experiment:
     shell:
         "python -m lesionbench evaluate --experiment {wildcards.experiment} "
         "--predictions {input.predictions:q} --masks {params.masks:q} --meta {params.meta:q} "
+        "--empty {params.empty:q} "
         "{params.brain} --out {output:q} > {log:q} 2>&1"

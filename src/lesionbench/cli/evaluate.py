@@ -17,8 +17,14 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--meta", required=True, metavar="DIR", help="case metadata {case}.json (labels)")
     parser.add_argument("--out", required=True, metavar="TSV", help="metrics table to write")
     parser.add_argument(
-        "--empty-policy", default=EmptyPolicy.ONE.value, choices=[p.value for p in EmptyPolicy],
-        help="overlap metrics when prediction and reference are both empty: 1 or NaN (default: one)",
+        "--empty", default="{}", metavar="JSON",
+        help="empty-mask conventions as inline JSON or a JSON/YAML file: {both: one | nan (overlap metrics when "
+             "both masks are empty), distance: worst | nan (hd95 and asd when one is empty)}; default "
+             '{"both": "one", "distance": "worst"}',
+    )
+    parser.add_argument(
+        "--empty-policy", default=None, choices=[p.value for p in EmptyPolicy],
+        help="shorthand for --empty '{\"both\": ...}'",
     )
     parser.add_argument(
         "--brain-dir", metavar="DIR",
@@ -32,10 +38,16 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from lesionbench.io.settings import load_settings
+    from lesionbench.metrics import EmptyConventions
     from lesionbench.metrics.evaluate import evaluate_experiment
 
+    empty = load_settings(args.empty)
+    if args.empty_policy is not None:
+        empty["both"] = args.empty_policy
     evaluate_experiment(
-        args.experiment, args.predictions, args.masks, args.meta, args.out, policy=args.empty_policy,
+        args.experiment, args.predictions, args.masks, args.meta, args.out,
+        conventions=EmptyConventions.from_dict(empty, "--empty"),
         brain_dir=args.brain_dir, near_skull_mm=args.near_skull_mm, irregular_solidity=args.irregular_solidity,
     )
     return 0

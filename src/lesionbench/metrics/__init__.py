@@ -6,7 +6,9 @@ the registry of metric names in :mod:`lesionbench.metrics.registry`.
 """
 
 from lesionbench.metrics.abc2 import SLICE_RULES, abc2_ml, longest_diameters
-from lesionbench.metrics.conventions import EmptyPolicy, as_policy, worst_distance_mm
+from lesionbench.metrics.conventions import (
+    DistancePolicy, EmptyConventions, EmptyPolicy, as_policy, exclusion_reason, worst_distance_mm,
+)
 from lesionbench.metrics.distance import SurfaceDistances, asd, hd95, surface, surface_distances
 from lesionbench.metrics.evaluate import evaluate_case, evaluate_experiment
 from lesionbench.metrics.overlap import (
@@ -26,7 +28,7 @@ from lesionbench.metrics.volume import rvd, volume_ml, voxel_volume_mm3
 
 __all__ = [
     "METRICS", "SLICE_RULES", "CaseMasks", "Counts", "EmptyPolicy", "SurfaceDistances",
-    "abc2_ml", "accuracy", "as_policy", "asd", "compute_metrics", "confusion_counts", "dice",
+    "DistancePolicy", "EmptyConventions", "abc2_ml", "accuracy", "as_policy", "exclusion_reason", "asd", "compute_metrics", "confusion_counts", "dice",
     "evaluate_case", "evaluate_experiment", "f1", "get_metric", "global_dice", "hd95", "iou",
     "longest_diameters", "ppv", "rvd", "sensitivity", "specificity", "surface",
     "surface_distances", "volume_ml", "voxel_volume_mm3", "worst_distance_mm",

@@ -6,14 +6,19 @@ plain ratio of voxel counts that is NaN where its denominator is 0; the rules be
 applied in :func:`apply_overlap_convention` and :func:`apply_distance_convention`, and nowhere
 else.
 
+The conventions are set per dataset in one config key, ``datasets.<d>.evaluate.empty``
+(:class:`EmptyConventions`): ``both`` (``one`` | ``nan``) and ``distance`` (``worst`` | ``nan``).
+The defaults never hide a failure: a missed lesion gets the worst distance, not a NaN that
+would drop the case from means and paired tests.
+
 Both masks empty (a true negative case, e.g. a scan without haemorrhage correctly left empty):
     - overlap metrics (:data:`OVERLAP_METRICS`: dice, iou, f1, ppv, sensitivity) are 1.0 under
-      ``EmptyPolicy.ONE`` (the default: a perfect answer) or NaN under ``EmptyPolicy.NAN``
-      (the case then drops out of means and paired tests);
+      ``both: one`` (the default: a perfect answer) or NaN under ``both: nan`` (the case then
+      drops out of means and paired tests, which say so);
     - specificity and accuracy follow their counts (``TN / (TN + FP)`` = 1.0 for a non-empty image);
     - rvd is NaN (``V_ref`` = 0, paper 002's RVD is undefined);
-    - hd95, asd and their ``*_worst`` columns are NaN; the case is flagged by the
-      ``ref_empty`` and ``pred_empty`` columns.
+    - hd95, asd (and their raw ``*_nan`` columns) are NaN: there is no surface to measure and
+      nothing was wrong; the case is flagged by the ``ref_empty`` and ``pred_empty`` columns.
 
 Exactly one mask empty:
     - dice, iou and f1 are 0.0 (their denominators ``2TP + FP + FN`` are positive);
@@ -23,18 +28,23 @@ Exactly one mask empty:
       NaN (nothing was claimed). Metrics Reloaded calls these undefined, hence NaN;
     - rvd is 1.0 when the prediction is empty (``|0 - V_ref| / V_ref``) and NaN when the
       reference is empty;
-    - hd95 and asd are NaN, and ``hd95_worst`` / ``asd_worst`` hold the worst value,
-      :func:`worst_distance_mm`: the diagonal of the image's field of view in mm,
-      ``sqrt(sum((n_i * s_i)^2))`` over the three axes, which exceeds any distance between two
-      voxel centres of the image. When both masks are non-empty, ``*_worst`` equals the
-      metric itself, so the ``*_worst`` columns are the metric with worst-case substitution.
+    - hd95 and asd hold the worst value under ``distance: worst`` (the default; Metrics
+      Reloaded's recommendation), :func:`worst_distance_mm`: the diagonal of the image's field
+      of view in mm, ``sqrt(sum((n_i * s_i)^2))`` over the three axes, which exceeds any
+      distance between two voxel centres of the image; NaN under ``distance: nan``. The raw
+      columns ``hd95_nan`` / ``asd_nan`` are always NaN there, whatever the policy.
+
+Where a metric is NaN, :func:`exclusion_reason` names why (both masks empty, reference empty,
+prediction empty), and the compare stage reports per metric how many cases each reason took out.
 """
 
 from __future__ import annotations
 
 import enum
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
 
 #: Metrics whose value for two empty masks is set by :class:`EmptyPolicy`.
 OVERLAP_METRICS: frozenset[str] = frozenset({"dice", "iou", "f1", "ppv", "sensitivity"})
@@ -50,6 +60,62 @@ class EmptyPolicy(str, enum.Enum):
     def both_empty_value(self) -> float:
         """1.0 for ``ONE``, NaN for ``NAN``."""
         return 1.0 if self is EmptyPolicy.ONE else math.nan
+
+
+class DistancePolicy(str, enum.Enum):
+    """Value of the surface distances when exactly one mask is empty."""
+
+    WORST = "worst"
+    NAN = "nan"
+
+
+@dataclass(frozen=True)
+class EmptyConventions:
+    """The empty-mask conventions of a dataset (``datasets.<d>.evaluate.empty``).
+
+    Attributes:
+        both: overlap metrics when both masks are empty (1 or NaN).
+        distance: hd95 and asd when exactly one mask is empty (the worst value or NaN).
+    """
+
+    both: EmptyPolicy = EmptyPolicy.ONE
+    distance: DistancePolicy = DistancePolicy.WORST
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any] | None, where: str = "evaluate.empty") -> EmptyConventions:
+        """Build from ``{"both": "one" | "nan", "distance": "worst" | "nan"}``.
+
+        Raises:
+            ValueError: naming the key and listing the valid values.
+        """
+        data = dict(data or {})
+        unknown = sorted(set(data) - {"both", "distance"})
+        if unknown:
+            raise ValueError(f"{where}: unknown key(s) {unknown}; valid keys are ['both', 'distance']")
+        try:
+            both = as_policy(data.get("both", cls.both))
+        except ValueError as error:
+            raise ValueError(f"{where}.both: {error}") from None
+        distance = data.get("distance", cls.distance)
+        try:
+            distance = DistancePolicy(str(getattr(distance, "value", distance)).lower())
+        except ValueError:
+            raise ValueError(f"{where}.distance: unknown policy {distance!r}; valid: worst, nan") from None
+        return cls(both=both, distance=distance)
+
+    def to_dict(self) -> dict[str, str]:
+        return {"both": self.both.value, "distance": self.distance.value}
+
+
+def exclusion_reason(ref_empty: bool, pred_empty: bool) -> str:
+    """Why an empty-mask convention may leave a metric undefined for a case ("" if none applies)."""
+    if ref_empty and pred_empty:
+        return "both masks empty"
+    if ref_empty:
+        return "reference empty"
+    if pred_empty:
+        return "prediction empty"
+    return ""
 
 
 def as_policy(value: EmptyPolicy | str) -> EmptyPolicy:

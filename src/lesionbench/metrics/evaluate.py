@@ -18,8 +18,8 @@ import pandas as pd
 import SimpleITK as sitk
 
 from lesionbench.io import ImageFileError, atomic_path, read_mask, same_grid
-from lesionbench.metrics.conventions import EmptyPolicy, as_policy
-from lesionbench.metrics.registry import METRICS, compute_metrics
+from lesionbench.metrics.conventions import EmptyConventions, EmptyPolicy
+from lesionbench.metrics.registry import METRICS, as_conventions, compute_metrics
 from lesionbench.typing import PathLike
 
 log = logging.getLogger(__name__)
@@ -36,14 +36,15 @@ _FOLD_NAME = re.compile(r"^fold-(\d+)$")
 
 
 def evaluate_case(
-    pred_path: PathLike, ref_path: PathLike, policy: EmptyPolicy | str = EmptyPolicy.ONE
+    pred_path: PathLike, ref_path: PathLike, conventions: EmptyConventions | EmptyPolicy | str = EmptyConventions()
 ) -> dict[str, float | bool | int]:
     """Metrics of one predicted mask against its reference mask.
 
     Args:
         pred_path: predicted mask (NIfTI or anything SimpleITK reads; non-zero is lesion).
         ref_path: reference mask on the same grid.
-        policy: both-empty policy, ``"one"`` or ``"nan"`` (see ``metrics.conventions``).
+        conventions: the empty-mask conventions (:class:`lesionbench.metrics.EmptyConventions`),
+            or a both-empty policy ``"one"`` / ``"nan"``.
 
     Returns:
         ``{metric: value}`` for every metric of ``metrics.registry.METRICS`` plus
@@ -54,7 +55,7 @@ def evaluate_case(
         ImageFileError: if a file cannot be read, or the two are not on the same grid
             (the message names both files).
     """
-    policy = as_policy(policy)
+    conventions = as_conventions(conventions)
     for path in (pred_path, ref_path):
         if not Path(path).is_file():
             raise FileNotFoundError(f"{path}: mask file not found")
@@ -76,7 +77,7 @@ def evaluate_case(
     pred = sitk.GetArrayViewFromImage(pred_image).astype(bool)  # (z, y, x)
     ref = sitk.GetArrayViewFromImage(ref_image).astype(bool)
     spacing_zyx = tuple(float(s) for s in reversed(ref_image.GetSpacing()))
-    return compute_metrics(pred, ref, spacing_zyx, policy)
+    return compute_metrics(pred, ref, spacing_zyx, conventions)
 
 
 def evaluate_experiment(
@@ -85,7 +86,7 @@ def evaluate_experiment(
     masks_dir: PathLike,
     meta_dir: PathLike,
     out_tsv: PathLike,
-    policy: EmptyPolicy | str = EmptyPolicy.ONE,
+    conventions: EmptyConventions | EmptyPolicy | str = EmptyConventions(),
     brain_dir: PathLike | None = None,
     near_skull_mm: float = 3.0,
     irregular_solidity: float = 0.8,
@@ -100,7 +101,8 @@ def evaluate_experiment(
         meta_dir: folder of ``{case}.json`` whose ``"labels"`` dict becomes label columns.
         out_tsv: the TSV to write atomically (columns of docs/file-formats.md, "Evaluate",
             then ``tp, fp, fn, tn``, then the labels), rows sorted by ``case_id``.
-        policy: both-empty policy, ``"one"`` or ``"nan"``.
+        conventions: the empty-mask conventions (``datasets.<d>.evaluate.empty``), or a
+            both-empty policy ``"one"`` / ``"nan"``.
         brain_dir: folder of brain masks ``{case}.nii.gz``; when given, the reference lesion's
             geometry is added (:func:`lesionbench.volumes.geometry.lesion_geometry`):
             ``distance_to_inner_skull_mm``, ``solidity``, ``near_skull_geom`` (distance <=
@@ -118,7 +120,7 @@ def evaluate_experiment(
             predicted in two folds, a meta file is unreadable or lacks ``labels``, or a
             mask pair is unusable (``ImageFileError``).
     """
-    policy = as_policy(policy)
+    conventions = as_conventions(conventions)
     geometry = None
     if brain_dir is not None:
         from lesionbench.volumes.geometry import lesion_geometry as geometry  # scipy/statsmodels: only when asked
@@ -135,7 +137,7 @@ def evaluate_experiment(
             seen[case_id] = folder
             log.debug("evaluating %s (fold %d)", case_id, fold)
             ref_path = Path(masks_dir) / f"{case_id}{NIFTI_SUFFIX}"
-            metrics = evaluate_case(pred_path, ref_path, policy)
+            metrics = evaluate_case(pred_path, ref_path, conventions)
             if geometry is not None:
                 shape = geometry(ref_path, Path(brain_dir) / f"{case_id}{NIFTI_SUFFIX}", near_skull_mm,
                                  irregular_solidity)

@@ -1,8 +1,8 @@
 """The registry of per-case metrics: name -> function of one case.
 
 Every metric takes a :class:`CaseMasks` (prediction, reference, spacing, with the voxel counts
-and surface distances computed once and cached) and the :class:`EmptyPolicy`, and returns a
-float. The registry's order is the column order of the evaluate TSV (docs/file-formats.md,
+and surface distances computed once and cached) and the dataset's :class:`EmptyConventions`,
+and returns a float. The registry's order is the column order of the evaluate TSV (docs/file-formats.md,
 "Evaluate").
 """
 
@@ -16,9 +16,12 @@ import numpy as np
 
 from lesionbench.metrics import abc2, distance, overlap, volume
 from lesionbench.metrics.conventions import (
+    DistancePolicy,
+    EmptyConventions,
     EmptyPolicy,
     apply_distance_convention,
     apply_overlap_convention,
+    as_policy,
     worst_distance_mm,
 )
 from lesionbench.typing import Mask, SpacingZYX
@@ -65,29 +68,30 @@ class CaseMasks:
         return worst_distance_mm(self.ref.shape, self.spacing)
 
 
-Metric = Callable[[CaseMasks, EmptyPolicy], float]
+Metric = Callable[[CaseMasks, EmptyConventions], float]
 
 
 def _overlap(name: str, score: Callable[[overlap.Counts], float]) -> Metric:
-    def metric(case: CaseMasks, policy: EmptyPolicy) -> float:
+    def metric(case: CaseMasks, conventions: EmptyConventions) -> float:
         c = case.counts
-        return apply_overlap_convention(name, score(c), c.ref_empty, c.pred_empty, policy)
+        return apply_overlap_convention(name, score(c), c.ref_empty, c.pred_empty, conventions.both)
 
     metric.__doc__ = f"{name} from voxel counts, with the empty-mask conventions."
     return metric
 
 
-def _distance(score: Callable[[distance.SurfaceDistances | None], float], worst: bool) -> Metric:
-    def metric(case: CaseMasks, policy: EmptyPolicy) -> float:
+def _distance(score: Callable[[distance.SurfaceDistances | None], float], raw: bool) -> Metric:
+    """A surface distance: the worst value or NaN where one mask is empty (``raw``: always NaN)."""
+    def metric(case: CaseMasks, conventions: EmptyConventions) -> float:
         c = case.counts
         value = score(case.distances) if not (c.ref_empty or c.pred_empty) else float("nan")
-        pair = apply_distance_convention(value, c.ref_empty, c.pred_empty, case.worst_mm)
-        return pair[1] if worst else pair[0]
+        nan_value, worst_value = apply_distance_convention(value, c.ref_empty, c.pred_empty, case.worst_mm)
+        return nan_value if raw or conventions.distance is DistancePolicy.NAN else worst_value
 
     return metric
 
 
-def _rvd(case: CaseMasks, policy: EmptyPolicy) -> float:
+def _rvd(case: CaseMasks, conventions: EmptyConventions) -> float:
     c = case.counts
     return volume.rvd(c.tp + c.fp, c.tp + c.fn)  # voxel counts: the voxel volume cancels
 
@@ -102,15 +106,20 @@ METRICS: dict[str, Metric] = {
     "accuracy": _overlap("accuracy", overlap.accuracy),
     "f1": _overlap("f1", overlap.f1),
     "rvd": _rvd,
-    "hd95": _distance(distance.hd95, worst=False),
-    "asd": _distance(distance.asd, worst=False),
-    "hd95_worst": _distance(distance.hd95, worst=True),
-    "asd_worst": _distance(distance.asd, worst=True),
-    "ref_volume_ml": lambda case, policy: volume.volume_ml(case.ref, case.spacing),
-    "pred_volume_ml": lambda case, policy: volume.volume_ml(case.pred, case.spacing),
-    "ref_abc2_ml": lambda case, policy: abc2.abc2_ml(case.ref, case.spacing),
-    "pred_abc2_ml": lambda case, policy: abc2.abc2_ml(case.pred, case.spacing),
+    "hd95": _distance(distance.hd95, raw=False),
+    "asd": _distance(distance.asd, raw=False),
+    "hd95_nan": _distance(distance.hd95, raw=True),
+    "asd_nan": _distance(distance.asd, raw=True),
+    "ref_volume_ml": lambda case, conventions: volume.volume_ml(case.ref, case.spacing),
+    "pred_volume_ml": lambda case, conventions: volume.volume_ml(case.pred, case.spacing),
+    "ref_abc2_ml": lambda case, conventions: abc2.abc2_ml(case.ref, case.spacing),
+    "pred_abc2_ml": lambda case, conventions: abc2.abc2_ml(case.pred, case.spacing),
 }
+
+
+def as_conventions(value: EmptyConventions | EmptyPolicy | str) -> EmptyConventions:
+    """An :class:`EmptyConventions`; a both-empty policy (``"one"``, ``"nan"``) keeps the default distance rule."""
+    return value if isinstance(value, EmptyConventions) else EmptyConventions(both=as_policy(value))
 
 
 def get_metric(name: str) -> Metric:
@@ -129,7 +138,7 @@ def compute_metrics(
     pred: Mask,
     ref: Mask,
     spacing: SpacingZYX,
-    policy: EmptyPolicy = EmptyPolicy.ONE,
+    conventions: EmptyConventions | EmptyPolicy | str = EmptyConventions(),
     names: Sequence[str] | None = None,
 ) -> dict[str, float | bool | int]:
     """All (or the named) metrics of one case, plus the empty flags and the voxel counts.
@@ -138,16 +147,18 @@ def compute_metrics(
         pred: bool ``(Z, Y, X)`` prediction.
         ref: bool ``(Z, Y, X)`` reference on the same grid.
         spacing: voxel spacing ``(z, y, x)`` in mm.
-        policy: both-empty policy for the overlap metrics.
+        conventions: the empty-mask conventions (a bare both-empty policy keeps the default
+            distance policy).
         names: metric names (keys of :data:`METRICS`); all of them by default.
 
     Returns:
         ``{metric: value, ..., "ref_empty", "pred_empty", "tp", "fp", "fn", "tn"}``; the
         counts let the compare stage compute the global Dice DSC(G).
     """
+    conventions = as_conventions(conventions)
     case = CaseMasks(pred, ref, spacing)
     metrics = [(name, get_metric(name)) for name in (METRICS if names is None else names)]
-    row: dict[str, float | bool | int] = {name: float(fn(case, policy)) for name, fn in metrics}
+    row: dict[str, float | bool | int] = {name: float(fn(case, conventions)) for name, fn in metrics}
     c = case.counts
     row.update(ref_empty=c.ref_empty, pred_empty=c.pred_empty, **c._asdict())
     return row

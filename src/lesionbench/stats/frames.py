@@ -146,6 +146,36 @@ def metric_values(frame: pd.DataFrame, metric: str, where: str) -> pd.Series:
     return pd.Series(values.to_numpy(), index=frame["case_id"].astype(str).to_numpy(), name=metric)
 
 
+def exclusions(frame: pd.DataFrame, metric: str) -> pd.Series:
+    """Why each case of ``frame`` has no value of ``metric``: case id -> reason, NaN cases only.
+
+    The reason comes from the ``ref_empty`` / ``pred_empty`` flags of the metrics table
+    (:func:`lesionbench.metrics.exclusion_reason`: "both masks empty", "reference empty",
+    "prediction empty"), else "undefined".
+    """
+    from lesionbench.metrics import exclusion_reason
+
+    values = metric_values(frame, metric, "metrics table")
+    missing = values[values.isna()]
+    flags = {name: frame[name].astype(str).str.lower().eq("true").to_numpy() if name in frame.columns else None
+             for name in ("ref_empty", "pred_empty")}
+    reasons = []
+    positions = np.flatnonzero(values.isna().to_numpy())
+    for position in positions:
+        ref_empty = bool(flags["ref_empty"][position]) if flags["ref_empty"] is not None else False
+        pred_empty = bool(flags["pred_empty"][position]) if flags["pred_empty"] is not None else False
+        reasons.append(exclusion_reason(ref_empty, pred_empty) or "undefined")
+    return pd.Series(reasons, index=missing.index, dtype=object, name=f"{metric}_excluded")
+
+
+def describe_exclusions(reasons: Sequence[str]) -> str:
+    """``"reason: count; ..."`` in order of first appearance, or "" when nothing was excluded."""
+    counts: dict[str, int] = {}
+    for reason in reasons:
+        counts[reason] = counts.get(reason, 0) + 1
+    return "; ".join(f"{reason}: {count}" for reason, count in counts.items())
+
+
 def metric_matrix(
     frames: Mapping[str, pd.DataFrame], metric: str, subset: str, models: Sequence[str] | None = None,
     missing: str = "drop", larger_is_better: bool = True,

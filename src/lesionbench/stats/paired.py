@@ -27,18 +27,21 @@ from lesionbench.stats.bootstrap import bootstrap_paired_difference
 from lesionbench.stats.effect import rank_biserial
 from lesionbench.stats.frames import (
     MetricsTableError,
+    describe_exclusions,
+    exclusions,
     metric_values,
     order_models,
     selected_frames,
 )
 from lesionbench.stats.settings import CompareSettings
 
-#: Columns of ``stats/tests.tsv`` (docs/file-formats.md, "Compare"), plus ``n_dropped``,
-#: ``note`` and, after them, the extra corrections and effect sizes. ``mean_difference`` and
+#: Columns of ``stats/tests.tsv`` (docs/file-formats.md, "Compare"), plus ``n_dropped`` and
+#: ``dropped`` (why: ``"prediction empty (fcn8s): 2; both masks empty: 1"``), ``note`` and, after
+#: them, the extra corrections and effect sizes. ``mean_difference`` and
 #: its interval are ``reference - model``; ``rank_biserial > 0`` means the reference's values
 #: tend to be larger.
 TEST_COLUMNS = [
-    "metric", "model", "reference", "n", "n_dropped", "shapiro_p", "wilcoxon_statistic",
+    "metric", "model", "reference", "n", "n_dropped", "dropped", "shapiro_p", "wilcoxon_statistic",
     "p", "p_adjusted", "significant", "note", "p_fdr_bh", "p_holm", "rank_biserial",
     "mean_difference", "mean_difference_ci_low", "mean_difference_ci_high",
 ]
@@ -141,6 +144,24 @@ def adjust_family(table: pd.DataFrame, method: str, family: str) -> np.ndarray:
     return out
 
 
+def dropped_pairs(reference: pd.DataFrame, model: pd.DataFrame, metric: str, reference_name: str,
+                  model_name: str) -> str:
+    """Why common cases drop out of the pairs: each NaN side's reason, tagged with the model
+    when only one side is NaN (``"prediction empty (fcn8s): 2; both masks empty: 1"``)."""
+    ref_reasons, model_reasons = exclusions(reference, metric), exclusions(model, metric)
+    common = set(metric_values(reference, metric, reference_name).index) & set(metric_values(model, metric, model_name).index)
+    reasons = []
+    for case in sorted(common & (set(ref_reasons.index) | set(model_reasons.index))):
+        in_ref, in_model = case in ref_reasons.index, case in model_reasons.index
+        if in_ref and in_model and ref_reasons[case] == model_reasons[case]:
+            reasons.append(ref_reasons[case])
+        elif in_model:
+            reasons.append(f"{model_reasons[case]} ({model_name})")
+        else:
+            reasons.append(f"{ref_reasons[case]} ({reference_name})")
+    return describe_exclusions(reasons)
+
+
 def paired_tests(frames: Mapping[str, pd.DataFrame], settings: CompareSettings) -> pd.DataFrame:
     """Test every model against ``settings.reference`` on every metric.
 
@@ -171,7 +192,9 @@ def paired_tests(frames: Mapping[str, pd.DataFrame], settings: CompareSettings) 
             result = paired_test(ref_values, values, settings)
             rows.append({
                 "metric": metric, "model": model, "reference": settings.reference, "n": result.n,
-                "n_dropped": result.n_dropped, "shapiro_p": result.shapiro_p,
+                "n_dropped": result.n_dropped,
+                "dropped": dropped_pairs(chosen[settings.reference], chosen[model], metric, settings.reference, model),
+                "shapiro_p": result.shapiro_p,
                 "wilcoxon_statistic": result.statistic, "p": result.p, "note": result.note,
                 "rank_biserial": result.rank_biserial, "mean_difference": result.mean_difference,
                 "mean_difference_ci_low": result.ci_low, "mean_difference_ci_high": result.ci_high,

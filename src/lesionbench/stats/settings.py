@@ -24,8 +24,8 @@ from lesionbench.io.settings import load_settings  # noqa: F401  (re-exported)
 DEFAULT_METRIC_LABELS: dict[str, str] = {
     "dice": "Dice", "iou": "IoU", "ppv": "PPV", "sensitivity": "Sensitivity",
     "specificity": "Specificity", "accuracy": "Accuracy", "f1": "F1", "rvd": "RVD",
-    "hd95": "HD95 (mm)", "asd": "ASD (mm)", "hd95_worst": "HD95 worst (mm)",
-    "asd_worst": "ASD worst (mm)", "ref_volume_ml": "Reference volume (mL)",
+    "hd95": "HD95 (mm)", "asd": "ASD (mm)", "hd95_nan": "HD95, misses excluded (mm)",
+    "asd_nan": "ASD, misses excluded (mm)", "ref_volume_ml": "Reference volume (mL)",
     "pred_volume_ml": "Predicted volume (mL)", "ref_abc2_ml": "Reference ABC/2 (mL)",
     "pred_abc2_ml": "Predicted ABC/2 (mL)",
 }
@@ -50,7 +50,7 @@ RANKING_AGGREGATES = ("mean", "median")
 #: ``na.treat`` with a worst value).
 RANKING_MISSING = ("drop", "worst")
 #: Metric columns for which a smaller value is better (distances, volume differences).
-DEFAULT_LOWER_IS_BETTER = ("rvd", "hd95", "asd", "hd95_worst", "asd_worst")
+DEFAULT_LOWER_IS_BETTER = ("rvd", "hd95", "asd", "hd95_nan", "asd_nan")
 ALTERNATIVES = ("two-sided", "less", "greater")
 WILCOXON_METHODS = ("auto", "exact", "asymptotic")
 #: Families of the multiple-comparison correction: all comparisons of one metric (one column

@@ -16,12 +16,12 @@ import numpy as np
 import pandas as pd
 
 from lesionbench.stats.bootstrap import bootstrap_mean
-from lesionbench.stats.frames import metric_values, order_models, selected_frames
+from lesionbench.stats.frames import describe_exclusions, exclusions, metric_values, order_models, selected_frames
 from lesionbench.stats.settings import CompareSettings
 
 #: Columns of ``stats/summary.tsv``.
 SUMMARY_COLUMNS = [
-    "model", "label", "is_reference", "metric", "n", "median", "p25", "p75", "mean", "sd",
+    "model", "label", "is_reference", "metric", "n", "n_excluded", "excluded", "median", "p25", "p75", "mean", "sd",
     "p", "p_adjusted", "significant", "mean_ci_low", "mean_ci_high",
 ]
 
@@ -52,7 +52,8 @@ def summary_table(
 
     Returns:
         One row per (model, metric), models in table order (reference first), columns
-        :data:`SUMMARY_COLUMNS`. ``p``/``p_adjusted``/``significant`` are empty for the
+        :data:`SUMMARY_COLUMNS`; ``n_excluded`` cases of the selection have no value of the
+        metric, for the reasons counted in ``excluded``. ``p``/``p_adjusted``/``significant`` are empty for the
         reference; ``mean_ci_low``/``mean_ci_high`` are the bootstrap interval of the mean
         (``CompareSettings.bootstrap_*``, ``confidence``, ``seed``).
     """
@@ -65,8 +66,10 @@ def summary_table(
             values = metric_values(chosen[model], metric, f"experiment '{model}'").to_numpy()
             interval = bootstrap_mean(values, settings.bootstrap_resamples, settings.confidence,
                                       settings.bootstrap_method, settings.seed)
+            excluded = exclusions(chosen[model], metric)
             row = {"model": model, "label": settings.label(model), "is_reference": model == settings.reference,
-                   "metric": metric, **describe(values), "p": np.nan, "p_adjusted": np.nan,
+                   "metric": metric, **describe(values), "n_excluded": len(excluded),
+                   "excluded": describe_exclusions(excluded.tolist()), "p": np.nan, "p_adjusted": np.nan,
                    "significant": pd.NA, "mean_ci_low": interval.low, "mean_ci_high": interval.high}
             if model != settings.reference and lookup is not None and (metric, model) in lookup.index:
                 test = lookup.loc[(metric, model)]

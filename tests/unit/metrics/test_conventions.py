@@ -3,7 +3,9 @@ import math
 import numpy as np
 import pytest
 
-from lesionbench.metrics import EmptyPolicy, as_policy, compute_metrics, worst_distance_mm
+from lesionbench.metrics import (
+    EmptyConventions, EmptyPolicy, as_policy, compute_metrics, exclusion_reason, worst_distance_mm,
+)
 
 SPACING = (5.0, 0.5, 0.5)
 SHAPE = (4, 10, 10)
@@ -25,7 +27,7 @@ def test_both_empty_policy_one():
     row = compute_metrics(empty, empty, SPACING, EmptyPolicy.ONE)
     for name in ("dice", "iou", "f1", "ppv", "sensitivity", "specificity", "accuracy"):
         assert row[name] == 1.0, name
-    for name in ("rvd", "hd95", "asd", "hd95_worst", "asd_worst"):
+    for name in ("rvd", "hd95", "asd", "hd95_nan", "asd_nan"):
         assert math.isnan(row[name]), name
     assert row["ref_empty"] and row["pred_empty"]
     assert row["ref_volume_ml"] == 0.0 and row["ref_abc2_ml"] == 0.0
@@ -44,9 +46,9 @@ def test_reference_empty_prediction_not():
     assert (row["dice"], row["iou"], row["f1"], row["ppv"]) == (0.0, 0.0, 0.0, 0.0)
     assert math.isnan(row["sensitivity"])  # 0 / 0: nothing to find
     assert math.isnan(row["rvd"])  # V_ref = 0
-    assert math.isnan(row["hd95"]) and math.isnan(row["asd"])
-    assert row["hd95_worst"] == pytest.approx(DIAGONAL)
-    assert row["asd_worst"] == pytest.approx(DIAGONAL)
+    # by default a false alarm gets the worst distance; the raw columns keep NaN
+    assert row["hd95"] == pytest.approx(DIAGONAL) and row["asd"] == pytest.approx(DIAGONAL)
+    assert math.isnan(row["hd95_nan"]) and math.isnan(row["asd_nan"])
     assert row["ref_empty"] and not row["pred_empty"]
     assert row["specificity"] == pytest.approx(368 / 400)  # TN / (TN + FP), FP = 32
 
@@ -56,15 +58,28 @@ def test_prediction_empty_reference_not():
     assert row["dice"] == 0.0 and row["sensitivity"] == 0.0
     assert math.isnan(row["ppv"])  # 0 / 0: nothing claimed
     assert row["rvd"] == 1.0
-    assert math.isnan(row["hd95"])
-    assert row["hd95_worst"] == pytest.approx(DIAGONAL)
+    assert row["hd95"] == pytest.approx(DIAGONAL)  # a missed lesion is the worst miss
+    assert math.isnan(row["hd95_nan"])
 
 
-def test_worst_columns_equal_metric_when_both_present():
+def test_distance_policy_nan_leaves_misses_undefined():
+    conventions = EmptyConventions.from_dict({"both": "nan", "distance": "nan"})
+    row = compute_metrics(np.zeros(SHAPE, dtype=bool), _lesion(), SPACING, conventions)
+    assert math.isnan(row["hd95"]) and math.isnan(row["asd"]) and math.isnan(row["hd95_nan"])
+    assert conventions.to_dict() == {"both": "nan", "distance": "nan"}
+    with pytest.raises(ValueError, match="evaluate.empty.distance: unknown policy 'zero'; valid: worst, nan"):
+        EmptyConventions.from_dict({"distance": "zero"})
+    with pytest.raises(ValueError, match=r"evaluate.empty: unknown key\(s\) \['distances'\]"):
+        EmptyConventions.from_dict({"distances": "nan"})
+    assert [exclusion_reason(*flags) for flags in ((True, True), (True, False), (False, True), (False, False))] == [
+        "both masks empty", "reference empty", "prediction empty", ""]
+
+
+def test_raw_columns_equal_the_metric_when_both_present():
     shifted = np.roll(_lesion(), 1, axis=2)
     row = compute_metrics(shifted, _lesion(), SPACING)
-    assert row["hd95_worst"] == row["hd95"] == pytest.approx(0.5)
-    assert row["asd_worst"] == row["asd"]
+    assert row["hd95_nan"] == row["hd95"] == pytest.approx(0.5)
+    assert row["asd_nan"] == row["asd"]
 
 
 def test_unknown_policy_lists_valid_names():

@@ -72,7 +72,7 @@ def test_evaluate_experiment_writes_expected_table(dataset):
     table = pd.read_csv(out, sep="\t")
     assert list(table.columns) == [
         "case_id", "fold", "experiment", "dice", "iou", "ppv", "sensitivity", "specificity",
-        "accuracy", "f1", "rvd", "hd95", "asd", "hd95_worst", "asd_worst", "ref_volume_ml",
+        "accuracy", "f1", "rvd", "hd95", "asd", "hd95_nan", "asd_nan", "ref_volume_ml",
         "pred_volume_ml", "ref_abc2_ml", "pred_abc2_ml", "ref_empty", "pred_empty",
         "tp", "fp", "fn", "tn", *LABELS,
     ]
@@ -82,11 +82,11 @@ def test_evaluate_experiment_writes_expected_table(dataset):
     assert list(table.dice) == pytest.approx([0.75, 1.0, 0.0])
     both_empty = table.iloc[1]
     assert both_empty.ref_empty and both_empty.pred_empty
-    assert math.isnan(both_empty.hd95) and math.isnan(both_empty.hd95_worst)
+    assert math.isnan(both_empty.hd95) and math.isnan(both_empty.hd95_nan)
     assert math.isnan(both_empty.rvd)
     missed = table.iloc[2]
     assert missed.sensitivity == 0.0 and math.isnan(missed.ppv) and missed.rvd == 1.0
-    assert math.isnan(missed.hd95) and missed.hd95_worst == pytest.approx(DIAGONAL)
+    assert math.isnan(missed.hd95_nan) and missed.hd95 == pytest.approx(DIAGONAL)
     assert list(table.lesion_class) == ["other"] * 3
     assert list(table.irregular) == [True] * 3
 
@@ -102,6 +102,18 @@ def test_nan_policy_through_cli(dataset):
     table = pd.read_csv(out, sep="\t")
     assert list(table.case_id) == ["ph001"]
     assert math.isnan(table.dice[0]) and table.specificity[0] == 1.0
+
+
+def test_distance_policy_through_cli(dataset):
+    out = dataset / "unet_nan.tsv"
+    rc = main([
+        "evaluate", "--experiment", "unet", "--predictions", str(dataset / "pred/fold-1"),
+        "--masks", str(dataset / "masks"), "--meta", str(dataset / "meta"), "--out", str(out),
+        "--empty", '{"distance": "nan"}',
+    ])
+    assert rc == 0
+    missed = pd.read_csv(out, sep="\t").set_index("case_id").loc["ph002"]
+    assert math.isnan(missed.hd95) and math.isnan(missed.hd95_nan) and missed.sensitivity == 0.0
 
 
 def test_grid_mismatch_names_both_files(dataset):

@@ -7,7 +7,7 @@ from lesionbench.metrics import METRICS, CaseMasks, compute_metrics, get_metric
 def test_registry_order_is_the_tsv_column_order():
     assert list(METRICS) == [
         "dice", "iou", "ppv", "sensitivity", "specificity", "accuracy", "f1", "rvd", "hd95",
-        "asd", "hd95_worst", "asd_worst", "ref_volume_ml", "pred_volume_ml", "ref_abc2_ml",
+        "asd", "hd95_nan", "asd_nan", "ref_volume_ml", "pred_volume_ml", "ref_abc2_ml",
         "pred_abc2_ml",
     ]
 
