@@ -100,3 +100,27 @@ def test_bad_case_fails_alone_with_keep_going(tmp_path: Path) -> None:
     log = (tmp_path / "results/sheet/logs/ingest/c2.log").read_text()
     assert "c2_mask.nii.gz" in log and "grid" in log.lower(), log
     assert log.count("error") == 1 and "Traceback" not in log, log
+
+
+def test_the_readmes_own_data_example_is_a_valid_run(tmp_path: Path) -> None:
+    """The "Your own data" section of the README: its sample sheet and configuration, as
+    printed there, make a valid workflow (a dry run schedules every stage for every case)."""
+    readme = (Path(__file__).parents[2] / "README.md").read_text()
+    section = readme.split("## Your own data", 1)[1]
+    sheet_text = section.split("```\n", 2)[1]
+    config = yaml.safe_load(section.split("```yaml\n", 1)[1].split("```", 1)[0])
+    sheet = tmp_path / "data" / "mydata" / "samples.tsv"
+    sheet.parent.mkdir(parents=True)
+    sheet.write_text(sheet_text)
+    rng = np.random.default_rng(0)
+    for row in sheet_text.strip().splitlines()[1:]:
+        _, image, mask, _ = row.split("\t")
+        (sheet.parent / image).parent.mkdir(parents=True, exist_ok=True)
+        _write(rng.normal(40, 5, (4, 16, 16)).astype(np.float32), (0.9, 0.9, 5.0), sheet.parent / image)
+        _write(np.zeros((4, 16, 16), np.uint8), (0.9, 0.9, 5.0), sheet.parent / mask)
+    path = tmp_path / "my.yaml"
+    path.write_text(yaml.safe_dump(config, sort_keys=False))
+    result = snakemake(tmp_path, path, "--dry-run")
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    for rule, count in (("ingest_case", 3), ("compute_brain_mask", 3), ("train_model", 10), ("compare_models", 1)):
+        assert result.stdout.count(f"rule {rule}:") == count, rule

@@ -6,6 +6,9 @@ one-slice volume with 1 mm "pixels" (``Z = 1``), so preprocessing needs no windo
 brain mask (``normalize: none``, ``spacing: null``) and metrics are in pixels. A case is one
 slice; its id is the file stem (``0``, ``1``, ...), the dataset's own id. Every image needs a
 mask and every mask an image (the labelled split); otherwise listing the cases fails.
+
+The slices carry no patient id, so folds cannot keep a patient's slices together: every case's
+metadata says so in its warnings (:data:`NO_PATIENT_ID`), and so does the README.
 """
 
 from __future__ import annotations
@@ -13,9 +16,12 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from lesionbench.datasets.base import CaseFiles, DatasetError, Recipe, natural_key, require_dir
+from lesionbench.datasets.base import CaseFiles, CaseLabels, DatasetError, Recipe, natural_key, require_dir
 
 IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png")
+#: The warning every case carries: its folds may split a patient's slices.
+NO_PATIENT_ID = ("the slices carry no patient id: slices of one patient may fall into different folds "
+                 "(training and test), which leaks the patient's appearance into the test set")
 MASK_SUFFIXES = (".png",)
 
 
@@ -43,6 +49,9 @@ class CovidSemiSeg2d(Recipe):
                 names = sorted(stems, key=natural_key)
                 raise DatasetError(f"{folder}: no {what} for {len(names)} slice(s): {names[:10]}")
         return sorted(images, key=natural_key)
+
+    def labels(self, settings: dict[str, Any], case: str, files: CaseFiles, mask: Any) -> CaseLabels:
+        return CaseLabels(warnings=[NO_PATIENT_ID])
 
     def files(self, settings: dict[str, Any], case: str) -> CaseFiles:
         image = _by_stem(require_dir(settings["images"], "2D image slices"), IMAGE_SUFFIXES).get(case)

@@ -135,7 +135,10 @@ class SampleSheet(Recipe):
 
     def labels(self, settings: dict[str, Any], case: str, files: CaseFiles, mask: sitk.Image) -> CaseLabels:
         row = self._row(settings, case)
-        labels = {key: value for key, value in (("label", row.label), ("group", row.group)) if value is not None}
+        labels = {"label": row.label} if row.label is not None else {}
+        # Always a group (empty: the case is a patient of its own), so `folds.group_by: group`,
+        # the recipe's default, works whether or not the sheet has the column.
+        labels["group"] = row.group or ""
         return CaseLabels(labels=labels)
 
     def modality_of(self, settings: dict[str, Any]) -> str:

@@ -8,6 +8,7 @@ import pytest
 import SimpleITK as sitk
 from PIL import Image
 
+from lesionbench.datasets.covid_semiseg import NO_PATIENT_ID
 from lesionbench.datasets import RECIPES, DatasetError
 from lesionbench.preprocess import PreprocessSettings, preprocess_case
 from lesionbench.samples import CaseSamples, SampleSettings, extract_samples
@@ -79,7 +80,8 @@ def test_colour_slices_become_grey_and_lossy_masks_are_thresholded(tmp_path):
     mask = sitk.GetArrayFromImage(sitk.ReadImage(str(tmp_path / "m.nii.gz")))[0]
     assert int(mask.sum()) == 6 + 1 and mask[5, 7] == 1 and mask[0, 0] == 0
     assert meta["warnings"] == ["channel slice: colour image (3 components) converted to grey (BT.601)",
-                                "mask: 4 distinct values; thresholded at 127.5"]
+                                "mask: 4 distinct values; thresholded at 127.5", NO_PATIENT_ID]
+    assert "slices of one patient may fall into different folds" in NO_PATIENT_ID
 
 
 def test_unpaired_slices_and_size_mismatch_are_refused(tmp_path):

@@ -62,7 +62,7 @@ def test_two_channel_sheet_ingests_onto_the_first_channel_grid_without_file_name
     text = (out / "p1.json").read_text()
     assert "DOE" not in text and "JOHN" not in text and "t1.nii" not in text
     meta2 = recipe.ingest(source, "p2", out / "p2.nii.gz", out / "p2m.nii.gz", out / "p2.json")
-    assert "label" not in meta2["labels"] and "group" not in meta2["labels"]
+    assert "label" not in meta2["labels"] and meta2["labels"]["group"] == ""  # no group: a patient of its own
 
 
 def test_without_case_ids_cases_get_salted_pseudonyms(files):
