@@ -81,7 +81,7 @@ def main(argv: list[str] | None = None) -> int:
     samples, folds = make_fold(root, args.cases, args.slices, args.size)
     data = FoldSamples.open(samples, folds, 0)
     augment = AugmentSettings.from_dict({"mode": "online"})
-    dataset = SampleDataset(data.train, data.settings, augment, 0, data.sample_shape)
+    dataset = SampleDataset(data.train, data.settings, augment, 0)
     sampler = EpochBatches(len(dataset), args.batch_size, seed=0)
     loader = make_loader(dataset, sampler, args.workers)
 

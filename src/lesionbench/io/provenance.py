@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from pathlib import Path
 from typing import Any
 
 from lesionbench import __version__
@@ -22,3 +23,12 @@ def provenance(settings: Any = None, seed: int | None = None, **extra: Any) -> d
         record["seed"] = int(seed)
     record.update(extra)
     return record
+
+
+def file_sha256(path: str | Path, chunk_bytes: int = 1 << 22) -> str:
+    """SHA-256 (hex) of a file's content, read in chunks."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        while chunk := handle.read(chunk_bytes):
+            digest.update(chunk)
+    return digest.hexdigest()

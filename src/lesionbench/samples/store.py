@@ -26,7 +26,7 @@ from typing import Any
 
 import numpy as np
 
-from lesionbench.io import atomic_path, write_json
+from lesionbench.io import atomic_path, file_sha256, write_json
 from lesionbench.typing import PathLike
 
 INDEX_FILE = "index.json"
@@ -37,15 +37,6 @@ ARRAY_FILES = {"images": "images.npy", "masks": "masks.npy"}
 
 class SampleStoreError(ValueError):
     """A case's samples folder is incomplete, or its files disagree."""
-
-
-def file_sha256(path: PathLike, chunk_bytes: int = 1 << 22) -> str:
-    """SHA-256 of a file, read in chunks."""
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        while chunk := handle.read(chunk_bytes):
-            digest.update(chunk)
-    return digest.hexdigest()
 
 
 def write_case_samples(folder: PathLike, arrays: Mapping[str, np.ndarray], index: Mapping[str, Any]) -> dict[str, Any]:

@@ -20,7 +20,6 @@ rule can name them all as outputs.
 
 from __future__ import annotations
 
-import hashlib
 import logging
 from collections.abc import Mapping, Sequence
 from pathlib import Path
@@ -28,7 +27,7 @@ from typing import Any
 
 import pandas as pd
 
-from lesionbench.io import atomic_path, provenance, write_json, write_text
+from lesionbench.io import atomic_path, file_sha256, provenance, write_json, write_text
 from lesionbench.stats.frames import read_metrics
 from lesionbench.stats.omnibus import friedman_tests
 from lesionbench.stats.paired import paired_tests
@@ -77,7 +76,7 @@ def compare(
         settings = CompareSettings.from_dict(settings)
     frames = read_metrics(metric_tsvs)
     contents = compare_frames(frames, settings)
-    inputs = {str(p): _sha256(Path(p)) for p in metric_tsvs}
+    inputs = {str(p): file_sha256(Path(p)) for p in metric_tsvs}
     record = {"settings": settings.to_dict(), "inputs": inputs,
               "provenance": provenance(settings.to_dict(), seed=settings.seed, models=list(frames))}
     out = Path(out_dir)
@@ -134,5 +133,3 @@ def compare_frames(frames: Mapping[str, pd.DataFrame], settings: CompareSettings
     return contents
 
 
-def _sha256(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()

@@ -26,7 +26,7 @@ from torch.utils.data import DataLoader, Dataset, Sampler
 
 from lesionbench.augment import OFFLINE_SETS, AugmentSettings, OnlineAugmentation, offline_table
 from lesionbench.folds import FoldsFileError, read_fold
-from lesionbench.samples import CaseSamples, SampleSettings, get_layout
+from lesionbench.samples import CaseSamples, Layout, SampleSettings, get_layout
 from lesionbench.typing import PathLike
 
 
@@ -50,6 +50,11 @@ class SplitSamples:
 
     def __len__(self) -> int:
         return int(self.items.shape[0])
+
+    @property
+    def sample_shape(self) -> tuple[int, ...]:
+        """Spatial shape of one sample (``(H, W)`` for slice layouts); ``()`` without cases."""
+        return tuple(int(n) for n in self.cases[0].images.shape[2:]) if self.cases else ()
 
 
 def _split(folder: Path, case_ids: Sequence[str]) -> SplitSamples:
@@ -108,7 +113,7 @@ class FoldSamples:
         return cls(train, val, SampleSettings.from_dict(geometry[0]), digest)
 
     @property
-    def layout(self):
+    def layout(self) -> Layout:
         return get_layout(self.settings.layout)
 
     @property
@@ -118,7 +123,7 @@ class FoldSamples:
     @property
     def sample_shape(self) -> tuple[int, ...]:
         """Spatial shape of one sample, ``(H, W)`` for slice layouts."""
-        return tuple(int(n) for n in self.train.cases[0].images.shape[2:])
+        return self.train.sample_shape
 
 
 class SampleDataset(Dataset):
@@ -132,9 +137,10 @@ class SampleDataset(Dataset):
     """
 
     def __init__(self, split: SplitSamples, settings: SampleSettings, augment: AugmentSettings | None = None,
-                 fold: int = 0, shape: tuple[int, ...] = ()) -> None:
+                 fold: int = 0) -> None:
         self.split, self.settings = split, settings
         self.layout = get_layout(settings.layout)
+        shape = split.sample_shape
         mode = "none" if augment is None else augment.mode
         self.copies, self.table, self.offline, self.online = 1, None, None, None
         if mode == "offline":

@@ -121,7 +121,7 @@ def train_fold(samples_dir: PathLike, folds_json: PathLike, fold: int, out_dir: 
         loss_fn = (loss_factory or default_loss_factory())(settings.loss.name, **settings.loss.kwargs)
         if isinstance(loss_fn, torch.nn.Module):
             loss_fn = DeepSupervision(loss_fn).to(device)
-        train_set = SampleDataset(data.train, data.settings, settings.augment, fold, data.sample_shape)
+        train_set = SampleDataset(data.train, data.settings, settings.augment, fold)
         batches = EpochBatches(len(train_set), train.batch_size, train.seed, settings.augment.seed, fold,
                                train_set.has_lesion(), settings.foreground_fraction, train.max_train_batches_per_epoch)
         optimizer = create_optimizer(train.optimizer.name, model.parameters(), train.optimizer.lr,

@@ -33,7 +33,7 @@ def test_lazy_expansion_equals_the_materialised_one(tmp_path: Path) -> None:
     samples, folds = write_fold(tmp_path, {"a": 5, "b": 3}, {"c": 2})
     data = FoldSamples.open(samples, folds, 0)
     settings = AugmentSettings.from_dict({"mode": "offline", "seed": 3, "offline": {"copies": 4}})
-    lazy = SampleDataset(data.train, data.settings, settings, 0, data.sample_shape)
+    lazy = SampleDataset(data.train, data.settings, settings, 0)
     plain = SampleDataset(data.train, data.settings)
     images = np.stack([plain[i][0].numpy() for i in range(len(plain))])
     labels = np.stack([plain[i][1].numpy() for i in range(len(plain))])

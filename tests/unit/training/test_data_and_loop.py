@@ -93,7 +93,7 @@ def test_foreground_fraction_fills_each_batch() -> None:
 
 def _epoch_batches(fold: tuple[Path, Path], workers: int, augment: AugmentSettings) -> list[torch.Tensor]:
     data = FoldSamples.open(*fold, 0)
-    dataset = SampleDataset(data.train, data.settings, augment, 0, data.sample_shape)
+    dataset = SampleDataset(data.train, data.settings, augment, 0)
     sampler = EpochBatches(len(dataset), 5, seed=3, augment_seed=augment.seed)
     loader = make_loader(dataset, sampler, workers)
     out = []
