@@ -91,28 +91,22 @@ def test_evaluate_experiment_writes_expected_table(dataset):
     assert list(table.irregular) == [True] * 3
 
 
-def test_nan_policy_through_cli(dataset):
-    out = dataset / "unet_nan.tsv"
-    rc = main([
-        "evaluate", "--experiment", "unet", "--predictions", str(dataset / "pred/fold-0"),
-        "--masks", str(dataset / "masks"), "--meta", str(dataset / "meta"), "--out", str(out),
-        "--empty-policy", "nan",
-    ])
+def _evaluate_cli(dataset, fold: str, *options: str) -> pd.DataFrame:
+    out = dataset / "unet_cli.tsv"
+    rc = main(["evaluate", "--experiment", "unet", "--predictions", str(dataset / "pred" / fold),
+               "--masks", str(dataset / "masks"), "--meta", str(dataset / "meta"), "--out", str(out), *options])
     assert rc == 0
-    table = pd.read_csv(out, sep="\t")
-    assert list(table.case_id) == ["ph001"]
-    assert math.isnan(table.dice[0]) and table.specificity[0] == 1.0
+    return pd.read_csv(out, sep="\t").set_index("case_id")
+
+
+def test_nan_policy_through_cli(dataset):
+    table = _evaluate_cli(dataset, "fold-0", "--empty-policy", "nan")
+    assert list(table.index) == ["ph001"]
+    assert math.isnan(table.dice["ph001"]) and table.specificity["ph001"] == 1.0
 
 
 def test_distance_policy_through_cli(dataset):
-    out = dataset / "unet_nan.tsv"
-    rc = main([
-        "evaluate", "--experiment", "unet", "--predictions", str(dataset / "pred/fold-1"),
-        "--masks", str(dataset / "masks"), "--meta", str(dataset / "meta"), "--out", str(out),
-        "--empty", '{"distance": "nan"}',
-    ])
-    assert rc == 0
-    missed = pd.read_csv(out, sep="\t").set_index("case_id").loc["ph002"]
+    missed = _evaluate_cli(dataset, "fold-1", "--empty", '{"distance": "nan"}').loc["ph002"]
     assert math.isnan(missed.hd95) and math.isnan(missed.hd95_nan) and missed.sensitivity == 0.0
 
 
