@@ -3,7 +3,7 @@
 
 from lesionbench.augment.offline import OFFLINE_SETS, OfflineSet, offline_table
 from lesionbench.augment.online import OnlineAugmentation, build_transforms
-from lesionbench.augment.settings import MODES, ONLINE_DEFAULTS, AugmentSettings, OfflineSettings
+from lesionbench.augment.settings import MODES, AugmentSettings, OfflineSettings, OnlineSettings
 from lesionbench.augment.transforms import (
     RandomRotTranslate,
     RotTranslateParams,
@@ -13,7 +13,7 @@ from lesionbench.augment.transforms import (
 )
 
 __all__ = [
-    "MODES", "OFFLINE_SETS", "ONLINE_DEFAULTS", "AugmentSettings", "OfflineSet", "OfflineSettings",
+    "MODES", "OFFLINE_SETS", "AugmentSettings", "OfflineSet", "OfflineSettings", "OnlineSettings",
     "OnlineAugmentation", "RandomRotTranslate", "RotTranslateParams", "apply_rot_translate", "build_transforms",
     "offline_table", "rotate90", "translate",
 ]

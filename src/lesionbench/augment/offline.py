@@ -12,11 +12,14 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 
-from lesionbench.augment.settings import OfflineSettings
 from lesionbench.augment.transforms import RandomRotTranslate, RotTranslateParams, apply_rot_translate
+
+if TYPE_CHECKING:  # the settings validate set names against OFFLINE_SETS
+    from lesionbench.augment.settings import OfflineSettings
 
 
 @dataclass(frozen=True)

@@ -19,13 +19,12 @@ depend on which worker process draws it or on how many there are.
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
 from typing import Any
 
 import numpy as np
 import torch
 
-from lesionbench.augment.settings import AXES
+from lesionbench.augment.settings import AXES, OnlineSettings
 
 IMAGE, LABEL = "image", "label"
 
@@ -38,7 +37,7 @@ def _axis(name: str, spatial_dims: int) -> int:
     return names.index(name)
 
 
-def build_transforms(online: Mapping[str, Mapping[str, Any]], spatial_dims: int, label_method: str,
+def build_transforms(online: OnlineSettings, spatial_dims: int, label_method: str,
                      shape: tuple[int, ...]) -> list[Any]:
     """The MONAI transforms of the online settings that have a probability above 0, in order.
 
@@ -56,40 +55,39 @@ def build_transforms(online: Mapping[str, Mapping[str, Any]], spatial_dims: int,
     both = (IMAGE, LABEL)
     modes = ("bilinear", "bilinear" if label_method == "soft" else "nearest")
     transforms: list[Any] = []
-    params = {name: p for name, p in online.items() if p["prob"] > 0}
-    if "flip" in params:
-        for axis in params["flip"]["axes"]:
-            transforms.append(RandFlipd(both, prob=params["flip"]["prob"], spatial_axis=_axis(axis, spatial_dims)))
-    if "rot90" in params:
+    active = online.active()
+    if "flip" in active:
+        for axis in active["flip"].axes:
+            transforms.append(RandFlipd(both, prob=active["flip"].prob, spatial_axis=_axis(axis, spatial_dims)))
+    if "rot90" in active:
         if shape[-1] != shape[-2]:
             raise ValueError(f"augment.online.rot90: quarter turns need square samples, got {shape[-2]} x {shape[-1]}")
-        transforms.append(RandRotate90d(both, prob=params["rot90"]["prob"], max_k=3,
+        transforms.append(RandRotate90d(both, prob=active["rot90"].prob, max_k=3,
                                         spatial_axes=(spatial_dims - 2, spatial_dims - 1)))
-    if "affine" in params:
-        p = params["affine"]
-        angle = math.radians(p["rotate_deg"])
+    if "affine" in active:
+        p = active["affine"]
+        angle = math.radians(p.rotate_deg)
         rotate = angle if spatial_dims == 2 else (angle, angle, angle)
-        scale = [(p["scale"][0] - 1.0, p["scale"][1] - 1.0)] * spatial_dims
-        translate = [p["translate_fraction"] * n for n in shape]
-        transforms.append(RandAffined(both, prob=p["prob"], rotate_range=rotate, scale_range=scale,
+        scale = [(p.scale[0] - 1.0, p.scale[1] - 1.0)] * spatial_dims
+        translate = [p.translate_fraction * n for n in shape]
+        transforms.append(RandAffined(both, prob=p.prob, rotate_range=rotate, scale_range=scale,
                                       translate_range=translate, mode=modes, padding_mode="zeros"))
-    if "elastic" in params:
-        p = params["elastic"]
+    if "elastic" in active:
+        p = active["elastic"]
         if spatial_dims == 2:
-            transforms.append(Rand2DElasticd(both, spacing=(p["spacing_px"], p["spacing_px"]),
-                                             magnitude_range=p["magnitude_px"], prob=p["prob"], mode=modes,
-                                             padding_mode="zeros"))
+            transforms.append(Rand2DElasticd(both, spacing=(p.spacing_px, p.spacing_px), magnitude_range=p.magnitude_px,
+                                             prob=p.prob, mode=modes, padding_mode="zeros"))
         else:
-            transforms.append(Rand3DElasticd(both, sigma_range=p["sigma_px"], magnitude_range=p["magnitude"],
-                                             prob=p["prob"], mode=modes, padding_mode="zeros"))
-    if "gamma" in params:
-        transforms.append(RandAdjustContrastd(IMAGE, prob=params["gamma"]["prob"], gamma=params["gamma"]["range"]))
-    if "noise" in params:
-        transforms.append(RandGaussianNoised(IMAGE, prob=params["noise"]["prob"], std=params["noise"]["std"]))
-    if "contrast" in params:
-        low, high = params["contrast"]["range"]
+            transforms.append(Rand3DElasticd(both, sigma_range=p.sigma_px, magnitude_range=p.magnitude,
+                                             prob=p.prob, mode=modes, padding_mode="zeros"))
+    if "gamma" in active:
+        transforms.append(RandAdjustContrastd(IMAGE, prob=active["gamma"].prob, gamma=active["gamma"].range))
+    if "noise" in active:
+        transforms.append(RandGaussianNoised(IMAGE, prob=active["noise"].prob, std=active["noise"].std))
+    if "contrast" in active:
+        low, high = active["contrast"].range
         transforms.append(RandScaleIntensityFixedMeand(IMAGE, factors=(low - 1.0, high - 1.0), preserve_range=True,
-                                                       prob=params["contrast"]["prob"]))
+                                                       prob=active["contrast"].prob))
     return transforms
 
 
@@ -103,7 +101,7 @@ class OnlineAugmentation:
     both come back as contiguous float32 numpy arrays of the same shapes.
     """
 
-    def __init__(self, online: Mapping[str, Mapping[str, Any]], spatial_dims: int, label_method: str,
+    def __init__(self, online: OnlineSettings, spatial_dims: int, label_method: str,
                  shape: tuple[int, ...]) -> None:
         from monai.data import set_track_meta
 

@@ -10,78 +10,123 @@ Config shape (``datasets.<d>.augment``, which an experiment's ``augment`` sectio
         flip: {prob: 0.5, axes: [x]}
         affine: {prob: 0.2, rotate_deg: 15, scale: [0.85, 1.15], translate_fraction: 0.0}
         gamma: {prob: 0.3, range: [0.7, 1.5]}
+
+The online defaults follow nnU-Net's (Isensee et al., Nature Methods 2021, supplementary note 4:
+rotation and scaling p 0.2, gamma p 0.3 in [0.7, 1.5], Gaussian noise p 0.1, contrast p 0.15
+in [0.75, 1.25], mirroring) with a smaller rotation, as suits axial head CT, and elastic
+deformation off (nnU-Net dropped it).
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from dataclasses import dataclass, field
-from typing import Any
+from typing import Annotated, Any, ClassVar, Literal
+
+from pydantic import AfterValidator, Field, StrictInt
+
+from lesionbench.config import Number, Settings, choice
 
 #: ``augment.mode`` values.
 MODES = ("online", "offline", "none")
-
-#: Online transforms, applied in this order (spatial first, then intensity), with their defaults.
-#: The defaults follow nnU-Net's (Isensee et al., Nature Methods 2021, supplementary note 4:
-#: rotation and scaling p 0.2, gamma p 0.3 in [0.7, 1.5], Gaussian noise p 0.1, contrast p 0.15
-#: in [0.75, 1.25], mirroring) with a smaller rotation, as suits axial head CT, and elastic
-#: deformation off (nnU-Net dropped it).
-ONLINE_DEFAULTS: dict[str, dict[str, Any]] = {
-    "flip": {"prob": 0.5, "axes": ["x"]},
-    "rot90": {"prob": 0.0},
-    "affine": {"prob": 0.2, "rotate_deg": 15.0, "scale": [0.85, 1.15], "translate_fraction": 0.0},
-    "elastic": {"prob": 0.0, "spacing_px": 16.0, "magnitude_px": [1.0, 2.0], "sigma_px": [9.0, 13.0],
-                "magnitude": [50.0, 150.0]},
-    "gamma": {"prob": 0.3, "range": [0.7, 1.5]},
-    "noise": {"prob": 0.1, "std": 0.05},
-    "contrast": {"prob": 0.15, "range": [0.75, 1.25]},
-}
 #: Spatial axis names of the ``flip`` transform.
 AXES = ("z", "y", "x")
 
-
-def _number(value: Any, where: str, low: float | None = None, high: float | None = None) -> float:
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
-        raise ValueError(f"{where}: expected a number, got {value!r}")
-    if (low is not None and value < low) or (high is not None and value > high):
-        raise ValueError(f"{where}: must be in [{low}, {high}], got {value}")
-    return float(value)
+Probability = Annotated[Number, Field(ge=0.0, le=1.0)]
+NonNegative = Annotated[Number, Field(ge=0.0)]
 
 
-def _range(value: Any, where: str, low: float | None = None) -> tuple[float, float]:
-    if not isinstance(value, (list, tuple)) or len(value) != 2:
-        raise ValueError(f"{where}: expected [low, high], got {value!r}")
-    pair = (_number(value[0], where, low), _number(value[1], where, low))
+def _ordered(pair: tuple[float, float]) -> tuple[float, float]:
     if pair[0] > pair[1]:
-        raise ValueError(f"{where}: low {pair[0]} is above high {pair[1]}")
+        raise ValueError(f"low {pair[0]} is above high {pair[1]}")
     return pair
 
 
-def _check_online(name: str, params: Mapping[str, Any], where: str) -> dict[str, Any]:
-    """Validate one online transform's parameters against its defaults' keys and types."""
-    allowed = ONLINE_DEFAULTS[name]
-    unknown = sorted(set(params) - set(allowed))
-    if unknown:
-        raise ValueError(f"{where}: unknown key(s) {unknown}; valid keys are {sorted(allowed)}")
-    merged = {**allowed, **params}
-    out: dict[str, Any] = {"prob": _number(merged["prob"], f"{where}.prob", 0.0, 1.0)}
-    for key, default in allowed.items():
-        if key == "prob":
-            continue
-        value, at = merged[key], f"{where}.{key}"
-        if key == "axes":
-            if not isinstance(value, (list, tuple)) or not value or any(a not in AXES for a in value):
-                raise ValueError(f"{at}: expected a non-empty list of {list(AXES)}, got {value!r}")
-            out[key] = tuple(dict.fromkeys(value))
-        elif isinstance(default, list):
-            out[key] = _range(value, at, 0.0)
-        else:
-            out[key] = _number(value, at, 0.0, 0.5 if key == "translate_fraction" else None)
-    return out
+#: ``[low, high]`` with ``0 <= low <= high``.
+Range = Annotated[tuple[NonNegative, NonNegative], AfterValidator(_ordered)]
 
 
-@dataclass(frozen=True)
-class OfflineSettings:
+class FlipSettings(Settings):
+    """Mirror along each of ``axes`` independently with probability ``prob``."""
+
+    prob: Probability = 0.5
+    axes: Annotated[tuple[Literal["z", "y", "x"], ...], Field(min_length=1)] = ("x",)
+
+
+class Rot90Settings(Settings):
+    """A quarter turn (1-3) in the slice plane with probability ``prob`` (square samples)."""
+
+    prob: Probability = 0.0
+
+
+class AffineSettings(Settings):
+    """Rotation up to ``rotate_deg`` degrees, scaling by a factor in ``scale`` (each axis drawn
+    on its own) and translation up to ``translate_fraction`` of the size, with probability ``prob``."""
+
+    prob: Probability = 0.2
+    rotate_deg: NonNegative = 15.0
+    scale: Range = (0.85, 1.15)
+    translate_fraction: Annotated[Number, Field(ge=0.0, le=0.5)] = 0.0
+
+
+class ElasticSettings(Settings):
+    """Elastic deformation with probability ``prob``: in 2D a control grid of ``spacing_px``
+    pixels moved by ``magnitude_px`` (MONAI ``Rand2DElastic``); in 3D a displacement field
+    smoothed by ``sigma_px`` and scaled by ``magnitude`` (MONAI ``Rand3DElastic``)."""
+
+    prob: Probability = 0.0
+    spacing_px: Annotated[Number, Field(gt=0.0)] = 16.0
+    magnitude_px: Range = (1.0, 2.0)
+    sigma_px: Range = (9.0, 13.0)
+    magnitude: Range = (50.0, 150.0)
+
+
+class GammaSettings(Settings):
+    """Intensity gamma drawn from ``range`` (on min-max normalised intensities) with probability ``prob``."""
+
+    prob: Probability = 0.3
+    range: Range = (0.7, 1.5)
+
+
+class NoiseSettings(Settings):
+    """Gaussian noise of standard deviation up to ``std`` with probability ``prob``."""
+
+    prob: Probability = 0.1
+    std: NonNegative = 0.05
+
+
+class ContrastSettings(Settings):
+    """Intensities scaled about their mean by a factor in ``range`` (clipped to the original
+    range) with probability ``prob``."""
+
+    prob: Probability = 0.15
+    range: Range = (0.75, 1.25)
+
+
+class OnlineSettings(Settings):
+    """The online transforms, applied in this order (spatial first, then intensity); ``prob: 0``
+    switches one off."""
+
+    WHERE: ClassVar[str] = "augment.online"
+
+    flip: FlipSettings = FlipSettings()
+    rot90: Rot90Settings = Rot90Settings()
+    affine: AffineSettings = AffineSettings()
+    elastic: ElasticSettings = ElasticSettings()
+    gamma: GammaSettings = GammaSettings()
+    noise: NoiseSettings = NoiseSettings()
+    contrast: ContrastSettings = ContrastSettings()
+
+    def active(self) -> dict[str, Settings]:
+        """Transform name -> its settings, for the transforms with a probability above 0, in order."""
+        return {name: getattr(self, name) for name in type(self).model_fields if getattr(self, name).prob > 0}
+
+
+def _offline_set_names() -> tuple[str, ...]:
+    from lesionbench.augment.offline import OFFLINE_SETS
+
+    return tuple(sorted(OFFLINE_SETS))
+
+
+class OfflineSettings(Settings):
     """A fixed expansion of the training samples, enumerated lazily (:mod:`lesionbench.augment.offline`).
 
     Attributes:
@@ -93,42 +138,15 @@ class OfflineSettings:
         max_shift_fraction: largest translation as a fraction of the image size, in ``[0, 0.5)``.
     """
 
-    set: str = "rot90_shift"
-    copies: int = 4
-    rotations: tuple[int, ...] = (0, 1, 2, 3)
-    max_shift_fraction: float = 0.1
+    WHERE: ClassVar[str] = "augment.offline"
 
-    @classmethod
-    def from_dict(cls, data: Mapping[str, Any] | None, where: str = "augment.offline") -> OfflineSettings:
-        from lesionbench.augment.offline import OFFLINE_SETS
-
-        data = dict(data or {})
-        unknown = sorted(set(data) - {"set", "copies", "rotations", "max_shift_fraction"})
-        if unknown:
-            raise ValueError(f"{where}: unknown key(s) {unknown}; valid keys are "
-                             "['copies', 'max_shift_fraction', 'rotations', 'set']")
-        name = data.get("set", cls.set)
-        if name not in OFFLINE_SETS:
-            raise ValueError(f"{where}.set: unknown offline set {name!r} (valid: {', '.join(sorted(OFFLINE_SETS))})")
-        copies = data.get("copies", cls.copies)
-        if isinstance(copies, bool) or not isinstance(copies, int) or copies < 1:
-            raise ValueError(f"{where}.copies: must be an integer >= 1, got {copies!r}")
-        rotations = data.get("rotations", list(cls.rotations))
-        if (not isinstance(rotations, (list, tuple)) or not rotations
-                or any(isinstance(k, bool) or k not in (0, 1, 2, 3) for k in rotations)):
-            raise ValueError(f"{where}.rotations: must be a non-empty list of 0, 1, 2, 3; got {rotations!r}")
-        shift = _number(data.get("max_shift_fraction", cls.max_shift_fraction), f"{where}.max_shift_fraction", 0.0)
-        if shift >= 0.5:
-            raise ValueError(f"{where}.max_shift_fraction: must be in [0, 0.5), got {shift}")
-        return cls(set=name, copies=copies, rotations=tuple(int(k) for k in rotations), max_shift_fraction=shift)
-
-    def to_dict(self) -> dict[str, Any]:
-        return {"set": self.set, "copies": self.copies, "rotations": list(self.rotations),
-                "max_shift_fraction": self.max_shift_fraction}
+    set: choice("offline set", _offline_set_names) = "rot90_shift"  # type: ignore[valid-type]
+    copies: Annotated[StrictInt, Field(ge=1)] = 4
+    rotations: Annotated[tuple[Literal[0, 1, 2, 3], ...], Field(min_length=1)] = (0, 1, 2, 3)
+    max_shift_fraction: Annotated[Number, Field(ge=0.0, lt=0.5)] = 0.1
 
 
-@dataclass(frozen=True)
-class AugmentSettings:
+class AugmentSettings(Settings):
     """How training samples are augmented.
 
     Attributes:
@@ -138,49 +156,15 @@ class AugmentSettings:
         seed: seed of every draw (combined with the fold, and online with the epoch and the
             sample's position, so any number of loader workers gives the same batches).
         offline: see :class:`OfflineSettings`.
-        online: transform name -> parameters (all of :data:`ONLINE_DEFAULTS`, in that order;
-            ``prob: 0`` switches one off).
+        online: see :class:`OnlineSettings`.
     """
 
-    mode: str = "online"
-    seed: int = 0
-    offline: OfflineSettings = field(default_factory=OfflineSettings)
-    online: dict[str, dict[str, Any]] = field(
-        default_factory=lambda: {name: _check_online(name, {}, name) for name in ONLINE_DEFAULTS})
+    WHERE: ClassVar[str] = "augment"
 
-    @classmethod
-    def from_dict(cls, data: Mapping[str, Any] | None, where: str = "augment") -> AugmentSettings:
-        """Build from a config mapping; unknown keys and bad values raise ``ValueError`` naming the key."""
-        data = dict(data or {})
-        unknown = sorted(set(data) - {"mode", "seed", "offline", "online"})
-        if unknown:
-            raise ValueError(f"{where}: unknown key(s) {unknown}; valid keys are ['mode', 'offline', 'online', 'seed']")
-        mode = data.get("mode", cls.mode)
-        if mode not in MODES:
-            raise ValueError(f"{where}.mode: must be one of {list(MODES)}, got {mode!r}")
-        seed = data.get("seed", cls.seed)
-        if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
-            raise ValueError(f"{where}.seed: must be an integer >= 0, got {seed!r}")
-        online_data = data.get("online") or {}
-        if not isinstance(online_data, Mapping):
-            raise ValueError(f"{where}.online: expected a mapping of transforms, got {online_data!r}")
-        unknown = sorted(set(online_data) - set(ONLINE_DEFAULTS))
-        if unknown:
-            raise ValueError(f"{where}.online: unknown transform(s) {unknown}; valid: {list(ONLINE_DEFAULTS)}")
-        online = {}
-        for name in ONLINE_DEFAULTS:
-            params = online_data.get(name) or {}
-            if not isinstance(params, Mapping):
-                raise ValueError(f"{where}.online.{name}: expected a mapping, got {params!r}")
-            online[name] = _check_online(name, params, f"{where}.online.{name}")
-        return cls(mode=mode, seed=seed, offline=OfflineSettings.from_dict(data.get("offline"), f"{where}.offline"),
-                   online=online)
-
-    def to_dict(self) -> dict[str, Any]:
-        """Plain JSON-ready dict, accepted by :meth:`from_dict`."""
-        online = {name: {key: list(value) if isinstance(value, tuple) else value for key, value in params.items()}
-                  for name, params in self.online.items()}
-        return {"mode": self.mode, "seed": self.seed, "offline": self.offline.to_dict(), "online": online}
+    mode: Literal["online", "offline", "none"] = "online"
+    seed: Annotated[StrictInt, Field(ge=0)] = 0
+    offline: OfflineSettings = OfflineSettings()
+    online: OnlineSettings = OnlineSettings()
 
     def active(self) -> dict[str, Any]:
         """What the chosen mode uses (for hashing and provenance): other modes' settings drop out."""

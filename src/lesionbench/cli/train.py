@@ -9,7 +9,6 @@ Example::
 from __future__ import annotations
 
 import argparse
-import dataclasses
 
 from lesionbench.io.settings import load_settings
 
@@ -36,6 +35,6 @@ def run(args: argparse.Namespace) -> int:
     if args.threads is not None:
         if args.threads < 1:
             raise ValueError(f"--threads: must be >= 1, got {args.threads}")
-        settings = dataclasses.replace(settings, train=dataclasses.replace(settings.train, threads=args.threads))
+        settings = settings.model_copy(update={"train": settings.train.model_copy(update={"threads": args.threads})})
     train_fold(args.samples, args.folds, args.fold, args.out_dir, settings, device=args.device)
     return 0

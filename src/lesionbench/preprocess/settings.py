@@ -2,17 +2,19 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from dataclasses import asdict, dataclass, field, fields
-from typing import Any
+from typing import Annotated, ClassVar
 
+from pydantic import Field, StrictBool, model_validator
+
+from lesionbench.config import Number, Settings, choice
 from lesionbench.preprocess.intensity import NORMALIZERS
 from lesionbench.resampling import ResamplingSettings
-from lesionbench.typing import SpacingXYZ
+
+Positive = Annotated[Number, Field(gt=0.0)]
+NonNegative = Annotated[Number, Field(ge=0.0)]
 
 
-@dataclass(frozen=True)
-class PreprocessSettings:
+class PreprocessSettings(Settings):
     """What :func:`lesionbench.preprocess.preprocess_case` does to one case.
 
     Attributes:
@@ -41,61 +43,20 @@ class PreprocessSettings:
             :class:`lesionbench.resampling.ResamplingSettings`), shared with the samples stage.
     """
 
-    spacing: SpacingXYZ | None = None
-    window: tuple[float, float] | None = None
-    normalize: str = "window"
-    crop_to_brain: bool = True
-    crop_margin_mm: float = 0.0
-    skull_strip: bool = True
-    brain_mask: bool = True
-    brain_dilation_mm: float = 0.0
-    resampling: ResamplingSettings = field(default_factory=ResamplingSettings)
+    WHERE: ClassVar[str] = "preprocess"
 
-    @classmethod
-    def from_dict(cls, data: Mapping[str, Any] | None) -> "PreprocessSettings":
-        """Build from a config mapping; unknown keys and bad values raise ``ValueError``."""
-        data = dict(data or {})
-        known = {f.name for f in fields(cls)}
-        unknown = sorted(set(data) - known)
-        if unknown:
-            raise ValueError(f"preprocess settings: unknown key(s) {unknown}; valid keys are {sorted(known)}")
-        if data.get("spacing") is not None:
-            data["spacing"] = _floats(data["spacing"], 3, "spacing", "[x, y, z] mm")
-            if min(data["spacing"]) <= 0:
-                raise ValueError(f"preprocess settings: spacing must be positive, got {list(data['spacing'])}")
-        if data.get("window") is not None:
-            data["window"] = _floats(data["window"], 2, "window", "[level, width] HU")
-            if data["window"][1] <= 0:
-                raise ValueError(f"preprocess settings: window width must be positive, got {data['window'][1]}")
-        for key in ("crop_to_brain", "skull_strip", "brain_mask"):
-            if key in data and not isinstance(data[key], bool):
-                raise ValueError(f"preprocess settings: {key} must be true or false, got {data[key]!r}")
-        for key in ("crop_margin_mm", "brain_dilation_mm"):
-            if key in data:
-                data[key] = float(data[key])
-                if data[key] < 0:
-                    raise ValueError(f"preprocess settings: {key} must be >= 0")
-        data["resampling"] = ResamplingSettings.from_dict(data.get("resampling"), "preprocess settings: resampling")
-        settings = cls(**data)
-        if settings.normalize not in NORMALIZERS:
-            raise ValueError(
-                f"preprocess settings: unknown normalize {settings.normalize!r}; valid names are {sorted(NORMALIZERS)}"
-            )
-        if settings.normalize == "window" and settings.window is None:
-            raise ValueError("preprocess settings: normalize 'window' needs window [level, width] HU")
-        return settings
+    spacing: tuple[Positive, Positive, Positive] | None = None
+    window: tuple[Number, Positive] | None = None
+    normalize: choice("normalisation", lambda: sorted(NORMALIZERS)) = "window"  # type: ignore[valid-type]
+    crop_to_brain: StrictBool = True
+    crop_margin_mm: NonNegative = 0.0
+    skull_strip: StrictBool = True
+    brain_mask: StrictBool = True
+    brain_dilation_mm: NonNegative = 0.0
+    resampling: ResamplingSettings = ResamplingSettings()
 
-    def to_dict(self) -> dict[str, Any]:
-        """Plain JSON-ready dict (for provenance)."""
-        out = asdict(self)
-        out["resampling"] = self.resampling.to_dict()
-        for key in ("spacing", "window"):
-            if out[key] is not None:
-                out[key] = list(out[key])
-        return out
-
-
-def _floats(values: Any, count: int, name: str, meaning: str) -> tuple[float, ...]:
-    if not isinstance(values, (list, tuple)) or len(values) != count:
-        raise ValueError(f"preprocess settings: {name} must be {meaning}, got {values!r}")
-    return tuple(float(v) for v in values)
+    @model_validator(mode="after")
+    def _window_for_window_normalisation(self) -> PreprocessSettings:
+        if self.normalize == "window" and self.window is None:
+            raise ValueError("normalize 'window' needs window [level, width] HU")
+        return self

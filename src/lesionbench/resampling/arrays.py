@@ -16,14 +16,16 @@ transform antialiases only images and offers no soft-label mode.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
-from typing import Any
+from collections.abc import Sequence
+from typing import ClassVar
 
 import numpy as np
 import torch
 import torch.nn.functional as F
+from pydantic import StrictBool
 from scipy import ndimage
+
+from lesionbench.config import Settings, choice
 
 #: Label resampling methods: ``"nearest"`` (centre-aligned nearest neighbour, ``nearest-exact``)
 #: and ``"soft"`` (each label as a 0/1 fraction, resampled like the image; a hard label map
@@ -33,9 +35,8 @@ LABEL_METHODS = ("nearest", "soft")
 _LINEAR_MODES = {1: "linear", 2: "bilinear", 3: "trilinear"}
 
 
-@dataclass(frozen=True)
-class ResamplingSettings:
-    """How labels are resampled and whether downsampling is antialiased (dataset-wide).
+class ResamplingSettings(Settings):
+    """How labels are resampled and whether downsampling is antialiased (``datasets.<d>.resampling``).
 
     Attributes:
         labels: a name of :data:`LABEL_METHODS`; ``"soft"`` keeps thin lesions that nearest
@@ -43,26 +44,10 @@ class ResamplingSettings:
         antialias: Gaussian low-pass before downsampling images, soft labels and probabilities.
     """
 
-    labels: str = "soft"
-    antialias: bool = True
+    WHERE: ClassVar[str] = "resampling"
 
-    @classmethod
-    def from_dict(cls, data: Mapping[str, Any] | None, where: str = "resampling") -> ResamplingSettings:
-        """Build from ``{"labels": ..., "antialias": ...}``; bad keys or values raise ``ValueError``."""
-        data = dict(data or {})
-        unknown = sorted(set(data) - {"labels", "antialias"})
-        if unknown:
-            raise ValueError(f"{where}: unknown key(s) {unknown}; valid keys are ['antialias', 'labels']")
-        labels = data.get("labels", cls.labels)
-        if labels not in LABEL_METHODS:
-            raise ValueError(f"{where}.labels: unknown method {labels!r} (valid: {', '.join(LABEL_METHODS)})")
-        antialias = data.get("antialias", cls.antialias)
-        if not isinstance(antialias, bool):
-            raise ValueError(f"{where}.antialias: expected true or false, got {antialias!r}")
-        return cls(labels=labels, antialias=antialias)
-
-    def to_dict(self) -> dict[str, Any]:
-        return {"labels": self.labels, "antialias": self.antialias}
+    labels: choice("label method", LABEL_METHODS) = "soft"  # type: ignore[valid-type]
+    antialias: StrictBool = True
 
 
 def antialias_sigmas(factors: Sequence[float]) -> tuple[float, ...]:

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from dataclasses import dataclass, field, fields
-from typing import Any
+from typing import Annotated, Any, ClassVar, Literal
 
+from pydantic import AfterValidator, Field, StrictInt
+
+from lesionbench.config import Number, Settings, choice
 from lesionbench.resampling import FITS, ResamplingSettings
+from lesionbench.samples.layouts import LAYOUTS
 
 #: Keys that only the training loader reads (the workflow leaves them out of the samples rule,
 #: so changing them does not re-extract samples).
@@ -16,8 +18,13 @@ TRAINING_ONLY_KEYS = ("foreground_fraction",)
 STACK_PADDING = ("zeros", "edge")
 
 
-@dataclass(frozen=True)
-class SampleSettings:
+def _offsets(offsets: tuple[int, ...]) -> tuple[int, ...]:
+    if 0 not in offsets or len(set(offsets)) != len(offsets):
+        raise ValueError(f"slice_offsets must be distinct integers including 0, got {list(offsets)}")
+    return offsets
+
+
+class SampleSettings(Settings):
     """Which slices of a preprocessed case become training samples, at what size and fit.
 
     Attributes:
@@ -45,85 +52,20 @@ class SampleSettings:
         resampling: label method and antialiasing (the dataset's ``resampling`` section).
     """
 
-    layout: str = "2d"
-    size: tuple[int, int] = (416, 416)
-    fit: str = "pad"
-    lesion_free_fraction: float = 1.0
-    seed: int = 0
-    min_brain_pixels: int = 0
-    slice_offsets: tuple[int, ...] = (-2, -1, 0, 1)
-    stack_padding: str = "zeros"
-    foreground_fraction: float | None = None
-    resampling: ResamplingSettings = field(default_factory=ResamplingSettings)
+    WHERE: ClassVar[str] = "samples"
 
-    @classmethod
-    def from_dict(cls, data: Mapping[str, Any] | None) -> "SampleSettings":
-        """Build from a config mapping; unknown keys and bad values raise ``ValueError``."""
-        from lesionbench.samples.layouts import LAYOUTS
-
-        data = dict(data or {})
-        known = {f.name for f in fields(cls)}
-        unknown = sorted(set(data) - known)
-        if unknown:
-            raise ValueError(f"sample settings: unknown key(s) {unknown}; valid keys are {sorted(known)}")
-        if "size" in data:
-            size = data["size"]
-            if not isinstance(size, (list, tuple)) or len(size) != 2 or not all(_is_int(s) and s >= 1 for s in size):
-                raise ValueError(f"sample settings: size must be [H, W] positive integers, got {size!r}")
-            data["size"] = (int(size[0]), int(size[1]))
-        if "lesion_free_fraction" in data:
-            data["lesion_free_fraction"] = float(data["lesion_free_fraction"])
-        for key in ("seed", "min_brain_pixels"):
-            if key in data:
-                if not _is_int(data[key]):
-                    raise ValueError(f"sample settings: {key} must be an integer, got {data[key]!r}")
-                data[key] = int(data[key])
-        if "slice_offsets" in data:
-            offsets = data["slice_offsets"]
-            if (not isinstance(offsets, (list, tuple)) or not offsets or not all(_is_int(o) for o in offsets)
-                    or 0 not in offsets or len(set(offsets)) != len(offsets)):
-                raise ValueError(
-                    f"sample settings: slice_offsets must be distinct integers including 0, got {offsets!r}"
-                )
-            data["slice_offsets"] = tuple(int(o) for o in offsets)
-        fraction = data.get("foreground_fraction")
-        if fraction is not None:
-            if isinstance(fraction, bool) or not isinstance(fraction, (int, float)) or not 0.0 <= fraction <= 1.0:
-                raise ValueError(f"sample settings: foreground_fraction must be a number in [0, 1] or null, got {fraction!r}")
-            data["foreground_fraction"] = float(fraction)
-        data["resampling"] = ResamplingSettings.from_dict(data.get("resampling"), "sample settings: resampling")
-        settings = cls(**data)
-        if settings.layout not in LAYOUTS:
-            raise ValueError(f"sample settings: unknown layout {settings.layout!r}; valid layouts are {sorted(LAYOUTS)}")
-        if settings.fit not in FITS:
-            raise ValueError(f"sample settings: unknown fit {settings.fit!r}; valid fits are {list(FITS)}")
-        if settings.stack_padding not in STACK_PADDING:
-            raise ValueError(f"sample settings: stack_padding must be one of {list(STACK_PADDING)}, "
-                             f"got {settings.stack_padding!r}")
-        if not 0.0 <= settings.lesion_free_fraction <= 1.0:
-            raise ValueError(
-                f"sample settings: lesion_free_fraction must be in [0, 1], got {settings.lesion_free_fraction}"
-            )
-        if settings.min_brain_pixels < 0:
-            raise ValueError("sample settings: min_brain_pixels must be >= 0")
-        return settings
-
-    def to_dict(self) -> dict[str, Any]:
-        """Plain JSON-ready dict (for provenance and checkpoints), accepted by :meth:`from_dict`."""
-        return {"layout": self.layout, "size": list(self.size), "fit": self.fit,
-                "lesion_free_fraction": self.lesion_free_fraction, "seed": self.seed,
-                "min_brain_pixels": self.min_brain_pixels, "slice_offsets": list(self.slice_offsets),
-                "stack_padding": self.stack_padding, "foreground_fraction": self.foreground_fraction,
-                "resampling": self.resampling.to_dict()}
+    layout: choice("sample layout", lambda: sorted(LAYOUTS)) = "2d"  # type: ignore[valid-type]
+    size: tuple[Annotated[StrictInt, Field(ge=1)], Annotated[StrictInt, Field(ge=1)]] = (416, 416)
+    fit: choice("fit", FITS) = "pad"  # type: ignore[valid-type]
+    lesion_free_fraction: Annotated[Number, Field(ge=0.0, le=1.0)] = 1.0
+    seed: Annotated[StrictInt, Field(ge=0)] = 0
+    min_brain_pixels: Annotated[StrictInt, Field(ge=0)] = 0
+    slice_offsets: Annotated[tuple[StrictInt, ...], Field(min_length=1), AfterValidator(_offsets)] = (-2, -1, 0, 1)
+    stack_padding: Literal["zeros", "edge"] = "zeros"
+    foreground_fraction: Annotated[Number, Field(ge=0.0, le=1.0)] | None = None
+    resampling: ResamplingSettings = ResamplingSettings()
 
     def geometry(self) -> dict[str, Any]:
         """What maps a preprocessed volume to network inputs and back: what prediction needs."""
         return {key: value for key, value in self.to_dict().items()
                 if key in ("layout", "size", "fit", "slice_offsets", "stack_padding", "resampling")}
-
-
-def _is_int(value: Any) -> bool:
-    """Whether ``value`` is an integer (an integral float counts; a bool does not)."""
-    if isinstance(value, bool):
-        return False
-    return isinstance(value, int) or (isinstance(value, float) and value.is_integer())

@@ -12,14 +12,13 @@ from __future__ import annotations
 import json
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass, field
-from typing import Any
+from typing import Annotated, Any, ClassVar, Literal
+
+from pydantic import BeforeValidator, ConfigDict, Field, StrictBool, StrictInt, model_validator
 
 from lesionbench.augment import AugmentSettings
-from lesionbench.inference.runtime import AMP_DTYPES
-from lesionbench.inference.settings import (
-    PredictSettings, SettingsError, as_bool, as_float, as_int, check_keys, check_mapping,
-)
+from lesionbench.config import KeyProblem, Number, Settings, SettingsError, choice
+from lesionbench.inference.settings import PredictSettings
 from lesionbench.io import settings_hash
 from lesionbench.training.optimizers import OPTIMIZERS
 from lesionbench.training.schedules import SCHEDULES
@@ -28,95 +27,149 @@ from lesionbench.training.schedules import SCHEDULES
 #: that decides whether a checkpoint may be resumed (so ``epochs`` can be raised and resumed).
 #: Loader workers change nothing either: every draw is made in the main process.
 _NOT_HASHED = ("epochs", "threads", "workers")
+#: Network options that come from the data (the trainer fills them in), never refused.
+_DATA_OPTIONS = ("in_channels", "out_channels", "spatial_dims")
+
+Positive = Annotated[Number, Field(gt=0.0)]
+NonNegative = Annotated[Number, Field(ge=0.0)]
+Probability = Annotated[Number, Field(ge=0.0, le=1.0)]
 
 
-@dataclass(frozen=True)
-class ComponentSettings:
-    """A registry name plus keyword arguments: ``{"name": "unet", "features": [...]}``."""
+def _network_names() -> list[str]:
+    from lesionbench.networks import available_networks
+
+    return available_networks()
+
+
+def _loss_names() -> list[str]:
+    from lesionbench.losses import available_losses
+
+    return available_losses()
+
+
+class ComponentSettings(Settings):
+    """A registry name plus keyword options: ``{"name": "unet", "features": [...]}``.
+
+    The options are checked against the constructor of the named network or loss (an unknown
+    option is an error naming it and listing the valid ones); their values are checked by the
+    constructor when it builds.
+    """
+
+    model_config = ConfigDict(extra="allow", frozen=True)
 
     name: str
-    kwargs: dict[str, Any] = field(default_factory=dict)
+    KIND: ClassVar[str] = "component"
 
     @classmethod
-    def from_dict(cls, data: Mapping[str, Any], where: str) -> ComponentSettings:
-        """Split ``{"name": ..., **kwargs}``; the registry checks the kwargs when it builds.
+    def registry(cls) -> Any:
+        raise NotImplementedError
 
-        Raises:
-            SettingsError: if ``name`` is missing or not a string.
-        """
-        data = check_mapping(data, where)
-        if not isinstance(data.get("name"), str) or not data["name"]:
-            raise SettingsError(f"{where}.name: required, a registry name (string)")
-        return cls(name=data["name"], kwargs={k: v for k, v in data.items() if k != "name"})
+    @model_validator(mode="after")
+    def _known_options(self) -> ComponentSettings:
+        entry = self.registry().entry(self.name)
+        valid = entry.option_names()
+        if valid is not None:
+            for key in self.kwargs:
+                if key not in valid and key not in _DATA_OPTIONS:
+                    raise KeyProblem(key, f"unknown option of {self.KIND} {self.name!r} "
+                                          f"(valid: {', '.join(sorted(set(valid) - {'self'}))})")
+        return self
+
+    @property
+    def kwargs(self) -> dict[str, Any]:
+        """The options besides ``name``."""
+        return dict(self.model_extra or {})
+
+
+class NetworkSettings(ComponentSettings):
+    """``experiments.<e>.network``: a name of :func:`lesionbench.networks.available_networks` and its options."""
+
+    KIND: ClassVar[str] = "network"
+    name: choice("network", _network_names)  # type: ignore[valid-type]
+
+    @classmethod
+    def registry(cls) -> Any:
+        from lesionbench.networks import NETWORKS
+
+        return NETWORKS
+
+
+class LossSettings(ComponentSettings):
+    """``experiments.<e>.loss``: a name of :func:`lesionbench.losses.available_losses` and its options."""
+
+    KIND: ClassVar[str] = "loss"
+    name: choice("loss", _loss_names)  # type: ignore[valid-type]
+
+    @classmethod
+    def registry(cls) -> Any:
+        from lesionbench.losses.factory import LOSSES
+
+        return LOSSES
+
+
+class _Options(Settings):
+    """A registry name and optional options, each allowed only for some names."""
+
+    SPECS: ClassVar[Mapping[str, Any]] = {}
+
+    def options_set(self) -> dict[str, Any]:
+        return {k: v for k, v in self.model_dump(mode="json").items() if k not in ("name", "lr") and v is not None}
+
+    @model_validator(mode="after")
+    def _options_of_this_name(self) -> _Options:
+        spec = self.SPECS[self.name]
+        for key in self.options_set():
+            if key not in spec.options:
+                raise KeyProblem(key, f"not an option of {self.name!r} (valid: {', '.join(spec.options) or 'none'})")
+        for key in getattr(spec, "required", ()):
+            if getattr(self, key) is None:
+                raise KeyProblem(key, f"required by {self.name!r}")
+        return self
 
     def to_dict(self) -> dict[str, Any]:
-        return {"name": self.name, **self.kwargs}
+        base = {"name": self.name, **({"lr": self.lr} if "lr" in type(self).model_fields else {})}
+        return {**base, **self.options_set()}
 
 
-@dataclass(frozen=True)
-class OptimizerSettings:
+class OptimizerSettings(_Options):
     """``{"name": "adam" | "adamw" | "rmsprop" | "sgd", "lr": float, ...constructor options}``."""
 
-    name: str = "adam"
-    lr: float = 1e-4
-    options: dict[str, Any] = field(default_factory=dict)
+    SPECS: ClassVar[Mapping[str, Any]] = OPTIMIZERS
 
-    @classmethod
-    def from_dict(cls, data: Mapping[str, Any], where: str = "train.optimizer") -> OptimizerSettings:
-        data = check_mapping(data, where)
-        name = data.get("name", cls.name)
-        if name not in OPTIMIZERS:
-            raise SettingsError(f"{where}.name: unknown optimizer {name!r} (valid: {', '.join(sorted(OPTIMIZERS))})")
-        check_keys(data, ("name", "lr", *OPTIMIZERS[name].options), where)
-        options = {key: value for key, value in data.items() if key not in ("name", "lr")}
-        for key in ("weight_decay", "momentum", "eps", "alpha", "dampening"):
-            if key in options:
-                options[key] = as_float(options[key], f"{where}.{key}", 0.0)
-        for key in ("amsgrad", "nesterov", "centered"):
-            if key in options:
-                options[key] = as_bool(options[key], f"{where}.{key}")
-        if "betas" in options:
-            betas = options["betas"]
-            if not isinstance(betas, (list, tuple)) or len(betas) != 2:
-                raise SettingsError(f"{where}.betas: expected [beta1, beta2], got {betas!r}")
-            options["betas"] = [as_float(b, f"{where}.betas", 0.0, 1.0) for b in betas]
-        lr = as_float(data.get("lr", cls.lr), f"{where}.lr", 0.0, exclusive_minimum=True)
-        return cls(name=name, lr=lr, options=options)
+    name: choice("optimizer", lambda: sorted(OPTIMIZERS)) = "adam"  # type: ignore[valid-type]
+    lr: Positive = 1e-4
+    weight_decay: NonNegative | None = None
+    betas: tuple[Probability, Probability] | None = None
+    eps: NonNegative | None = None
+    amsgrad: StrictBool | None = None
+    momentum: NonNegative | None = None
+    alpha: NonNegative | None = None
+    centered: StrictBool | None = None
+    nesterov: StrictBool | None = None
+    dampening: NonNegative | None = None
 
-    def to_dict(self) -> dict[str, Any]:
-        return {"name": self.name, "lr": self.lr, **self.options}
+    @property
+    def options(self) -> dict[str, Any]:
+        """The constructor options besides ``lr``."""
+        return self.options_set()
 
 
-@dataclass(frozen=True)
-class ScheduleSettings:
+class ScheduleSettings(_Options):
     """``{"name": "constant" | "exponential" | "epoch_decay", ...options}`` (see ``schedules``)."""
 
-    name: str = "constant"
-    options: dict[str, Any] = field(default_factory=dict)
+    SPECS: ClassVar[Mapping[str, Any]] = SCHEDULES
 
-    @classmethod
-    def from_dict(cls, data: Mapping[str, Any], where: str = "train.schedule") -> ScheduleSettings:
-        data = check_mapping(data, where)
-        name = data.get("name", cls.name)
-        if name not in SCHEDULES:
-            raise SettingsError(f"{where}.name: unknown schedule {name!r} (valid: {', '.join(sorted(SCHEDULES))})")
-        spec = SCHEDULES[name]
-        check_keys(data, ("name", *spec.options), where, required=spec.required)
-        options = {key: value for key, value in data.items() if key != "name"}
-        if "gamma" in options:
-            options["gamma"] = as_float(options["gamma"], f"{where}.gamma", 0.0, 1.0, exclusive_minimum=True)
-        if "every_iterations" in options:
-            options["every_iterations"] = as_int(options["every_iterations"], f"{where}.every_iterations", 1)
-        if "staircase" in options:
-            options["staircase"] = as_bool(options["staircase"], f"{where}.staircase")
-        return cls(name=name, options=options)
+    name: choice("schedule", lambda: sorted(SCHEDULES)) = "constant"  # type: ignore[valid-type]
+    gamma: Annotated[Number, Field(gt=0.0, le=1.0)] | None = None
+    every_iterations: Annotated[StrictInt, Field(ge=1)] | None = None
+    staircase: StrictBool | None = None
 
-    def to_dict(self) -> dict[str, Any]:
-        return {"name": self.name, **self.options}
+    @property
+    def options(self) -> dict[str, Any]:
+        return self.options_set()
 
 
-@dataclass(frozen=True)
-class TrainSettings:
+class TrainSettings(Settings):
     """How one fold is trained.
 
     Attributes:
@@ -137,52 +190,24 @@ class TrainSettings:
             on a GPU.
     """
 
-    epochs: int
-    batch_size: int = 2
-    optimizer: OptimizerSettings = field(default_factory=OptimizerSettings)
-    schedule: ScheduleSettings = field(default_factory=ScheduleSettings)
-    seed: int = 0
-    val_every: int = 1
-    amp: bool | str = "auto"
-    threads: int | None = None
-    max_train_batches_per_epoch: int | None = None
-    workers: int | str = "auto"
+    WHERE: ClassVar[str] = "train"
 
-    @classmethod
-    def from_dict(cls, data: Mapping[str, Any], where: str = "train") -> TrainSettings:
-        data = check_mapping(data, where)
-        check_keys(data, ("epochs", "batch_size", "optimizer", "schedule", "seed", "val_every", "amp",
-                          "threads", "max_train_batches_per_epoch", "workers"), where, required=("epochs",))
-        amp = data.get("amp", "auto")
-        if amp not in ("auto", *AMP_DTYPES) and not isinstance(amp, bool):
-            raise SettingsError(f"{where}.amp: expected \"auto\", true, false, \"float16\" or \"bfloat16\", "
-                                f"got {amp!r}")
-        threads = data.get("threads")
-        cap = data.get("max_train_batches_per_epoch")
-        return cls(
-            epochs=as_int(data["epochs"], f"{where}.epochs", 1),
-            batch_size=as_int(data.get("batch_size", cls.batch_size), f"{where}.batch_size", 1),
-            optimizer=OptimizerSettings.from_dict(data.get("optimizer", {}), f"{where}.optimizer"),
-            schedule=ScheduleSettings.from_dict(data.get("schedule", {}), f"{where}.schedule"),
-            seed=as_int(data.get("seed", cls.seed), f"{where}.seed", 0),
-            val_every=as_int(data.get("val_every", cls.val_every), f"{where}.val_every", 1),
-            amp=amp,
-            threads=None if threads is None else as_int(threads, f"{where}.threads", 1),
-            max_train_batches_per_epoch=None if cap is None else as_int(cap, f"{where}.max_train_batches_per_epoch", 1),
-            workers=_workers(data.get("workers", cls.workers), f"{where}.workers"),
-        )
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "epochs": self.epochs, "batch_size": self.batch_size, "optimizer": self.optimizer.to_dict(),
-            "schedule": self.schedule.to_dict(), "seed": self.seed, "val_every": self.val_every,
-            "amp": self.amp, "threads": self.threads,
-            "max_train_batches_per_epoch": self.max_train_batches_per_epoch, "workers": self.workers,
-        }
+    epochs: Annotated[StrictInt, Field(ge=1)]
+    batch_size: Annotated[StrictInt, Field(ge=1)] = 2
+    optimizer: OptimizerSettings = OptimizerSettings()
+    schedule: ScheduleSettings = ScheduleSettings()
+    seed: Annotated[StrictInt, Field(ge=0)] = 0
+    val_every: Annotated[StrictInt, Field(ge=1)] = 1
+    amp: choice("amp mode", (True, False, "auto", "float16", "bfloat16")) = "auto"  # type: ignore[valid-type]
+    threads: Annotated[StrictInt, Field(ge=1)] | None = None
+    max_train_batches_per_epoch: Annotated[StrictInt, Field(ge=1)] | None = None
+    workers: Annotated[Literal["auto"] | Annotated[StrictInt, Field(ge=0)], BeforeValidator(_workers)] = "auto"
 
 
-def _workers(value: Any, where: str) -> int | str:
-    return value if value == "auto" else as_int(value, where, 0)
+def _workers(value: Any) -> Any:
+    if value != "auto" and (isinstance(value, bool) or not isinstance(value, int) or value < 0):
+        raise ValueError(f"expected an integer >= 0 or 'auto', got {value!r}")
+    return value
 
 
 def resolve_workers(workers: int | str, device_type: str) -> int:
@@ -194,8 +219,7 @@ def resolve_workers(workers: int | str, device_type: str) -> int:
     return max(0, min(4, len(os.sched_getaffinity(0)) - 1))
 
 
-@dataclass(frozen=True)
-class ExperimentSettings:
+class ExperimentSettings(Settings):
     """One experiment: ``{"network", "loss", "train", "predict", "augment", "foreground_fraction"}``.
 
     Attributes:
@@ -208,36 +232,14 @@ class ExperimentSettings:
             drawn from samples with lesion), or ``None``.
     """
 
-    network: ComponentSettings
-    loss: ComponentSettings
+    WHERE: ClassVar[str] = ""
+
+    network: NetworkSettings
+    loss: LossSettings
     train: TrainSettings
-    predict: PredictSettings = field(default_factory=PredictSettings)
-    augment: AugmentSettings = field(default_factory=lambda: AugmentSettings(mode="none"))
-    foreground_fraction: float | None = None
-
-    @classmethod
-    def from_dict(cls, data: Mapping[str, Any]) -> ExperimentSettings:
-        """Validate and wrap an experiment's config section.
-
-        Raises:
-            SettingsError: naming the key, for an unknown, missing or mistyped setting.
-        """
-        data = check_mapping(data, "experiment")
-        check_keys(data, ("network", "loss", "train", "predict", "augment", "foreground_fraction"), "experiment",
-                   required=("network", "loss", "train"))
-        try:
-            augment = AugmentSettings.from_dict(data["augment"]) if "augment" in data else AugmentSettings(mode="none")
-        except ValueError as error:
-            raise SettingsError(str(error)) from error
-        fraction = data.get("foreground_fraction")
-        return cls(
-            network=ComponentSettings.from_dict(data["network"], "network"),
-            loss=ComponentSettings.from_dict(data["loss"], "loss"),
-            train=TrainSettings.from_dict(data["train"]),
-            predict=PredictSettings.from_dict(data.get("predict", {})),
-            augment=augment,
-            foreground_fraction=None if fraction is None else as_float(fraction, "foreground_fraction", 0.0, 1.0),
-        )
+    predict: PredictSettings = PredictSettings()
+    augment: AugmentSettings = AugmentSettings(mode="none")
+    foreground_fraction: Probability | None = None
 
     @classmethod
     def from_json(cls, text: str) -> ExperimentSettings:
@@ -250,7 +252,9 @@ class ExperimentSettings:
 
     def to_dict(self) -> dict[str, Any]:
         return {"network": self.network.to_dict(), "loss": self.loss.to_dict(),
-                "train": self.train.to_dict(), "predict": self.predict.to_dict(), "augment": self.augment.to_dict(),
+                "train": {**self.train.to_dict(), "optimizer": self.train.optimizer.to_dict(),
+                          "schedule": self.train.schedule.to_dict()},
+                "predict": self.predict.to_dict(), "augment": self.augment.to_dict(),
                 "foreground_fraction": self.foreground_fraction}
 
     def training_hash(self) -> str:
@@ -260,6 +264,6 @@ class ExperimentSettings:
         and the prediction section, so a run can be resumed with more epochs or other thread
         counts; the augmentation counts only through what its mode uses.
         """
-        train = {k: v for k, v in self.train.to_dict().items() if k not in _NOT_HASHED}
+        train = {k: v for k, v in self.to_dict()["train"].items() if k not in _NOT_HASHED}
         return settings_hash({"network": self.network.to_dict(), "loss": self.loss.to_dict(), "train": train,
                               "augment": self.augment.active(), "foreground_fraction": self.foreground_fraction})

@@ -21,11 +21,10 @@ def checkerboard(shape: tuple[int, ...], square: int = 8) -> np.ndarray:
 
 
 def pipeline(spatial_dims: int, labels: str = "soft", shape=(48, 48)) -> OnlineAugmentation:
-    online = AugmentSettings.from_dict({"mode": "online", "online": SPATIAL_ONLY}).online
+    online = dict(SPATIAL_ONLY)
     if spatial_dims == 3:
-        online = {**online, "rot90": {"prob": 0.0}, "elastic": {**online["elastic"], "sigma_px": (4.0, 5.0),
-                                                                  "magnitude": (20.0, 40.0)}}
-    return OnlineAugmentation(online, spatial_dims, labels, shape)
+        online.update(rot90={"prob": 0.0}, elastic={**online["elastic"], "sigma_px": [4.0, 5.0], "magnitude": [20.0, 40.0]})
+    return OnlineAugmentation(AugmentSettings.from_dict({"online": online}).online, spatial_dims, labels, shape)
 
 
 @pytest.mark.parametrize("seed", range(6))

@@ -157,4 +157,5 @@ def test_load_preprocessed_errors(tmp_path):
     (tmp_path / "junk.npz").write_text("not a zip")
     with pytest.raises(NpzFileError, match=r"junk\.npz: cannot be read"):
         load_preprocessed(tmp_path / "junk.npz")
-    assert json.loads(json.dumps(PreprocessSettings().to_dict()))["normalize"] == "window"
+    settings = PreprocessSettings.from_dict({"window": [40, 80]})
+    assert PreprocessSettings.from_dict(json.loads(json.dumps(settings.to_dict()))) == settings

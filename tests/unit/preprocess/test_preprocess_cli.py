@@ -32,4 +32,4 @@ def test_cli_preprocesses_a_case(tmp_path, capsys):
     assert int(data["mask"].sum()) == 2 * 2 * 2 * 2
 
     assert main(args[:-1] + ['{"window": [50, 100], "spacing": [1, 1]}']) == 2
-    assert "spacing must be [x, y, z] mm" in capsys.readouterr().err
+    assert "preprocess.spacing[2]: required setting is missing" in capsys.readouterr().err

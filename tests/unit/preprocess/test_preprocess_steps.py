@@ -81,13 +81,13 @@ def test_brain_box_with_margin_and_clipping():
 @pytest.mark.parametrize(
     ("data", "message"),
     [
-        ({"spacing": [1, 1]}, r"spacing must be \[x, y, z\] mm"),
-        ({"spacing": [1, 0, 1]}, "spacing must be positive"),
-        ({"window": [40, -80]}, "window width must be positive"),
-        ({"normalize": "window"}, "normalize 'window' needs window"),
-        ({"normalize": "minmax", "window": [40, 80]}, "unknown normalize 'minmax'"),
-        ({"crop_to_brain": "yes", "window": [40, 80]}, "crop_to_brain must be true or false"),
-        ({"spacng": [1, 1, 1]}, r"unknown key\(s\) \['spacng'\]"),
+        ({"spacing": [1, 1]}, r"preprocess.spacing\[2\]: required setting is missing"),
+        ({"spacing": [1, 0, 1]}, r"preprocess.spacing\[1\]: must be > 0.0 \(got 0\)"),
+        ({"window": [40, -80]}, r"preprocess.window\[1\]: must be > 0.0 \(got -80\)"),
+        ({"normalize": "window"}, "preprocess: normalize 'window' needs window"),
+        ({"normalize": "minmax", "window": [40, 80]}, "preprocess.normalize: unknown normalisation 'minmax' \\(valid: none, window"),
+        ({"crop_to_brain": "yes", "window": [40, 80]}, "preprocess.crop_to_brain: input should be a valid boolean"),
+        ({"spacng": [1, 1, 1]}, r"preprocess.spacng: unknown setting \(valid: brain_dilation_mm, brain_mask"),
     ],
 )
 def test_settings_validation(data, message):

@@ -67,7 +67,13 @@ def test_network_inputs_for_prediction_equal_the_training_samples(tmp_path):
     assert np.array_equal(get_layout("2d").network_inputs(fitted, settings), fitted)
 
 
-@pytest.mark.parametrize("offsets", [[-1, 1], [0, 0, 1], [0.5, 0], "0,1", []])
-def test_slice_offsets_must_be_distinct_integers_with_the_target(offsets):
-    with pytest.raises(ValueError, match="slice_offsets must be distinct integers including 0"):
+@pytest.mark.parametrize(("offsets", "message"), [
+    ([-1, 1], "slice_offsets must be distinct integers including 0"),
+    ([0, 0, 1], "slice_offsets must be distinct integers including 0"),
+    ([0.5, 0], r"samples.slice_offsets\[0\]: input should be a valid integer"),
+    ("0,1", "samples.slice_offsets: input should be a valid list"),
+    ([], "samples.slice_offsets: list should have at least 1 item"),
+])
+def test_slice_offsets_must_be_distinct_integers_with_the_target(offsets, message):
+    with pytest.raises(ValueError, match=message):
         SampleSettings.from_dict({"layout": "2.5d", "slice_offsets": offsets})

@@ -109,16 +109,16 @@ def test_case_without_samples_writes_a_folder_with_no_targets(tmp_path, case):
 @pytest.mark.parametrize(
     ("data", "message"),
     [
-        ({"layout": "3d"}, r"unknown layout '3d'; valid layouts are \['2.5d', '2d'\]"),
-        ({"size": [416]}, r"size must be \[H, W\]"),
-        ({"size": [0, 8]}, r"size must be \[H, W\]"),
-        ({"fit": "squash"}, r"unknown fit 'squash'; valid fits are \['pad', 'crop', 'stretch'\]"),
-        ({"lesion_free_fraction": 1.5}, r"lesion_free_fraction must be in \[0, 1\]"),
-        ({"foreground_fraction": 2}, r"foreground_fraction must be a number in \[0, 1\] or null"),
-        ({"stack_padding": "mirror"}, r"stack_padding must be one of \['zeros', 'edge'\]"),
-        ({"resampling": {"labels": "linear"}}, r"resampling.labels: unknown method 'linear'"),
-        ({"seed": "a"}, "seed must be an integer"),
-        ({"shape": [8, 8]}, r"unknown key\(s\) \['shape'\]"),
+        ({"layout": "3d"}, r"samples.layout: unknown sample layout '3d' \(valid: 2.5d, 2d\)"),
+        ({"size": [416]}, r"samples.size\[1\]: required setting is missing"),
+        ({"size": [0, 8]}, r"samples.size\[0\]: must be >= 1 \(got 0\)"),
+        ({"fit": "squash"}, r"samples.fit: unknown fit 'squash' \(valid: pad, crop, stretch\)"),
+        ({"lesion_free_fraction": 1.5}, r"samples.lesion_free_fraction: must be <= 1.0 \(got 1.5\)"),
+        ({"foreground_fraction": 2}, r"samples.foreground_fraction: must be <= 1.0 \(got 2\)"),
+        ({"stack_padding": "mirror"}, r"samples.stack_padding: 'mirror' is not one of 'zeros' or 'edge'"),
+        ({"resampling": {"labels": "linear"}}, r"samples.resampling.labels: unknown label method 'linear'"),
+        ({"seed": "a"}, r"samples.seed: input should be a valid integer \(got 'a'\)"),
+        ({"shape": [8, 8]}, r"samples.shape: unknown setting \(valid: fit, foreground_fraction, layout"),
     ],
 )
 def test_settings_validation(data, message):
