@@ -11,21 +11,18 @@ intervals with the very settings the tables used (:meth:`FigureSettings.compare_
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field, fields
-from typing import Any
+from typing import Annotated, Any, ClassVar, Literal
 
-from lesionbench.stats.settings import (
-    DEFAULT_METRIC_LABELS,
-    CompareSettings,
-    SettingsError,
-)
+from pydantic import Field, StrictBool, StrictInt, model_validator
+
+from lesionbench.config import Number, Settings
+from lesionbench.stats.settings import DEFAULT_METRIC_LABELS, CompareSettings, MetricName
 
 _SHARED = ("reference", "metrics", "subset", "labels", "metric_labels", "seed")
 DISTRIBUTIONS = ("box", "violin")
 
 
-@dataclass(frozen=True)
-class FigureSettings:
+class FigureSettings(Settings):
     """Typed view of the figure settings.
 
     Attributes:
@@ -47,66 +44,39 @@ class FigureSettings:
         compare_options: the compare-only keys of the same JSON (filled by :meth:`from_dict`).
     """
 
+    WHERE: ClassVar[str] = "figures"
+
     reference: str | None = None
-    metrics: tuple[str, ...] = ("dice", "ppv", "sensitivity")
+    metrics: Annotated[tuple[MetricName, ...], Field(min_length=1)] = ("dice", "ppv", "sensitivity")
     subset: str = "auto"
-    labels: Mapping[str, str] = field(default_factory=dict)
-    metric_labels: Mapping[str, str] = field(default_factory=dict)
-    overlay_cases: int = 3
-    pick_metric: str = "dice"
-    window: tuple[float, float] = (40.0, 80.0)
-    dpi: int = 150
-    seed: int = 0
+    labels: dict[str, str] = {}
+    metric_labels: dict[str, str] = {}
+    overlay_cases: Annotated[StrictInt, Field(ge=1)] = 3
+    pick_metric: MetricName = "dice"
+    window: tuple[Number, Annotated[Number, Field(gt=0.0)]] = (40.0, 80.0)
+    dpi: Annotated[StrictInt, Field(ge=1)] = 150
+    seed: Annotated[StrictInt, Field(ge=0)] = 0
     reference_color: str = "white"
-    distribution: str = "box"
-    annotate: bool = True
-    compare_options: Mapping[str, Any] = field(default_factory=dict)
+    distribution: Literal["box", "violin"] = "box"
+    annotate: StrictBool = True
+    compare_options: dict[str, Any] = {}
 
-    def __post_init__(self) -> None:
-        if self.distribution not in DISTRIBUTIONS:
-            raise SettingsError(f"figure settings: 'distribution' is {self.distribution!r}; valid values are "
-                                f"{list(DISTRIBUTIONS)}")
-        if not isinstance(self.annotate, bool):
-            raise SettingsError(f"figure settings: 'annotate' must be true or false, got {self.annotate!r}")
-        if not self.metrics or not all(isinstance(m, str) for m in self.metrics):
-            raise SettingsError("figure settings: 'metrics' must be a non-empty list of column names")
-        if len(self.window) != 2 or float(self.window[1]) <= 0:
-            raise SettingsError(f"figure settings: 'window' must be [level, width > 0] in HU, got {self.window!r}")
-        for key in ("overlay_cases", "dpi"):
-            value = getattr(self, key)
-            if not isinstance(value, int) or isinstance(value, bool) or value < 1:
-                raise SettingsError(f"figure settings: '{key}' must be a positive integer, got {value!r}")
-
+    @model_validator(mode="before")
     @classmethod
-    def from_dict(cls, data: Mapping[str, Any]) -> FigureSettings:
-        """Build settings from a dict; compare-only keys are ignored, unknown keys rejected.
-
-        Raises:
-            SettingsError: naming an unknown key or a bad value.
-        """
-        own = {f.name for f in fields(cls)} - {"compare_options"}
-        compare_only = {f.name for f in fields(CompareSettings)} - set(_SHARED)
-        unknown = sorted(set(data) - own - compare_only)
-        if unknown:
-            raise SettingsError(f"figure settings: unknown key(s) {unknown}; valid keys are {sorted(own)} and the "
-                                "compare keys")
-        values: dict[str, Any] = {k: v for k, v in data.items() if k in own}
-        values["compare_options"] = {k: v for k, v in data.items() if k in compare_only}
-        if "metrics" in values:
-            if isinstance(values["metrics"], str):
-                raise SettingsError("figure settings: 'metrics' must be a list, not a string")
-            values["metrics"] = tuple(values["metrics"])
-        if "window" in values:
-            values["window"] = tuple(float(v) for v in values["window"])
-        return cls(**values)
+    def _compare_keys_aside(cls, data: Any) -> Any:
+        """Keep the compare-only keys in ``compare_options`` (they are checked by
+        :class:`CompareSettings` when :meth:`compare_settings` builds it)."""
+        if not isinstance(data, Mapping) or "compare_options" in data:
+            return data
+        compare_only = set(CompareSettings.model_fields) - set(_SHARED)
+        own = {k: v for k, v in data.items() if k not in compare_only}
+        own["compare_options"] = {k: v for k, v in data.items() if k in compare_only}
+        return own
 
     def to_dict(self) -> dict[str, Any]:
-        """Plain-JSON form (for provenance)."""
-        out = {f.name: getattr(self, f.name) for f in fields(self)}
-        out.update(metrics=list(self.metrics), window=list(self.window), labels=dict(self.labels),
-                   metric_labels=dict(self.metric_labels))
-        compare_options = dict(out.pop("compare_options"))
-        return {**compare_options, **out}
+        """Plain-JSON form (for provenance): the compare keys and the figure keys together."""
+        out = self.model_dump(mode="json")
+        return {**out.pop("compare_options"), **out}
 
     def compare_settings(self, models: list[str]) -> CompareSettings:
         """The :class:`CompareSettings` these figures share with the tables (reference: the

@@ -11,11 +11,13 @@ one-sided Wilcoxon tests with Holm correction for test-then-rank.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from dataclasses import dataclass, field, fields
-from typing import Any
+from typing import Annotated, ClassVar, Literal
 
+from pydantic import AfterValidator, Field, StrictBool, StrictInt
 from statsmodels.stats.multitest import multitest_methods_names
+
+from lesionbench.config import Number, Settings, SettingsError, choice  # noqa: F401  (SettingsError re-exported)
+from lesionbench.stats.style_names import TABLE_STYLE_NAMES
 
 from lesionbench.io.settings import load_settings  # noqa: F401  (re-exported)
 
@@ -58,12 +60,27 @@ WILCOXON_METHODS = ("auto", "exact", "asymptotic")
 FAMILIES = ("per_metric", "table")
 
 
-class SettingsError(ValueError):
-    """A settings value is missing, unknown or of the wrong type."""
+def _metric_names() -> list[str]:
+    from lesionbench.metrics.registry import METRICS
+
+    return list(METRICS)
 
 
-@dataclass(frozen=True)
-class CompareSettings:
+#: A metric column of ``metrics/{experiment}.tsv`` (:data:`lesionbench.metrics.registry.METRICS`).
+MetricName = choice("metric", _metric_names)
+
+
+#: A table style name (:data:`lesionbench.stats.style_names.TABLE_STYLE_NAMES`).
+TableStyleName = choice("table style", TABLE_STYLE_NAMES)
+
+
+def _increasing(bands: tuple[float, ...]) -> tuple[float, ...]:
+    if list(bands) != sorted(set(bands)):
+        raise ValueError(f"must be increasing volumes in mL, got {list(bands)}")
+    return bands
+
+
+class CompareSettings(Settings):
     """Typed view of the ``compare`` settings.
 
     Attributes:
@@ -93,7 +110,9 @@ class CompareSettings:
         p_floor: P* below this prints as ``"<0.001"``.
         table_styles: table layouts to write (``lesionbench.stats.styles.TABLE_STYLES``:
             ``paper000`` ... ``paper004``); each writes ``table_{style}.{tsv,md,tex,html}`` and
-            the first one also ``table.{md,tex,html}``.
+            the first one also ``table.{md,tex,html}``; the names come from
+            :data:`lesionbench.stats.style_names.TABLE_STYLE_NAMES`, so this module does not
+            import the styles (which import it).
         style_decimals: decimals per style, overriding the paper's (``{"paper002": 2}``).
         bootstrap_resamples: resamples of the bootstrap confidence intervals (mean, paired
             mean difference, AUC).
@@ -117,117 +136,40 @@ class CompareSettings:
             positive (accuracy, sensitivity, specificity; paper 001).
     """
 
-    reference: str
-    metrics: tuple[str, ...] = ("dice", "ppv", "sensitivity")
-    correction: str = "fdr_bh"
-    family: str = "per_metric"
-    alpha: float = 0.05
-    alternative: str = "two-sided"
-    zero_method: str = "wilcox"
-    method: str = "auto"
-    continuity: bool = True
-    subset: str = "auto"
-    labels: Mapping[str, str] = field(default_factory=dict)
-    metric_labels: Mapping[str, str] = field(default_factory=dict)
-    decimals: int = 2
-    p_decimals: int = 3
-    p_floor: float = 0.001
-    table_styles: tuple[str, ...] = ("paper000",)
-    style_decimals: Mapping[str, int] = field(default_factory=dict)
-    bootstrap_resamples: int = 2000
-    bootstrap_method: str = "BCa"
-    confidence: float = 0.95
-    seed: int = 0
-    friedman: bool = True
-    posthoc: str = "nemenyi"
-    ranking_metrics: tuple[str, ...] = ("dice",)
-    ranking_method: str = "aggregate_then_rank"
-    ranking_aggregate: str = "mean"
-    ranking_resamples: int = 1000
-    ranking_missing: str = "drop"
+    WHERE: ClassVar[str] = "compare"
+
+    reference: Annotated[str, Field(min_length=1)]
+    metrics: Annotated[tuple[MetricName, ...], Field(min_length=1)] = ("dice", "ppv", "sensitivity")
+    correction: choice("correction", tuple(CORRECTIONS)) = "fdr_bh"  # type: ignore[valid-type]
+    family: Literal["per_metric", "table"] = "per_metric"
+    alpha: Annotated[Number, Field(gt=0.0, lt=1.0)] = 0.05
+    alternative: Literal["two-sided", "less", "greater"] = "two-sided"
+    zero_method: Literal["wilcox", "pratt", "zsplit"] = "wilcox"
+    method: Literal["auto", "exact", "asymptotic"] = "auto"
+    continuity: StrictBool = True
+    subset: Annotated[str, Field(min_length=1)] = "auto"
+    labels: dict[str, str] = {}
+    metric_labels: dict[str, str] = {}
+    decimals: Annotated[StrictInt, Field(ge=0)] = 2
+    p_decimals: Annotated[StrictInt, Field(ge=0)] = 3
+    p_floor: Annotated[Number, Field(gt=0.0)] = 0.001
+    table_styles: Annotated[tuple[TableStyleName, ...], Field(min_length=1)] = ("paper000",)
+    style_decimals: dict[TableStyleName, Annotated[StrictInt, Field(ge=0)]] = {}
+    bootstrap_resamples: Annotated[StrictInt, Field(ge=1)] = 2000
+    bootstrap_method: Literal["percentile", "basic", "BCa"] = "BCa"
+    confidence: Annotated[Number, Field(gt=0.0, lt=1.0)] = 0.95
+    seed: Annotated[StrictInt, Field(ge=0)] = 0
+    friedman: StrictBool = True
+    posthoc: Literal["nemenyi", "wilcoxon_holm"] = "nemenyi"
+    ranking_metrics: tuple[MetricName, ...] = ("dice",)
+    ranking_method: Literal["aggregate_then_rank", "rank_then_aggregate", "test_then_rank"] = "aggregate_then_rank"
+    ranking_aggregate: Literal["mean", "median"] = "mean"
+    ranking_resamples: Annotated[StrictInt, Field(ge=1)] = 1000
+    ranking_missing: Literal["drop", "worst"] = "drop"
     lower_is_better: tuple[str, ...] = DEFAULT_LOWER_IS_BETTER
-    volume_bands_ml: tuple[float, ...] = (20.0, 40.0)
+    volume_bands_ml: Annotated[tuple[Annotated[Number, Field(gt=0.0)], ...], AfterValidator(_increasing)] = (20.0, 40.0)
     subgroups: tuple[str, ...] = ("irregular", "near_skull")
-    classification_threshold: float = 0.5
-
-    def __post_init__(self) -> None:
-        _check_choice("correction", self.correction, tuple(CORRECTIONS))
-        _check_choice("family", self.family, FAMILIES)
-        _check_choice("alternative", self.alternative, ALTERNATIVES)
-        _check_choice("zero_method", self.zero_method, ZERO_METHODS)
-        _check_choice("method", self.method, WILCOXON_METHODS)
-        if not isinstance(self.reference, str) or not self.reference:
-            raise SettingsError("compare settings: 'reference' must be a non-empty experiment name")
-        if not self.metrics or not all(isinstance(m, str) for m in self.metrics):
-            raise SettingsError("compare settings: 'metrics' must be a non-empty list of column names")
-        if not 0.0 < float(self.alpha) < 1.0:
-            raise SettingsError(f"compare settings: 'alpha' must lie in (0, 1), got {self.alpha!r}")
-        if not isinstance(self.subset, str) or not self.subset:
-            raise SettingsError("compare settings: 'subset' must be 'auto', 'all', a column or '~column'")
-        for key in ("decimals", "p_decimals", "seed"):
-            _check_int(key, getattr(self, key), 0)
-        for key in ("bootstrap_resamples", "ranking_resamples"):
-            _check_int(key, getattr(self, key), 1)
-        _check_choice("bootstrap_method", self.bootstrap_method, BOOTSTRAP_METHODS)
-        _check_choice("posthoc", self.posthoc, POSTHOC_NAMES)
-        _check_choice("ranking_method", self.ranking_method, RANKING_NAMES)
-        _check_choice("ranking_aggregate", self.ranking_aggregate, RANKING_AGGREGATES)
-        _check_choice("ranking_missing", self.ranking_missing, RANKING_MISSING)
-        from lesionbench.stats.styles import (
-            TABLE_STYLES,  # the registry imports this module
-        )
-
-        if not self.table_styles:
-            raise SettingsError("compare settings: 'table_styles' must name at least one style")
-        for style in self.table_styles:
-            _check_choice("table_styles", style, tuple(TABLE_STYLES))
-        for style, decimals in self.style_decimals.items():
-            _check_choice("style_decimals", style, tuple(TABLE_STYLES))
-            _check_int(f"style_decimals.{style}", decimals, 0)
-        if not 0.0 < float(self.confidence) < 1.0:
-            raise SettingsError(f"compare settings: 'confidence' must lie in (0, 1), got {self.confidence!r}")
-        if not isinstance(self.friedman, bool):
-            raise SettingsError(f"compare settings: 'friedman' must be true or false, got {self.friedman!r}")
-        bands = [float(b) for b in self.volume_bands_ml]
-        if any(b <= 0 for b in bands) or bands != sorted(set(bands)):
-            raise SettingsError(
-                f"compare settings: 'volume_bands_ml' must be increasing positive volumes in mL, got {self.volume_bands_ml!r}")
-        if not 0.0 <= float(self.classification_threshold) <= 1.0:
-            raise SettingsError(
-                f"compare settings: 'classification_threshold' must lie in [0, 1], got {self.classification_threshold!r}")
-
-    @classmethod
-    def from_dict(cls, data: Mapping[str, Any]) -> CompareSettings:
-        """Build settings from a plain dict (the ``compare`` block of the config).
-
-        Raises:
-            SettingsError: naming an unknown key, a missing ``reference`` or a bad value.
-        """
-        known = {f.name for f in fields(cls)}
-        unknown = sorted(set(data) - known)
-        if unknown:
-            raise SettingsError(f"compare settings: unknown key(s) {unknown}; valid keys are {sorted(known)}")
-        if "reference" not in data:
-            raise SettingsError("compare settings: 'reference' (the model the others are tested against) is required")
-        values = dict(data)
-        for key in _LIST_KEYS:
-            if key in values:
-                if isinstance(values[key], str) or not isinstance(values[key], (list, tuple)):
-                    raise SettingsError(f"compare settings: '{key}' must be a list, not {type(values[key]).__name__}")
-                values[key] = tuple(values[key])
-        for key in ("labels", "metric_labels", "style_decimals"):
-            if key in values and not isinstance(values[key], Mapping):
-                raise SettingsError(f"compare settings: '{key}' must be a mapping name -> display name")
-        return cls(**values)
-
-    def to_dict(self) -> dict[str, Any]:
-        """Plain-JSON form (for provenance)."""
-        out = {f.name: getattr(self, f.name) for f in fields(self)}
-        for key in _LIST_KEYS:
-            out[key] = list(getattr(self, key))
-        for key in ("labels", "metric_labels", "style_decimals"):
-            out[key] = dict(getattr(self, key))
-        return out
+    classification_threshold: Annotated[Number, Field(ge=0.0, le=1.0)] = 0.5
 
     def larger_is_better(self, metric: str) -> bool:
         """Whether a larger value of ``metric`` is better (not in ``lower_is_better``)."""
@@ -240,18 +182,3 @@ class CompareSettings:
     def metric_label(self, metric: str) -> str:
         """Display name of a metric column."""
         return str(self.metric_labels.get(metric, DEFAULT_METRIC_LABELS.get(metric, metric)))
-
-
-#: Keys whose value is a list (stored as a tuple).
-_LIST_KEYS = ("metrics", "table_styles", "ranking_metrics", "lower_is_better", "volume_bands_ml", "subgroups")
-
-
-def _check_int(key: str, value: Any, minimum: int) -> None:
-    if not isinstance(value, int) or isinstance(value, bool) or value < minimum:
-        kind = "a non-negative integer" if minimum == 0 else f"an integer >= {minimum}"
-        raise SettingsError(f"compare settings: '{key}' must be {kind}, got {value!r}")
-
-
-def _check_choice(key: str, value: Any, choices: tuple[str, ...]) -> None:
-    if value not in choices:
-        raise SettingsError(f"compare settings: '{key}' is {value!r}; valid values are {list(choices)}")

@@ -28,6 +28,8 @@ from typing import Any
 
 import yaml
 
+from lesionbench.stats.style_names import TABLE_STYLE_NAMES
+
 #: Name of the comparison made of a dataset's own experiments.
 MAIN_COMPARISON = "main"
 #: Keys an experiment of a set may carry (the same as a configuration experiment, minus dataset).
@@ -163,7 +165,7 @@ def comparisons(config: Mapping[str, Any]) -> dict[str, dict[str, dict[str, Any]
 
 #: Table layouts of the papers (lesionbench.stats.styles). Every comparison writes all of them, so
 #: each is a report item; the configured ones come first (the first is also ``table.*``).
-TABLE_STYLES = ("paper000", "paper001", "paper002", "paper003", "paper004")
+TABLE_STYLES = TABLE_STYLE_NAMES
 
 
 def _comparison(settings: Mapping[str, Any], members: list[str], experiments: Mapping[str, Any]) -> dict[str, Any]:

@@ -34,9 +34,9 @@ def test_save_figure_png_size_and_pdf_header(tmp_path):
 def test_figure_settings_accept_compare_keys_and_reject_unknown():
     s = FigureSettings.from_dict({"reference": "ours", "alpha": 0.05, "correction": "fdr_bh", "window": [35, 90]})
     assert s.reference == "ours" and s.window == (35.0, 90.0)
-    with pytest.raises(SettingsError, match=r"unknown key\(s\) \['colour'\]"):
+    with pytest.raises(SettingsError, match=r"figures.colour: unknown setting \(valid: annotate"):
         FigureSettings.from_dict({"colour": "red"})
-    with pytest.raises(SettingsError, match="'window' must be"):
+    with pytest.raises(SettingsError, match=r"figures.window\[1\]: must be > 0.0"):
         FigureSettings.from_dict({"window": [40, 0]})
 
 
@@ -45,7 +45,7 @@ def test_figure_settings_keep_compare_options_for_the_statistics():
     cmp = s.compare_settings(["unet", "fcn8s"])
     assert (cmp.reference, cmp.correction, cmp.ranking_resamples, cmp.metrics) == ("unet", "holm", 50, ("dice",))
     assert FigureSettings.from_dict(s.to_dict()) == s  # round trip through the provenance form
-    with pytest.raises(SettingsError, match="'distribution' is 'strip'; valid values are"):
+    with pytest.raises(SettingsError, match="figures.distribution: 'strip' is not one of 'box' or 'violin'"):
         FigureSettings.from_dict({"distribution": "strip"})
-    with pytest.raises(SettingsError, match="'posthoc' is 'x'"):
+    with pytest.raises(SettingsError, match="compare.posthoc: 'x' is not one of"):
         FigureSettings.from_dict({"posthoc": "x"}).compare_settings(["a"])

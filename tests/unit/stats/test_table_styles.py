@@ -24,7 +24,7 @@ def context(frames, **kwargs) -> StyleContext:
 
 def test_registry_names_and_unknown_style():
     assert sorted(TABLE_STYLES) == ["paper000", "paper001", "paper002", "paper003", "paper004"]
-    with pytest.raises(SettingsError, match="'table_styles' is 'paper9'; valid values are"):
+    with pytest.raises(SettingsError, match=r"compare.table_styles\[0\]: unknown table style 'paper9' \(valid: paper000"):
         CompareSettings.from_dict({"reference": "o", "table_styles": ["paper9"]})
 
 

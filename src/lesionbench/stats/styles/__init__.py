@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from lesionbench.stats.style_names import TABLE_STYLE_NAMES
 from lesionbench.stats.styles.base import StyleContext, StyledTable
 from lesionbench.stats.styles.paper000 import paper000
 from lesionbench.stats.styles.paper001 import paper001
@@ -21,6 +22,8 @@ TableStyle = Callable[[StyleContext], StyledTable]
 TABLE_STYLES: dict[str, TableStyle] = {
     "paper000": paper000, "paper001": paper001, "paper002": paper002, "paper003": paper003, "paper004": paper004,
 }
+if tuple(TABLE_STYLES) != TABLE_STYLE_NAMES:  # the names the settings validate against
+    raise ImportError(f"table styles {tuple(TABLE_STYLES)} differ from TABLE_STYLE_NAMES {TABLE_STYLE_NAMES}")
 
 
 def build_table(style: str, ctx: StyleContext) -> StyledTable:

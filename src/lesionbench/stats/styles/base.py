@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -85,7 +84,7 @@ class StyleContext:
             if "tests" in self.precomputed and key == tuple(self.settings.metrics):
                 self._tests[key] = self.precomputed["tests"]
             else:
-                self._tests[key] = paired_tests(self.frames, dataclasses.replace(self.settings, metrics=key))
+                self._tests[key] = paired_tests(self.frames, self.settings.model_copy(update={"metrics": key}))
         return self._tests[key]
 
     def p_adjusted(self, metric: str, model: str, metrics: Sequence[str]) -> float:
