@@ -116,17 +116,17 @@ def check_rule(rule: Any) -> tuple[str, Any]:
     if rule == "largest_axial":
         return "largest_axial", None
     if not isinstance(rule, Mapping) or len(rule) != 1 or next(iter(rule)) not in RULES:
-        raise ValueError(f"ingest settings: series must be {forms}, got {rule!r}")
+        raise ValueError(f"series must be {forms}, got {rule!r}")
     name, value = next(iter(rule.items()))
     if name == "largest_axial":
-        raise ValueError(f"ingest settings: series must be {forms}, got {rule!r}")
+        raise ValueError(f"series must be {forms}, got {rule!r}")
     if name == "description":
         try:
             re.compile(str(value))
         except re.error as error:
-            raise ValueError(f"ingest settings: series description {value!r} is not a valid regex ({error})") from error
+            raise ValueError(f"series description {value!r} is not a valid regex ({error})") from error
     if name == "number" and (isinstance(value, bool) or not isinstance(value, int)):
-        raise ValueError(f"ingest settings: series number must be an integer, got {value!r}")
+        raise ValueError(f"series number must be an integer, got {value!r}")
     return name, value
 
 

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from dataclasses import dataclass, fields
-from typing import Any
+from typing import Annotated, Any, ClassVar, Literal
+
+from pydantic import Field, field_validator
+
+from lesionbench.config import Number, Settings
 
 #: Policies for slices that are not evenly spaced along the slice normal.
 UNEVEN_POLICIES = ("resample", "refuse")
@@ -16,8 +18,7 @@ MISSING_POLICIES = ("refuse", "resample")
 OUTPUT_DTYPES = ("float32", "int16")
 
 
-@dataclass(frozen=True)
-class IngestSettings:
+class IngestSettings(Settings):
     """How :func:`lesionbench.ingest.dicom_to_image` reads a folder.
 
     Attributes:
@@ -47,45 +48,21 @@ class IngestSettings:
             value rescaled like any pixel (dcm2niix's behaviour).
     """
 
-    series: str | Mapping[str, Any] = "largest_axial"
-    uneven_spacing: str = "resample"
-    gantry_tilt: str = "correct"
-    missing_slices: str = "refuse"
-    output_dtype: str = "float32"
-    spacing_tolerance_mm: float = 0.05
-    resample_spacing_mm: float | None = None
-    padding_hu: float | None = -1024.0
+    WHERE: ClassVar[str] = "ingest"
 
+    series: Literal["largest_axial"] | dict[str, Any] = "largest_axial"
+    uneven_spacing: Literal["resample", "refuse"] = "resample"
+    gantry_tilt: Literal["correct", "refuse"] = "correct"
+    missing_slices: Literal["refuse", "resample"] = "refuse"
+    output_dtype: Literal["float32", "int16"] = "float32"
+    spacing_tolerance_mm: Annotated[Number, Field(gt=0.0)] = 0.05
+    resample_spacing_mm: Annotated[Number, Field(gt=0.0)] | None = None
+    padding_hu: Number | None = -1024.0
+
+    @field_validator("series", mode="before")
     @classmethod
-    def from_dict(cls, data: Mapping[str, Any] | None) -> IngestSettings:
-        """Build from a config mapping; unknown keys and bad values raise ``ValueError``."""
+    def _series_rule(cls, value: Any) -> Any:
         from lesionbench.ingest.series_select import check_rule
 
-        data = dict(data or {})
-        known = {f.name for f in fields(cls)}
-        unknown = sorted(set(data) - known)
-        if unknown:
-            raise ValueError(f"ingest settings: unknown key(s) {unknown}; valid keys are {sorted(known)}")
-        for key, allowed in (("uneven_spacing", UNEVEN_POLICIES), ("gantry_tilt", TILT_POLICIES),
-                             ("missing_slices", MISSING_POLICIES), ("output_dtype", OUTPUT_DTYPES)):
-            if key in data and data[key] not in allowed:
-                raise ValueError(f"ingest settings: {key} must be one of {list(allowed)}, got {data[key]!r}")
-        for key in ("spacing_tolerance_mm", "resample_spacing_mm", "padding_hu"):
-            if data.get(key) is not None:
-                try:
-                    data[key] = float(data[key])
-                except (TypeError, ValueError) as error:
-                    raise ValueError(f"ingest settings: {key} must be a number, got {data[key]!r}") from error
-        if "spacing_tolerance_mm" in data and not data["spacing_tolerance_mm"] > 0:
-            raise ValueError(f"ingest settings: spacing_tolerance_mm must be > 0, got {data['spacing_tolerance_mm']}")
-        if data.get("resample_spacing_mm") is not None and not data["resample_spacing_mm"] > 0:
-            raise ValueError(f"ingest settings: resample_spacing_mm must be > 0, got {data['resample_spacing_mm']}")
-        if "series" in data:
-            check_rule(data["series"])
-            if isinstance(data["series"], Mapping):
-                data["series"] = dict(data["series"])
-        return cls(**data)
-
-    def to_dict(self) -> dict[str, Any]:
-        """Plain JSON-ready dict (for provenance)."""
-        return {f.name: (dict(v) if isinstance(v := getattr(self, f.name), Mapping) else v) for f in fields(self)}
+        check_rule(value)
+        return value

@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import asdict, dataclass, fields
-from typing import Any
+from typing import Annotated, Any, ClassVar
+
+from pydantic import AfterValidator, Field, StrictInt, model_validator
+
+from lesionbench.config import Number, Settings
 
 #: In-plane field of view (mm) when ``pixel_spacing_mm`` is not given: 0.45 mm x 512.
 DEFAULT_FOV_MM = 0.45 * 512
 
 
-@dataclass(frozen=True)
-class PhantomSettings:
+class PhantomSettings(Settings):
     """What :func:`lesionbench.phantom.generate_case` draws from.
 
     Attributes:
@@ -39,76 +41,41 @@ class PhantomSettings:
             permutation of the spatial order.
     """
 
-    cases: int = 12
-    seed: int = 0
-    matrix: int = 512
-    slices: int = 32
-    slice_thickness_mm: float = 5.0
-    pixel_spacing_mm: float | None = None
-    lesion_free_fraction: float = 0.25
-    avm_fraction: float = 0.3
-    volume_range_ml: tuple[float, float] = (1.0, 80.0)
-    near_skull_mm: float = 3.0
-    irregular_solidity: float = 0.8
-    intraventricular_min_ml: float = 0.2
-    noise_hu: tuple[float, float] = (5.0, 10.0)
-    blur_sigma_voxels: float = 0.6
-    slice_subsamples: int = 3
-    shuffled_fraction: float = 0.3
+    WHERE: ClassVar[str] = "phantom"
 
+    cases: Annotated[StrictInt, Field(ge=1)] = 12
+    seed: Annotated[StrictInt, Field(ge=0)] = 0
+    matrix: Annotated[StrictInt, Field(ge=32, le=2048)] = 512
+    slices: Annotated[StrictInt, Field(ge=1, le=512)] = 32
+    slice_thickness_mm: Annotated[Number, Field(ge=0.1, le=20.0)] = 5.0
+    pixel_spacing_mm: Annotated[Number, Field(ge=0.05, le=10.0)] | None = None
+    lesion_free_fraction: Annotated[Number, Field(ge=0.0, le=1.0)] = 0.25
+    avm_fraction: Annotated[Number, Field(ge=0.0, le=1.0)] = 0.3
+    volume_range_ml: Annotated[tuple[Annotated[Number, Field(gt=0.0, le=150.0)], Annotated[Number, Field(gt=0.0, le=150.0)]],
+                               AfterValidator(_ordered)] = (1.0, 80.0)
+    near_skull_mm: Annotated[Number, Field(ge=0.0)] = 3.0
+    irregular_solidity: Annotated[Number, Field(gt=0.0, le=1.0)] = 0.8
+    intraventricular_min_ml: Annotated[Number, Field(ge=0.0)] = 0.2
+    noise_hu: Annotated[tuple[Annotated[Number, Field(ge=0.0)], Annotated[Number, Field(ge=0.0)]],
+                        AfterValidator(_ordered)] = (5.0, 10.0)
+    blur_sigma_voxels: Annotated[Number, Field(ge=0.0)] = 0.6
+    slice_subsamples: Annotated[StrictInt, Field(ge=1), AfterValidator(_odd)] = 3
+    shuffled_fraction: Annotated[Number, Field(ge=0.0, le=1.0)] = 0.3
+
+    @model_validator(mode="before")
     @classmethod
-    def from_dict(cls, data: Mapping[str, Any] | None) -> "PhantomSettings":
-        """Build from a config mapping; unknown keys and bad values raise ``ValueError``."""
-        data = dict(data or {})
-        data.pop("kind", None)  # the workflow's ``source: {kind: phantom, ...}`` block
-        known = {f.name for f in fields(cls)}
-        unknown = sorted(set(data) - known)
-        if unknown:
-            raise ValueError(f"phantom settings: unknown key(s) {unknown}; valid keys are {sorted(known)}")
-        converters = {
-            "cases": int, "seed": int, "slice_subsamples": int, "matrix": int, "slices": int,
-            "slice_thickness_mm": float, "lesion_free_fraction": float, "avm_fraction": float,
-            "near_skull_mm": float, "irregular_solidity": float, "intraventricular_min_ml": float,
-            "blur_sigma_voxels": float, "shuffled_fraction": float,
-            "pixel_spacing_mm": lambda v: None if v is None else float(v),
-            "volume_range_ml": _pair, "noise_hu": _pair,
-        }
-        for key, value in list(data.items()):
-            try:
-                data[key] = converters[key](value)
-            except (TypeError, ValueError) as error:
-                raise ValueError(f"phantom settings: {key} has a bad value {value!r} ({error})") from error
-        settings = cls(**data)
-        settings.validate()
-        return settings
+    def _without_kind(cls, data: Any) -> Any:
+        """The workflow's ``source: {kind: phantom, ...}`` block names its kind; the phantom does not need it."""
+        if isinstance(data, Mapping) and "kind" in data and "kind" not in cls.model_fields:
+            data = {k: v for k, v in data.items() if k != "kind"}
+        return data
 
-    def validate(self) -> None:
-        """Raise ``ValueError`` naming the first setting out of range."""
-        checks = [
-            ("cases", self.cases >= 1, ">= 1"),
-            ("seed", self.seed >= 0, ">= 0"),
-            ("matrix", 32 <= self.matrix <= 2048, "in [32, 2048]"),
-            ("slices", 1 <= self.slices <= 512, "in [1, 512]"),
-            ("slice_thickness_mm", 0.1 <= self.slice_thickness_mm <= 20, "in [0.1, 20] mm"),
-            ("pixel_spacing_mm", self.pixel_spacing_mm is None or 0.05 <= self.pixel_spacing_mm <= 10,
-             "None or in [0.05, 10] mm"),
-            ("pixel_spacing_mm", self.pixel_spacing * self.matrix >= 200,
-             "such that the field of view (matrix x spacing) is >= 200 mm and holds the head"),
-            ("lesion_free_fraction", 0 <= self.lesion_free_fraction <= 1, "in [0, 1]"),
-            ("avm_fraction", 0 <= self.avm_fraction <= 1, "in [0, 1]"),
-            ("volume_range_ml", 0 < self.volume_range_ml[0] <= self.volume_range_ml[1] <= 150,
-             "0 < low <= high <= 150 mL"),
-            ("near_skull_mm", self.near_skull_mm >= 0, ">= 0"),
-            ("irregular_solidity", 0 < self.irregular_solidity <= 1, "in (0, 1]"),
-            ("intraventricular_min_ml", self.intraventricular_min_ml >= 0, ">= 0"),
-            ("noise_hu", 0 <= self.noise_hu[0] <= self.noise_hu[1], "0 <= low <= high"),
-            ("blur_sigma_voxels", self.blur_sigma_voxels >= 0, ">= 0"),
-            ("slice_subsamples", self.slice_subsamples >= 1 and self.slice_subsamples % 2 == 1, "odd and >= 1"),
-            ("shuffled_fraction", 0 <= self.shuffled_fraction <= 1, "in [0, 1]"),
-        ]
-        for key, ok, expected in checks:
-            if not ok:
-                raise ValueError(f"phantom settings: {key}={getattr(self, key)!r} must be {expected}")
+    @model_validator(mode="after")
+    def _field_of_view_holds_the_head(self) -> PhantomSettings:
+        if self.pixel_spacing * self.matrix < 200:
+            raise ValueError(f"pixel_spacing_mm {self.pixel_spacing} x matrix {self.matrix} is a field of view under "
+                             "200 mm, too small for the head")
+        return self
 
     @property
     def pixel_spacing(self) -> float:
@@ -116,15 +83,14 @@ class PhantomSettings:
         value = DEFAULT_FOV_MM / self.matrix if self.pixel_spacing_mm is None else self.pixel_spacing_mm
         return round(float(value), 6)
 
-    def to_dict(self) -> dict[str, Any]:
-        """Plain JSON-ready dict (for provenance)."""
-        data = asdict(self)
-        data["volume_range_ml"] = list(self.volume_range_ml)
-        data["noise_hu"] = list(self.noise_hu)
-        return data
+
+def _ordered(pair: tuple[float, float]) -> tuple[float, float]:
+    if pair[0] > pair[1]:
+        raise ValueError(f"low {pair[0]} is above high {pair[1]}")
+    return pair
 
 
-def _pair(value: Any) -> tuple[float, float]:
-    if not isinstance(value, (list, tuple)) or len(value) != 2:
-        raise ValueError("expected [low, high]")
-    return float(value[0]), float(value[1])
+def _odd(value: int) -> int:
+    if value % 2 != 1:
+        raise ValueError(f"must be odd, got {value}")
+    return value

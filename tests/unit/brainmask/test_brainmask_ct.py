@@ -96,9 +96,9 @@ def test_brain_mask_file_round_trip_and_error_names_the_file(tmp_path, head):
 @pytest.mark.parametrize(
     ("data", "message"),
     [
-        ({"tissue": [0, 1]}, r"unknown key\(s\) \['tissue'\]"),
+        ({"tissue": [0, 1]}, r"brain_mask.tissue: unknown setting \(valid: bone_hu"),
         ({"tissue_hu": [100, -15]}, "must be below high"),
-        ({"tissue_hu": [0]}, r"tissue_hu must be \[low, high\]"),
+        ({"tissue_hu": [0]}, r"brain_mask.tissue_hu\[1\]: required setting is missing"),
         ({"bone_hu": 50}, "bone_hu .* must be above the tissue range"),
         ({"erosion_mm": -1}, "must be >= 0"),
         ({"rim_mm": -0.5}, "must be >= 0"),

@@ -120,4 +120,4 @@ def test_cli_writes_a_dataset_and_one_case(tmp_path, capsys):
     assert json.loads((single / "cases" / "ph001.json").read_text())["case_id"] == "ph001"
     assert (single / "masks" / "ph001.nii.gz").read_bytes() == (out / "masks" / "ph001.nii.gz").read_bytes()
     assert main(["phantom", str(single), "--cases", "2", "--seed", "3", "--matrix", "8"]) == 2
-    assert "matrix=8 must be in [32, 2048]" in capsys.readouterr().err
+    assert "phantom.matrix: must be >= 32 (got 8)" in capsys.readouterr().err
