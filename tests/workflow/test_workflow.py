@@ -183,7 +183,8 @@ def test_unknown_config_key_is_a_clear_error(tmp_path: Path) -> None:
     bad.write_text(yaml.safe_dump(config))
     result = snakemake(tmp_path, bad, "--dry-run")
     assert result.returncode != 0
-    assert "spacnig" in result.stdout + result.stderr
+    assert ("lesionbench: invalid configuration: datasets.tiny.preprocess.spacnig: unknown setting (valid: "
+            in result.stdout + result.stderr)
 
 
 def test_folds_group_by_reaches_the_folds_command(tmp_path: Path) -> None:

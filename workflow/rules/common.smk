@@ -6,11 +6,6 @@ import shlex
 import sys
 from typing import Callable, NamedTuple
 
-from snakemake.utils import validate
-
-
-validate(config, schema="../schemas/config.schema.yaml")
-
 RESULTS = config.get("results", "results")
 # Rules run `python -m lesionbench` from this checkout's src/, in whatever environment the rule
 # runs in (the local install, or the conda env of envs/lesionbench.yaml with --sdm conda).
@@ -19,13 +14,21 @@ _SRC = os.path.join(workflow.basedir, "src")
 shell.prefix(f"export PYTHONPATH={_SRC}${{{{PYTHONPATH:+:$PYTHONPATH}}}}; ")
 CONDA_ENV = "../../envs/lesionbench.yaml"
 
-# Experiment sets expand into experiments and comparisons (lesionbench.workflow, tested there).
+# The configuration is checked against the typed settings of lesionbench.config (the models the
+# stages use and workflow/schemas/config.schema.yaml is generated from) before any job runs, and
+# its experiment sets expand into experiments and comparisons (lesionbench.workflow).
 sys.path.insert(0, _SRC)
+from lesionbench.config import SettingsError  # noqa: E402
+from lesionbench.config.workflow import check_config, config_warnings, fold_group  # noqa: E402
 from lesionbench.datasets import RECIPES  # noqa: E402
-from lesionbench.workflow import resolve_config  # noqa: E402
 from lesionbench.workflow.captions import REPORTED_TABLES  # noqa: E402
 
-config.update(resolve_config(config, workflow.basedir))
+try:
+    config.update(check_config(config, workflow.basedir))
+except (SettingsError, FileNotFoundError) as error:
+    sys.exit(f"lesionbench: invalid configuration: {error}")
+for _warning in config_warnings(config):
+    print(f"lesionbench: warning: {_warning}", file=sys.stderr)
 
 
 wildcard_constraints:
@@ -257,7 +260,7 @@ def brain_argument(wildcards, input):
 
 def folds_group_argument(wildcards):
     """``--group-by LABEL`` when the dataset's folds keep a patient's cases together, else empty."""
-    group_by = dataset_config(wildcards.dataset)["folds"].get("group_by")
+    group_by = fold_group(dataset_config(wildcards.dataset))
     return f"--group-by {shlex.quote(group_by)}" if group_by else ""
 
 

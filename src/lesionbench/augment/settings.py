@@ -45,21 +45,37 @@ Range = Annotated[tuple[NonNegative, NonNegative], AfterValidator(_ordered)]
 
 
 class FlipSettings(Settings):
-    """Mirror along each of ``axes`` independently with probability ``prob``."""
+    """Mirror along each of ``axes`` independently with probability ``prob``.
+
+    Attributes:
+        prob: probability of mirroring, per axis and sample.
+        axes: spatial axes that may be mirrored (``z``, ``y``, ``x``; ``x`` is left-right).
+    """
 
     prob: Probability = 0.5
     axes: Annotated[tuple[Literal["z", "y", "x"], ...], Field(min_length=1)] = ("x",)
 
 
 class Rot90Settings(Settings):
-    """A quarter turn (1-3) in the slice plane with probability ``prob`` (square samples)."""
+    """A quarter turn (1-3) in the slice plane with probability ``prob`` (square samples).
+
+    Attributes:
+        prob: probability of a quarter turn per sample (0 = off).
+    """
 
     prob: Probability = 0.0
 
 
 class AffineSettings(Settings):
     """Rotation up to ``rotate_deg`` degrees, scaling by a factor in ``scale`` (each axis drawn
-    on its own) and translation up to ``translate_fraction`` of the size, with probability ``prob``."""
+    on its own) and translation up to ``translate_fraction`` of the size, with probability ``prob``.
+
+    Attributes:
+        prob: probability of an affine transform per sample.
+        rotate_deg: largest rotation in the slice plane (degrees, either sign).
+        scale: ``[low, high]`` zoom factor, drawn per axis.
+        translate_fraction: largest shift as a fraction of the sample size, in ``[0, 0.5]``.
+    """
 
     prob: Probability = 0.2
     rotate_deg: NonNegative = 15.0
@@ -70,7 +86,15 @@ class AffineSettings(Settings):
 class ElasticSettings(Settings):
     """Elastic deformation with probability ``prob``: in 2D a control grid of ``spacing_px``
     pixels moved by ``magnitude_px`` (MONAI ``Rand2DElastic``); in 3D a displacement field
-    smoothed by ``sigma_px`` and scaled by ``magnitude`` (MONAI ``Rand3DElastic``)."""
+    smoothed by ``sigma_px`` and scaled by ``magnitude`` (MONAI ``Rand3DElastic``).
+
+    Attributes:
+        prob: probability of an elastic deformation per sample (0 = off, nnU-Net's choice).
+        spacing_px: 2D: control-grid spacing (pixels).
+        magnitude_px: 2D: ``[low, high]`` control-point displacement (pixels).
+        sigma_px: 3D: ``[low, high]`` Gaussian smoothing of the displacement field (voxels).
+        magnitude: 3D: ``[low, high]`` scale of the smoothed displacement field.
+    """
 
     prob: Probability = 0.0
     spacing_px: Annotated[Number, Field(gt=0.0)] = 16.0
@@ -80,14 +104,24 @@ class ElasticSettings(Settings):
 
 
 class GammaSettings(Settings):
-    """Intensity gamma drawn from ``range`` (on min-max normalised intensities) with probability ``prob``."""
+    """Intensity gamma drawn from ``range`` (on min-max normalised intensities) with probability ``prob``.
+
+    Attributes:
+        prob: probability of a gamma transform per sample.
+        range: ``[low, high]`` gamma exponent.
+    """
 
     prob: Probability = 0.3
     range: Range = (0.7, 1.5)
 
 
 class NoiseSettings(Settings):
-    """Gaussian noise of standard deviation up to ``std`` with probability ``prob``."""
+    """Gaussian noise of standard deviation up to ``std`` with probability ``prob``.
+
+    Attributes:
+        prob: probability of adding noise per sample.
+        std: largest noise standard deviation (units of the network input, drawn uniformly).
+    """
 
     prob: Probability = 0.1
     std: NonNegative = 0.05
@@ -95,7 +129,12 @@ class NoiseSettings(Settings):
 
 class ContrastSettings(Settings):
     """Intensities scaled about their mean by a factor in ``range`` (clipped to the original
-    range) with probability ``prob``."""
+    range) with probability ``prob``.
+
+    Attributes:
+        prob: probability of a contrast change per sample.
+        range: ``[low, high]`` contrast factor.
+    """
 
     prob: Probability = 0.15
     range: Range = (0.75, 1.25)
@@ -103,7 +142,17 @@ class ContrastSettings(Settings):
 
 class OnlineSettings(Settings):
     """The online transforms, applied in this order (spatial first, then intensity); ``prob: 0``
-    switches one off."""
+    switches one off.
+
+    Attributes:
+        flip: mirroring (:class:`FlipSettings`).
+        rot90: quarter turns (:class:`Rot90Settings`).
+        affine: rotation, scaling, translation (:class:`AffineSettings`).
+        elastic: elastic deformation (:class:`ElasticSettings`).
+        gamma: intensity gamma (:class:`GammaSettings`).
+        noise: Gaussian noise (:class:`NoiseSettings`).
+        contrast: contrast scaling (:class:`ContrastSettings`).
+    """
 
     WHERE: ClassVar[str] = "augment.online"
 

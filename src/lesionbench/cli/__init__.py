@@ -33,6 +33,8 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "figures": ("lesionbench.cli.figures", "box plots, learning curves, overlays, volume plots"),
     "complexity": ("lesionbench.cli.complexity", "parameters, FLOPs and CPU latency of networks"),
     "dataset": ("lesionbench.cli.dataset", "list and ingest the cases of a dataset recipe"),
+    "check-config": ("lesionbench.cli.check_config", "validate a workflow configuration before running it"),
+    "config-schema": ("lesionbench.cli.config_schema", "print or write the configuration's JSON schema and reference"),
 }
 
 

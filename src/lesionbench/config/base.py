@@ -90,11 +90,24 @@ def describe_error(error: ValidationError, model: type[BaseModel] | None = None,
     comparisons = {"greater_than": "> {gt}", "greater_than_equal": ">= {ge}", "less_than": "< {lt}",
                    "less_than_equal": "<= {le}"}
     if kind in comparisons:
-        return f"{path}: must be {comparisons[kind].format(**ctx)} (got {value!r})"
+        bound = {key: _plain(number) for key, number in ctx.items()}
+        return f"{path}: must be {comparisons[kind].format(**bound)} (got {value!r})"
+    if kind == "union_tag_invalid":  # a discriminated union: ``source.kind``
+        tag, expected = ctx.get("discriminator", "kind").strip("'"), ctx.get("expected_tags", "")
+        valid = ", ".join(t.strip().strip("'") for t in str(expected).split(","))
+        noun = f"{loc[-1]} {tag}" if loc and isinstance(loc[-1], str) else tag
+        return f"{key_path(path, [tag])}: unknown {noun} {ctx.get('tag')!r} (valid: {valid})"
+    if kind == "union_tag_not_found":
+        return f"{key_path(path, [str(ctx.get('discriminator', 'kind')).strip(chr(39))])}: required setting is missing"
     if kind == "literal_error":
         return f"{path}: {value!r} is not one of {ctx.get('expected')}"
     message = first["msg"].replace("Tuple", "List").replace("tuple", "list")
     return f"{path}: {message[0].lower()}{message[1:]} (got {value!r})"
+
+
+def _plain(number: Any) -> Any:
+    """``0`` for ``0.0`` (a bound as the user would write it)."""
+    return int(number) if isinstance(number, float) and number.is_integer() else number
 
 
 #: Names pydantic adds to error locations for the members of a union.

@@ -34,6 +34,7 @@ class Atlas(Recipe):
     kind = "atlas"
     modality = "MR"
     source_keys = {"root": ...}
+    source_docs = {"root": "folder of the ATLAS R2.0 release (the cohort folders R001, R002, ...)"}
 
     def parse_source(self, source):  # noqa: D102
         settings = super().parse_source(source)

@@ -90,6 +90,14 @@ class Recipe(ABC):
     modality: str = ""
     #: source keys -> default (``...`` for required); ``kind`` is always allowed.
     source_keys: dict[str, Any] = {}
+    #: source key -> one-line description (the configuration reference, ``docs/configuration.md``).
+    source_docs: dict[str, str] = {}
+    #: the case label naming each case's patient, ``folds.group_by``'s default (``auto``), so a
+    #: patient's cases never fall into both training and test; ``None`` where a case is a patient.
+    patient_label: str | None = None
+    #: whether one case is one patient (one scan per subject); ``False`` with no
+    #: :attr:`patient_label` means the folds cannot keep a patient together (a warning).
+    case_is_patient: bool = True
     #: whether file names are the public dataset's own (non-identifying) ids, kept in meta.
     keep_file_names: bool = True
 

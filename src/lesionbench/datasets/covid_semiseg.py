@@ -30,7 +30,10 @@ class CovidSemiSeg2d(Recipe):
 
     kind = "covid_semiseg_2d"
     modality = "CT"
+    case_is_patient = False  # slices, several per patient, and no patient id
     source_keys = {"root": ..., "images": "Imgs", "masks": "GT"}
+    source_docs = {"root": "folder of the labelled split", "images": "subfolder of the slice images under root",
+                   "masks": "subfolder of the masks under root (one PNG per image, same stem)"}
 
     def parse_source(self, source):  # noqa: D102
         settings = super().parse_source(source)

@@ -44,6 +44,8 @@ class CtIch(Recipe):
     kind = "ct_ich"
     modality = "CT"
     source_keys = {"root": ..., "csv": "hemorrhage_diagnosis_raw_ct.csv"}
+    source_docs = {"root": "folder of the PhysioNet CT-ICH release (ct_scans/, masks/)",
+                   "csv": "the per-slice diagnosis table, relative to root"}
 
     def parse_source(self, source):  # noqa: D102
         settings = super().parse_source(source)

@@ -33,6 +33,7 @@ class Isles22(Recipe):
     kind = "isles22"
     modality = "MR"
     source_keys = {"root": ..., "channels": ["dwi", "adc", "flair"]}
+    source_docs = {"root": "folder of the ISLES'22 BIDS release", "channels": "input channels in this order (dwi, adc, flair; at least one)"}
 
     def parse_source(self, source):  # noqa: D102 (documented on Recipe)
         settings = super().parse_source(source)

@@ -123,7 +123,11 @@ class SampleSheet(Recipe):
 
     kind = "sample_sheet"
     modality = "unknown"
+    patient_label = "group"
     source_keys = {"sheet": ..., "modality": "unknown", "id_salt": ""}
+    source_docs = {"sheet": "the CSV sample sheet (columns image or image_<channel>..., mask, optional case_id, label, group)",
+                   "modality": "CT or MR (unknown: as read from the images)",
+                   "id_salt": "salt of the pseudonymous case ids made from the image paths when there is no case_id column"}
     keep_file_names = False
 
     def list_cases(self, settings: dict[str, Any]) -> list[str]:

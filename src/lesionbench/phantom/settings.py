@@ -1,7 +1,5 @@
 """Settings of the procedural head-CT phantom (sizes in voxels, lengths in mm, HU)."""
 
-from __future__ import annotations
-
 from collections.abc import Mapping
 from typing import Annotated, Any, ClassVar
 
@@ -11,6 +9,18 @@ from lesionbench.config import Number, Settings
 
 #: In-plane field of view (mm) when ``pixel_spacing_mm`` is not given: 0.45 mm x 512.
 DEFAULT_FOV_MM = 0.45 * 512
+
+
+def _ordered(pair: tuple[float, float]) -> tuple[float, float]:
+    if pair[0] > pair[1]:
+        raise ValueError(f"low {pair[0]} is above high {pair[1]}")
+    return pair
+
+
+def _odd(value: int) -> int:
+    if value % 2 != 1:
+        raise ValueError(f"must be odd, got {value}")
+    return value
 
 
 class PhantomSettings(Settings):
@@ -71,7 +81,7 @@ class PhantomSettings(Settings):
         return data
 
     @model_validator(mode="after")
-    def _field_of_view_holds_the_head(self) -> PhantomSettings:
+    def _field_of_view_holds_the_head(self) -> "PhantomSettings":
         if self.pixel_spacing * self.matrix < 200:
             raise ValueError(f"pixel_spacing_mm {self.pixel_spacing} x matrix {self.matrix} is a field of view under "
                              "200 mm, too small for the head")
@@ -82,15 +92,3 @@ class PhantomSettings(Settings):
         """In-plane pixel spacing (mm), rounded to 1e-6 mm so it survives a DICOM DS string."""
         value = DEFAULT_FOV_MM / self.matrix if self.pixel_spacing_mm is None else self.pixel_spacing_mm
         return round(float(value), 6)
-
-
-def _ordered(pair: tuple[float, float]) -> tuple[float, float]:
-    if pair[0] > pair[1]:
-        raise ValueError(f"low {pair[0]} is above high {pair[1]}")
-    return pair
-
-
-def _odd(value: int) -> int:
-    if value % 2 != 1:
-        raise ValueError(f"must be odd, got {value}")
-    return value

@@ -81,7 +81,10 @@ def _increasing(bands: tuple[float, ...]) -> tuple[float, ...]:
 
 
 class CompareSettings(Settings):
-    """Typed view of the ``compare`` settings.
+    """``compare``: paired tests of every model against the reference, corrected for multiplicity.
+
+    One Wilcoxon signed-rank test per model and metric on the per-case values, p-values adjusted
+    by ``correction`` within each ``family``; each excluded (NaN) case is counted per metric.
 
     Attributes:
         reference: experiment every other model is tested against (paper 000 Table 1: "Ours").
@@ -110,9 +113,9 @@ class CompareSettings(Settings):
         p_floor: P* below this prints as ``"<0.001"``.
         table_styles: table layouts to write (``lesionbench.stats.styles.TABLE_STYLES``:
             ``paper000`` ... ``paper004``); each writes ``table_{style}.{tsv,md,tex,html}`` and
-            the first one also ``table.{md,tex,html}``; the names come from
-            :data:`lesionbench.stats.style_names.TABLE_STYLE_NAMES`, so this module does not
-            import the styles (which import it).
+            the first one also ``table.{md,tex,html}``. (The names live in
+            :mod:`lesionbench.stats.style_names`, so this module does not import the styles,
+            which import it.)
         style_decimals: decimals per style, overriding the paper's (``{"paper002": 2}``).
         bootstrap_resamples: resamples of the bootstrap confidence intervals (mean, paired
             mean difference, AUC).

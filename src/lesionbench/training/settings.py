@@ -82,7 +82,15 @@ class ComponentSettings(Settings):
 
 
 class NetworkSettings(ComponentSettings):
-    """``experiments.<e>.network``: a name of :func:`lesionbench.networks.available_networks` and its options."""
+    """``experiments.<e>.network``: a name of :func:`lesionbench.networks.available_networks` and its options.
+
+    Any other key is a keyword option of the network's constructor (``features``, ``dropout``,
+    ...: see ``docs/architecture.md`` and the network's docstring); an unknown one is refused
+    with the valid names.
+
+    Attributes:
+        name: the network (registry name).
+    """
 
     KIND: ClassVar[str] = "network"
     name: choice("network", _network_names)  # type: ignore[valid-type]
@@ -95,7 +103,14 @@ class NetworkSettings(ComponentSettings):
 
 
 class LossSettings(ComponentSettings):
-    """``experiments.<e>.loss``: a name of :func:`lesionbench.losses.available_losses` and its options."""
+    """``experiments.<e>.loss``: a name of :func:`lesionbench.losses.available_losses` and its options.
+
+    Any other key is a keyword option of the loss (``weight``, ``smooth``, ...); an unknown one is
+    refused with the valid names.
+
+    Attributes:
+        name: the loss (registry name).
+    """
 
     KIND: ClassVar[str] = "loss"
     name: choice("loss", _loss_names)  # type: ignore[valid-type]
@@ -132,7 +147,26 @@ class _Options(Settings):
 
 
 class OptimizerSettings(_Options):
-    """``{"name": "adam" | "adamw" | "rmsprop" | "sgd", "lr": float, ...constructor options}``."""
+    """``train.optimizer``: a torch optimizer, its learning rate and constructor options.
+
+    Each option is allowed only for the optimizers whose torch constructor takes it (adam,
+    adamw: weight_decay, betas, eps, amsgrad; rmsprop: weight_decay, momentum, alpha, eps,
+    centered; sgd: weight_decay, momentum, nesterov, dampening); unset options keep torch's
+    defaults.
+
+    Attributes:
+        name: the optimizer.
+        lr: initial learning rate.
+        weight_decay: L2 penalty (decoupled for adamw).
+        betas: adam/adamw ``[beta1, beta2]``.
+        eps: term added to the denominator for numerical stability.
+        amsgrad: adam/adamw: use the AMSGrad variant.
+        momentum: rmsprop/sgd momentum factor.
+        alpha: rmsprop smoothing constant.
+        centered: rmsprop: normalise by the estimated variance of the gradient.
+        nesterov: sgd: Nesterov momentum.
+        dampening: sgd: dampening of the momentum.
+    """
 
     SPECS: ClassVar[Mapping[str, Any]] = OPTIMIZERS
 
@@ -155,7 +189,18 @@ class OptimizerSettings(_Options):
 
 
 class ScheduleSettings(_Options):
-    """``{"name": "constant" | "exponential" | "epoch_decay", ...options}`` (see ``schedules``)."""
+    """``train.schedule``: the learning-rate schedule, stepped once per optimizer iteration.
+
+    ``constant``: the initial rate throughout. ``exponential`` (paper 000 section 2.1):
+    ``lr * gamma ** (iteration / every_iterations)``, the exponent floored when ``staircase``.
+    ``epoch_decay`` (paper 001 section 3.3): ``lr * gamma ** (epoch - 1)``.
+
+    Attributes:
+        name: the schedule.
+        gamma: decay factor in ``(0, 1]`` (exponential, epoch_decay: required).
+        every_iterations: exponential: iterations per decay step (required).
+        staircase: exponential: decay in steps (default ``true``) rather than smoothly.
+    """
 
     SPECS: ClassVar[Mapping[str, Any]] = SCHEDULES
 

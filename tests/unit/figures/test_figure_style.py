@@ -36,7 +36,7 @@ def test_figure_settings_accept_compare_keys_and_reject_unknown():
     assert s.reference == "ours" and s.window == (35.0, 90.0)
     with pytest.raises(SettingsError, match=r"figures.colour: unknown setting \(valid: annotate"):
         FigureSettings.from_dict({"colour": "red"})
-    with pytest.raises(SettingsError, match=r"figures.window\[1\]: must be > 0.0"):
+    with pytest.raises(SettingsError, match=r"figures.window\[1\]: must be > 0"):
         FigureSettings.from_dict({"window": [40, 0]})
 
 

@@ -23,7 +23,7 @@ def test_workflow_source_block_is_accepted():
     ({"cases": 3, "colour": "red"}, "phantom.colour: unknown setting (valid: avm_fraction"),
     ({"matrix": "big"}, "phantom.matrix: input should be a valid integer (got 'big')"),
     ({"matrix": 16}, "phantom.matrix: must be >= 32 (got 16)"),
-    ({"lesion_free_fraction": 1.5}, "phantom.lesion_free_fraction: must be <= 1.0 (got 1.5)"),
+    ({"lesion_free_fraction": 1.5}, "phantom.lesion_free_fraction: must be <= 1 (got 1.5)"),
     ({"slice_subsamples": 2}, "phantom.slice_subsamples: must be odd, got 2"),
     ({"volume_range_ml": [5]}, "phantom.volume_range_ml[1]: required setting is missing"),
     ({"matrix": 64, "pixel_spacing_mm": 1.0}, "field of view"),

@@ -82,8 +82,8 @@ def test_brain_box_with_margin_and_clipping():
     ("data", "message"),
     [
         ({"spacing": [1, 1]}, r"preprocess.spacing\[2\]: required setting is missing"),
-        ({"spacing": [1, 0, 1]}, r"preprocess.spacing\[1\]: must be > 0.0 \(got 0\)"),
-        ({"window": [40, -80]}, r"preprocess.window\[1\]: must be > 0.0 \(got -80\)"),
+        ({"spacing": [1, 0, 1]}, r"preprocess.spacing\[1\]: must be > 0 \(got 0\)"),
+        ({"window": [40, -80]}, r"preprocess.window\[1\]: must be > 0 \(got -80\)"),
         ({"normalize": "window"}, "preprocess: normalize 'window' needs window"),
         ({"normalize": "minmax", "window": [40, 80]}, "preprocess.normalize: unknown normalisation 'minmax' \\(valid: none, window"),
         ({"crop_to_brain": "yes", "window": [40, 80]}, "preprocess.crop_to_brain: input should be a valid boolean"),

@@ -1,0 +1,305 @@
+"""The whole workflow configuration, typed: datasets, experiments, experiment sets.
+
+:class:`WorkflowConfig` composes the settings of every stage (the classes the stages themselves
+use), so the configuration a user writes, the JSON schema in ``workflow/schemas/`` (generated
+from this module, :mod:`lesionbench.config.schema`) and what each stage accepts are one thing.
+:func:`check_config` validates a configuration before any job runs: the mapping as written, then
+every experiment and comparison after the experiment sets are expanded (their defaults, scale
+and ``override`` merged), so an error in a set file or an override names the experiment it lands
+in. The first error stops the run with its key path::
+
+    experiments.unet.train.optimizer.lr: must be > 0 (got -1)
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Annotated, Any, ClassVar, Literal, Union
+
+from pydantic import BaseModel, Field, StrictInt, ValidationError, create_model
+
+from lesionbench.augment import AugmentSettings
+from lesionbench.brainmask import BrainMaskSettings
+from lesionbench.config.base import Number, Settings, SettingsError, describe_error
+from lesionbench.figures.settings import FigureSettings
+from lesionbench.inference.settings import PredictSettings
+from lesionbench.ingest import IngestSettings
+from lesionbench.metrics.conventions import DistancePolicy, EmptyPolicy
+from lesionbench.phantom import PhantomSettings
+from lesionbench.preprocess import PreprocessSettings
+from lesionbench.resampling import ResamplingSettings
+from lesionbench.samples import SampleSettings
+from lesionbench.stats.settings import CompareSettings
+from lesionbench.training.settings import LossSettings, NetworkSettings, TrainSettings
+from lesionbench.workflow.experiment_sets import ExperimentOverride, resolve_config
+
+NAME_PATTERN = r"^[A-Za-z0-9_]+$"
+
+
+class PhantomSource(PhantomSettings):
+    """``source: {kind: phantom, cases, seed, ...}``: the project's generated head CTs (no download).
+
+    Attributes:
+        kind: ``phantom``.
+    """
+
+    kind: Literal["phantom"]
+    seed: Annotated[StrictInt, Field(ge=0)]
+    cases: Annotated[StrictInt, Field(ge=2)]
+
+
+def _recipe_source(kind: str, recipe: Any) -> type[Settings]:
+    """The source model of a dataset recipe, from its ``source_keys`` (``...`` = required) and
+    ``source_docs`` (the keys' descriptions)."""
+    keys: Mapping[str, Any] = recipe.source_keys
+    fields: dict[str, Any] = {"kind": (Literal[kind], ...)}  # type: ignore[valid-type]
+    for key, default in keys.items():
+        if default is ...:
+            fields[key] = (str, ...)
+        elif isinstance(default, (list, tuple)):
+            fields[key] = (Annotated[tuple[str, ...], Field(min_length=1)], tuple(default))
+        else:
+            fields[key] = (type(default), default)
+    model = create_model(f"{kind.title().replace('_', '')}Source", __base__=Settings, **fields)
+    summary = (recipe.__doc__ or f"The {kind} recipe.").strip().splitlines()[0]
+    docs = {"kind": f"``{kind}``", **recipe.source_docs}
+    model.__doc__ = summary + "\n\nAttributes:\n" + "".join(f"    {key}: {text}\n" for key, text in docs.items())
+    return model
+
+
+def _sources() -> Any:
+    from lesionbench.datasets import RECIPES
+
+    members = [PhantomSource] + [_recipe_source(kind, recipe) for kind, recipe in RECIPES.items()]
+    return Annotated[Union[tuple(members)], Field(discriminator="kind")]  # noqa: UP007
+
+
+class FoldsConfig(Settings):
+    """``folds``: patient-level, stratified, seeded cross-validation folds (:mod:`lesionbench.folds`).
+
+    Attributes:
+        k: number of folds; each case is tested in exactly one.
+        seed: seed of the split.
+        stratify_by: case labels (metadata keys such as ``has_lesion``, ``label``) the folds
+            keep balanced.
+        val_fraction: fraction of each fold's training cases held out for validation.
+        group_by: case label whose cases stay in one fold (no patient in both training and
+            test); ``auto``: the recipe's patient label (the sample sheet's ``group``; the
+            phantom, CT-ICH, ATLAS and ISLES'22 have one case per patient), ``null``: every
+            case on its own. A recipe without patient ids (COVID-SemiSeg slices) warns that a
+            patient's slices may fall into different folds.
+    """
+
+    k: Annotated[StrictInt, Field(ge=2)]
+    seed: Annotated[StrictInt, Field(ge=0)]
+    stratify_by: tuple[str, ...] = ()
+    val_fraction: Annotated[Number, Field(gt=0.0, lt=1.0)] = 0.2
+    group_by: str | None = "auto"
+
+
+class EmptyConfig(Settings):
+    """``evaluate.empty``: the empty-mask conventions (:mod:`lesionbench.metrics.conventions`).
+
+    Attributes:
+        both: overlap metrics (Dice, IoU, ...) when prediction and reference are both empty:
+            ``one`` (a perfect score, Metrics Reloaded) or ``nan`` (excluded from the means and
+            tests, counted in the tables).
+        distance: HD95 and ASD when exactly one mask is empty: ``worst`` (the diagonal of the
+            image's field of view in mm, Metrics Reloaded) in the default columns, or ``nan``;
+            the raw NaN variants are always in the ``hd95_nan`` / ``asd_nan`` columns. Where a
+            metric is NaN, the tables and tests count the excluded cases and say why.
+    """
+
+    both: Literal["one", "nan"] = EmptyPolicy.ONE.value
+    distance: Literal["worst", "nan"] = DistancePolicy.WORST.value
+
+
+class EvaluateConfig(Settings):
+    """``evaluate``: how the per-case metrics treat empty masks.
+
+    Attributes:
+        empty: see :class:`EmptyConfig`.
+    """
+
+    empty: EmptyConfig = EmptyConfig()
+
+
+def _figure_docs() -> dict[str, str]:
+    from lesionbench.config.schema import parse_docstring
+
+    return {key: text for key, text in parse_docstring(FigureSettings.__doc__)[1].items() if key in _FIGURE_KEYS}
+
+
+#: The figure-only keys of :class:`FigureSettings` (the rest are the compare block's).
+_FIGURE_KEYS = ("overlay_cases", "pick_metric", "window", "dpi", "seed", "reference_color", "distribution", "annotate")
+FiguresConfig = create_model(
+    "FiguresConfig", __base__=Settings,
+    **{key: (FigureSettings.model_fields[key].annotation, FigureSettings.model_fields[key].default)
+       for key in _FIGURE_KEYS},
+)
+FiguresConfig.__doc__ = ("``datasets.<d>.figures``: how the figures look and which cases they show.\n\n"
+                         "Attributes:\n" + "".join(f"    {key}: {text}\n" for key, text in _figure_docs().items()))
+
+
+class DatasetConfig(Settings):
+    """``datasets.<name>``: where the cases come from and every per-dataset stage setting.
+
+    Attributes:
+        source: where the cases come from; ``kind`` picks the recipe (``phantom``,
+            ``sample_sheet`` for one's own data, or a public dataset's layout).
+        modality: ``CT`` or ``MR``.
+        channels: input channels of the network (1 for CT; the MR sequences stacked).
+        ingest: see :class:`IngestSettings`.
+        brain_mask: CT only: skull stripping (:class:`BrainMaskSettings`); omit for none.
+        resampling: see :class:`ResamplingSettings`.
+        preprocess: see :class:`PreprocessSettings`.
+        folds: see :class:`FoldsConfig`.
+        samples: see :class:`SampleSettings`.
+        augment: see :class:`AugmentSettings`; an experiment's ``augment`` refines it.
+        evaluate: see :class:`EvaluateConfig`.
+        compare: the comparison of the dataset's own experiments (:class:`CompareSettings`);
+            omit when it has fewer than two.
+        figures: see :class:`FiguresConfig`.
+    """
+
+    source: _sources()  # type: ignore[valid-type]
+    modality: Literal["CT", "MR"]
+    channels: Annotated[StrictInt, Field(ge=1)] = 1
+    ingest: IngestSettings = IngestSettings()
+    brain_mask: BrainMaskSettings | None = None
+    resampling: ResamplingSettings = ResamplingSettings()
+    preprocess: PreprocessSettings
+    folds: FoldsConfig
+    samples: SampleSettings
+    augment: AugmentSettings
+    evaluate: EvaluateConfig = EvaluateConfig()
+    compare: CompareSettings | None = None
+    figures: FiguresConfig = FiguresConfig()  # type: ignore[valid-type]
+
+
+class ExperimentConfig(Settings):
+    """``experiments.<name>``: one network trained and evaluated on one dataset.
+
+    Attributes:
+        dataset: a key of ``datasets``.
+        label: the name tables and figures show (default: the experiment's name).
+        network: see :class:`NetworkSettings`.
+        loss: see :class:`LossSettings`.
+        train: see :class:`TrainSettings` (a change retrains the model).
+        predict: see :class:`PredictSettings` (a change reruns prediction and what follows,
+            not training).
+        augment: keys refining the dataset's ``augment`` for this experiment.
+    """
+
+    dataset: str
+    label: str | None = None
+    network: NetworkSettings
+    loss: LossSettings
+    train: TrainSettings
+    predict: PredictSettings = PredictSettings()
+    augment: AugmentSettings | None = None
+
+
+class ExperimentSetUse(Settings):
+    """``experiment_sets.<set>``: run the set (``resources/experiments/<set>.yaml``) on a dataset.
+
+    Attributes:
+        dataset: a key of ``datasets``.
+        scale: a scale of the set file (``paper``: none; ``demo``, ``tiny``: smaller networks
+            and schedules).
+        file: another set file (path relative to the workflow folder) instead of the set's own.
+        override: see :class:`ExperimentOverride`: one number changed without copying the file.
+    """
+
+    dataset: str
+    scale: str = "paper"
+    file: str | None = None
+    override: ExperimentOverride = ExperimentOverride()
+
+
+class WorkflowConfig(Settings):
+    """The whole configuration (``config.yaml`` or a user's ``--configfile``).
+
+    A configuration describes the whole run: given with ``--configfile``, it replaces the
+    default demo instead of merging into it.
+
+    Attributes:
+        results: folder of every output (relative to the working directory).
+        pseudonym_salt: secret salt of the pseudonymous case ids made from DICOM UIDs; set
+            one per site and keep it out of shared configs.
+        train_threads: torch CPU threads of one training job.
+        datasets: dataset name -> :class:`DatasetConfig`; names are letters, digits, ``_``.
+        experiments: experiment name -> :class:`ExperimentConfig`.
+        experiment_sets: set name -> :class:`ExperimentSetUse`; its experiments join the
+            dataset as ``<set>_<experiment>``.
+    """
+
+    WHERE: ClassVar[str] = ""
+
+    results: str = "results"
+    pseudonym_salt: str = ""
+    train_threads: Annotated[StrictInt, Field(ge=1)] = 2
+    datasets: Annotated[dict[Annotated[str, Field(pattern=NAME_PATTERN)], DatasetConfig], Field(min_length=1)]
+    experiments: dict[Annotated[str, Field(pattern=NAME_PATTERN)], ExperimentConfig] = {}
+    experiment_sets: dict[Annotated[str, Field(pattern=r"^[A-Za-z0-9]+$")], ExperimentSetUse] = {}
+
+
+def fold_group(dataset: Mapping[str, Any]) -> str | None:
+    """The label ``folds`` groups cases by (``folds.group_by``, ``auto`` resolved), or ``None``."""
+    group_by = dataset.get("folds", {}).get("group_by", "auto")
+    if group_by != "auto":
+        return group_by
+    recipe = _recipe(dataset["source"]["kind"])
+    return recipe.patient_label if recipe is not None else None
+
+
+def _recipe(kind: str) -> Any:
+    from lesionbench.datasets import RECIPES
+
+    return RECIPES.get(kind)
+
+
+def config_warnings(config: Mapping[str, Any]) -> list[str]:
+    """What a valid configuration may still get wrong: folds that may split a patient's cases."""
+    found = []
+    for name, dataset in config["datasets"].items():
+        recipe = _recipe(dataset["source"]["kind"])
+        if recipe is not None and not recipe.case_is_patient and fold_group(dataset) is None:
+            found.append(f"datasets.{name}.folds: the {recipe.kind} cases carry no patient id: slices of one "
+                         f"patient may fall into different folds (training and test); give folds.group_by a "
+                         f"label that names the patient if you have one")
+    return found
+
+
+def _validate(model: type[BaseModel], data: Any, where: str) -> BaseModel:
+    try:
+        return model.model_validate(data)
+    except ValidationError as error:
+        raise SettingsError(describe_error(error, model, where)) from None
+
+
+def check_config(config: Mapping[str, Any], root: str | Path) -> dict[str, Any]:
+    """Validate a workflow configuration and expand its experiment sets.
+
+    Args:
+        config: the configuration as Snakemake read it.
+        root: the workflow's folder (experiment set files live in ``root/resources/experiments``).
+
+    Returns:
+        The configuration with the sets' experiments and the comparisons added
+        (:func:`lesionbench.workflow.resolve_config`).
+
+    Raises:
+        SettingsError: naming the key path of the first problem, before any job runs.
+    """
+    _validate(WorkflowConfig, dict(config), "")
+    resolved = resolve_config(config, root)  # reads and checks the set files
+    for name, experiment in resolved["experiments"].items():
+        data = {k: v for k, v in experiment.items() if k != "experiment_set"}
+        _validate(ExperimentConfig, data, f"experiments.{name}")
+    for dataset, comparisons in resolved["comparisons"].items():
+        for comparison, spec in comparisons.items():
+            where = f"datasets.{dataset}.compare" if comparison == "main" else f"experiment_sets.{comparison}.compare"
+            _validate(CompareSettings, spec["compare"], where)
+    return resolved
