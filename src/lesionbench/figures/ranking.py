@@ -59,7 +59,7 @@ def plot_significance_map(rankings: Rankings, metric: str, settings: FigureSetti
             data[("p_adjusted", a, b)] = p
             artists[("text", a, b)] = ax.text(j, i, format_p(p, 3, 0.001), ha="center", va="center",
                                               fontsize="x-small")
-    artists["image"] = ax.imshow(np.ma.masked_invalid(matrix), cmap=ListedColormap(MAP_COLORS), vmin=0, vmax=1)
+    artists["image"] = ax.imshow(np.ma.masked_invalid(matrix), cmap=ListedColormap(list(MAP_COLORS)), vmin=0, vmax=1)
     data["significant"] = matrix == 1.0
     labels = [settings.label(m) for m in order]
     ax.set_xticks(range(k), labels, rotation=30 if k > 2 else 0, ha="right" if k > 2 else "center")

@@ -47,7 +47,9 @@ def test_make_figures_writes_every_figure(frames, histories, volumes, tmp_path):
     assert all(p.is_file() for p in written)
     assert mpimg.imread(out / "overlays.png").shape[:2] == (108, 270)  # 3 cases, 3 in each at 30 dpi
     # 3 models x 3 cases of 2.4 in plus a 0.5 in legend band at 30 dpi.
-    assert mpimg.imread(out / "overlays_per_model.png").shape[:2] == (231, 216)
+    # (matplotlib before 3.11.1 floors fractional pixel sizes: one pixel less)
+    height, width = mpimg.imread(out / "overlays_per_model.png").shape[:2]
+    assert abs(height - 231) <= 1 and abs(width - 216) <= 1
     assert all(caption_for(p.name[: -len(p.suffix)]) for p in written)
 
 

@@ -75,7 +75,9 @@ def test_ranking_plots_equal_the_ranking_tables(frames, tmp_path):
     written = ranking_figures(frames, tmp_path, cfg)
     assert [p.name for p in written] == ["ranking_blobs_dice.png", "ranking_blobs_dice.pdf",
                                          "significance_map_dice.png", "significance_map_dice.pdf"]
-    assert mpimg.imread(written[0]).shape[:2] == (180, 210)  # (1.5 + 0.7 k) x max(4, 1.5 + 0.9 k) in, k = 3
+    # (1.5 + 0.7 k) x max(4, 1.5 + 0.9 k) in, k = 3; matplotlib < 3.11.1 floors 179.99 px to 179
+    height, width = mpimg.imread(written[0]).shape[:2]
+    assert abs(height - 180) <= 1 and width == 210
     assert mpimg.imread(written[2]).shape[:2] == (180, 200)  # (1.2 + 0.8 k) x (1.6 + 0.8 k) in
 
 
