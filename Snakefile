@@ -26,6 +26,7 @@ include: "workflow/rules/samples.smk"
 include: "workflow/rules/train.smk"
 include: "workflow/rules/evaluate.smk"
 include: "workflow/rules/compare.smk"
+include: "workflow/rules/bundle.smk"
 
 
 rule all:

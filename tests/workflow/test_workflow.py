@@ -98,6 +98,40 @@ def test_outputs_exist_and_parse(finished_run: Path) -> None:
         assert f"augment {mode}" in (root / "logs" / "train" / name / "fold-0.log").read_text()
 
 
+def test_model_bundle_round_trip(finished_run: Path, tmp_path: Path) -> None:
+    """model.json and the post-processing decision exist; the exported bundle segments a raw
+    DICOM series exactly as the workflow predicted it (the fold that held the case out, then
+    the chosen post-processing)."""
+    root = finished_run / "results" / "tiny"
+    manifest = json.loads((root / "models" / "unet" / "model.json").read_text())
+    decision = json.loads((root / "models" / "unet" / "postprocessing.json").read_text())
+    assert manifest["postprocessing"]["name"] == decision["chosen"]["name"]
+    assert [entry["fold"] for entry in manifest["folds"]] == [0, 1]
+    assert manifest["preprocess"]["spacing"] and manifest["samples"]["size"] and manifest["brain_mask"] is not None
+    for name in ("unet", "fcn8s"):
+        raw = pd.read_csv(root / "metrics" / f"{name}.tsv", sep="\t")
+        processed = pd.read_csv(root / "metrics" / "postprocessed" / f"{name}.tsv", sep="\t")
+        assert sorted(processed["case_id"]) == sorted(raw["case_id"]) and processed["dice"].between(0, 1).all()
+    zipped = tmp_path / "unet.zip"
+    exported = subprocess.run([sys.executable, "-m", "lesionbench", "export-model", str(root / "models" / "unet"),
+                               str(zipped)], capture_output=True, text=True)
+    assert exported.returncode == 0, exported.stderr
+    folds = json.loads((root / "folds.json").read_text())["folds"]
+    fold = next(f["fold"] for f in folds if "ph000" in f["test"])
+    segmented = subprocess.run([sys.executable, "-m", "lesionbench", "segment", str(root / "raw" / "dicom" / "ph000"),
+                                str(tmp_path / "seg"), "--model", str(zipped), "--folds", str(fold), "--quiet"],
+                               capture_output=True, text=True)
+    assert segmented.returncode == 0, segmented.stderr[-3000:]
+    ours = sitk.ReadImage(str(tmp_path / "seg" / "ph000.nii.gz"))
+    workflow = sitk.ReadImage(str(root / "postprocessed" / "unet" / f"fold-{fold}" / "ph000.nii.gz"))
+    assert ours.GetSize() == workflow.GetSize()
+    np.testing.assert_allclose(ours.GetOrigin(), workflow.GetOrigin(), atol=1e-4)
+    np.testing.assert_array_equal(sitk.GetArrayFromImage(ours), sitk.GetArrayFromImage(workflow))
+    assert (tmp_path / "seg" / "ph000.seg.dcm").is_file()
+    volumes = pd.read_csv(tmp_path / "seg" / "volumes.tsv", sep="\t")
+    assert volumes["case"].tolist() == ["ph000"]
+
+
 def test_second_dry_run_has_nothing_to_do(finished_run: Path) -> None:
     result = snakemake(finished_run, finished_run / "config.yaml", "--dry-run")
     assert result.returncode == 0, result.stderr[-4000:]
@@ -114,9 +148,10 @@ def test_changed_learning_rate_reruns_only_that_experiment(finished_run: Path) -
     assert result.returncode == 0, result.stderr[-4000:]
     jobs = scheduled_jobs(result.stdout)
     rules = sorted({rule for rule, _ in jobs})
-    assert rules == ["all", "compare_models", "evaluate_experiment", "plot_figures", "predict_fold", "train_model"], rules
+    assert rules == ["all", "bundle_model", "choose_postprocessing", "compare_models", "evaluate_experiment",
+                     "evaluate_postprocessed", "plot_figures", "postprocess_fold", "predict_fold", "train_model"], rules
     for rule, wildcards in jobs:
-        if rule in ("train_model", "predict_fold", "evaluate_experiment"):
+        if rule not in ("all", "compare_models", "plot_figures"):
             assert "experiment=fcn8s" in wildcards, (rule, wildcards)
     assert sum(rule == "train_model" for rule, _ in jobs) == 2
 
@@ -130,9 +165,10 @@ def test_changed_threshold_reruns_prediction_but_no_training(finished_run: Path)
     assert result.returncode == 0, result.stderr[-4000:]
     jobs = scheduled_jobs(result.stdout)
     rules = sorted({rule for rule, _ in jobs})
-    assert rules == ["all", "compare_models", "evaluate_experiment", "plot_figures", "predict_fold"], rules
+    assert rules == ["all", "bundle_model", "choose_postprocessing", "compare_models", "evaluate_experiment",
+                     "evaluate_postprocessed", "plot_figures", "postprocess_fold", "predict_fold"], rules
     assert sum(rule == "predict_fold" for rule, _ in jobs) == 2
-    assert all("experiment=fcn8s" in w for rule, w in jobs if rule in ("predict_fold", "evaluate_experiment"))
+    assert all("experiment=fcn8s" in w for rule, w in jobs if rule not in ("all", "compare_models", "plot_figures"))
 
 
 @pytest.mark.parametrize(("section", "change", "expected"), [

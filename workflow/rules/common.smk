@@ -116,6 +116,9 @@ def all_outputs():
             outputs += [f"{stats}/{filename}" for filename in REPORTED_STATS.values()]
             outputs += [f"{stats}/table.md", f"{stats}/complexity.tsv", f"{RESULTS}/{dataset}/figures/{comparison}"]
         outputs.append(f"{RESULTS}/{dataset}/qc/preprocess.tsv")
+    for name, experiment in config["experiments"].items():
+        models = f"{RESULTS}/{experiment['dataset']}/models/{name}"
+        outputs += [f"{models}/model.json", f"{RESULTS}/{experiment['dataset']}/metrics/postprocessed/{name}.tsv"]
     return outputs
 
 
@@ -284,6 +287,40 @@ def prediction_dirs(wildcards):
         os.path.join(RESULTS, wildcards.dataset, "predictions", wildcards.experiment, f"fold-{fold}")
         for fold in folds_of(wildcards.dataset)
     ]
+
+
+def postprocessed_dirs(wildcards):
+    return [
+        os.path.join(RESULTS, wildcards.dataset, "postprocessed", wildcards.experiment, f"fold-{fold}")
+        for fold in folds_of(wildcards.dataset)
+    ]
+
+
+# ---- used by bundle.smk
+
+def fold_checkpoints(wildcards):
+    return [
+        os.path.join(RESULTS, wildcards.dataset, "models", wildcards.experiment, f"fold-{fold}", "best.pt")
+        for fold in folds_of(wildcards.dataset)
+    ]
+
+
+def bundle_settings(wildcards):
+    """What model.json records besides the folds and the post-processing: how the dataset's
+    scans were prepared and how the experiment predicts (lesionbench.bundle.manifest)."""
+    from lesionbench.samples import TRAINING_ONLY_KEYS
+
+    e = config["experiments"][wildcards.experiment]
+    d = dataset_config(wildcards.dataset)
+    samples = {k: v for k, v in d["samples"].items() if k not in TRAINING_ONLY_KEYS}
+    return as_json({
+        "experiment": wildcards.experiment, "dataset": wildcards.dataset, "label": e.get("label"),
+        "modality": d["modality"], "channels": d.get("channels", 1), "network": e["network"],
+        "ingest": d.get("ingest", {}), "brain_mask": d.get("brain_mask"),
+        "preprocess": {**d["preprocess"], "resampling": resampling_section(wildcards.dataset)},
+        "samples": {**samples, "resampling": resampling_section(wildcards.dataset)},
+        "predict": e.get("predict", {}),
+    })
 
 
 # ---- used by compare.smk

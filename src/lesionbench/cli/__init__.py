@@ -33,6 +33,12 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "figures": ("lesionbench.cli.figures", "box plots, learning curves, overlays, volume plots"),
     "complexity": ("lesionbench.cli.complexity", "parameters, FLOPs and CPU latency of networks"),
     "dataset": ("lesionbench.cli.dataset", "list and ingest the cases of a dataset recipe"),
+    "postprocess-select": ("lesionbench.cli.postprocess_select",
+                           "choose the post-processing of an experiment from its cross-validation predictions"),
+    "postprocess-apply": ("lesionbench.cli.postprocess_apply", "apply a chosen post-processing to predicted masks"),
+    "segment": ("lesionbench.cli.segment", "segment new scans with a trained model bundle"),
+    "bundle-model": ("lesionbench.cli.bundle_model", "write an experiment's model.json (its model bundle)"),
+    "export-model": ("lesionbench.cli.export_model", "pack an experiment's model bundle into one zip"),
     "check-config": ("lesionbench.cli.check_config", "validate a workflow configuration before running it"),
     "config-schema": ("lesionbench.cli.config_schema", "print or write the configuration's JSON schema and reference"),
 }

@@ -1,4 +1,9 @@
-"""``lesionbench evaluate``: per-case metrics of one experiment (docs/file-formats.md, "Evaluate")."""
+"""``lesionbench evaluate``: per-case metrics of one experiment (docs/file-formats.md, "Evaluate").
+
+Probability maps need no option: where a prediction folder has a ``probabilities/`` subfolder
+(predict with ``save_probabilities``), the threshold-free metrics ``auc``, ``ap``,
+``dice_mean256`` and ``dice_max256`` are added, and every case must then have its map.
+"""
 
 from __future__ import annotations
 
@@ -11,7 +16,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--experiment", required=True, help="experiment name (the 'experiment' column)")
     parser.add_argument(
         "--predictions", required=True, nargs="+", metavar="DIR",
-        help="prediction folders, one per fold, named fold-<k>, holding {case}.nii.gz",
+        help="prediction folders, one per fold, named fold-<k>, holding {case}.nii.gz; where they hold "
+             "probabilities/{case}.nii.gz (predict's save_probabilities), the columns auc, ap, dice_mean256 and "
+             "dice_max256 are added",
     )
     parser.add_argument("--masks", required=True, metavar="DIR", help="reference masks {case}.nii.gz")
     parser.add_argument("--meta", required=True, metavar="DIR", help="case metadata {case}.json (labels)")

@@ -19,7 +19,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--images", required=True, metavar="DIR", help="folder of original images {case}.nii.gz")
     parser.add_argument("--out-dir", required=True, metavar="DIR", help="receives {case}.nii.gz per test case")
     parser.add_argument("--settings", default="{}", metavar="JSON",
-                        help="the experiment's predict section as inline JSON or a JSON file: {batch_size, threshold}")
+                        help="the experiment's predict section as inline JSON or a JSON/YAML file: {batch_size, threshold, tta, "
+                             "save_probabilities}")
     parser.add_argument("--device", default="auto", help="auto (CUDA if available), cpu, cuda, cuda:1, ...")
 
 

@@ -17,7 +17,8 @@ from lesionbench.io.settings import load_settings
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--image", required=True, help="image in HU (NIfTI), {R}/images/{case}.nii.gz")
-    parser.add_argument("--mask", required=True, help="reference lesion mask on the image grid")
+    parser.add_argument("--mask", default=None,
+                        help="reference lesion mask on the image grid (omit for a scan without one)")
     parser.add_argument("--brain", default=None, help="brain mask on the image grid (optional)")
     parser.add_argument("--out", required=True, help="output npz, {R}/preprocessed/{case}.npz")
     parser.add_argument("--meta-in", default=None, metavar="JSON", help="the ingest metadata {R}/meta/ingest/{case}.json")

@@ -10,7 +10,7 @@ original reference (docs/architecture.md, "Data flow"), never on resized slices.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -80,13 +80,94 @@ def fold_test_cases(folds_json: PathLike, fold: int) -> list[str]:
     return read_fold(folds_json, fold, ("test",))["test"]
 
 
-def predict_case(model: torch.nn.Module, preprocessed_npz: PathLike, reference_image: PathLike,
-                 out_path: PathLike, samples: SampleSettings, batch_size: int = 16, threshold: float = 0.5,
-                 device: str | torch.device = "auto") -> Path:
+#: Subfolder of a prediction folder holding the probability maps (``predict.save_probabilities``).
+PROBABILITIES_DIR = "probabilities"
+
+
+def predict_probability(models: torch.nn.Module | Sequence[torch.nn.Module], preprocessed_npz: PathLike,
+                        reference_image: PathLike | sitk.Image, samples: SampleSettings, batch_size: int = 16,
+                        device: str | torch.device = "auto", tta: str = "none") -> tuple[np.ndarray, sitk.Image]:
+    """The (ensemble's) foreground probability of one case on its original grid.
+
+    Args:
+        models: the network, or the fold networks of an ensemble, on ``device``.
+        preprocessed_npz: ``{case}.npz`` of the preprocess stage (``image (C, Z, Y, X)``, ...).
+        reference_image: ``images/{case}.nii.gz`` (or the image itself), the original grid.
+        samples: the sample geometry the models were trained on (from their checkpoints).
+        batch_size: slices per forward pass.
+        device: where the models live.
+        tta: ``"none"`` or ``"flips"`` (:func:`lesionbench.inference.volume.predict_volume`).
+
+    Returns:
+        ``(probability (Z, Y, X) float32 in [0, 1], reference grid)``: the probability is
+        resampled linearly from the cropped preprocessed grid onto the original image
+        (:func:`lesionbench.preprocess.uncrop_to_original`), outside the crop 0.
+
+    Raises:
+        FileNotFoundError, ValueError: naming the file, for missing or inconsistent inputs.
+    """
+    from lesionbench.preprocess import load_preprocessed, reference_grid, uncrop_to_original
+
+    preprocessed_npz = Path(preprocessed_npz)
+    npz = load_preprocessed(preprocessed_npz)
+    image = np.asarray(npz["image"])
+    if image.ndim != 4 or 0 in image.shape:
+        raise ValueError(f"{preprocessed_npz}: image must be a non-empty (C, Z, Y, X) array, got shape {image.shape}")
+    # the first channel's grid (4D images: MSD layout)
+    reference = reference_image if isinstance(reference_image, sitk.Image) else reference_grid(reference_image)
+    prob = predict_volume(models, image, [float(s) for s in npz["spacing"]], samples, batch_size, device, tta=tta)
+    prob_original = np.asarray(uncrop_to_original(prob, npz, reference, samples.resampling.antialias), dtype=np.float32)
+    expected = tuple(reversed(reference.GetSize()))
+    if prob_original.shape != expected:
+        raise ValueError(f"{preprocessed_npz}: uncropped prediction has shape {prob_original.shape}, "
+                         f"but the original image is {expected} (z, y, x)")
+    return np.clip(prob_original, 0.0, 1.0), reference
+
+
+def write_prediction(prob_zyx: np.ndarray, reference: sitk.Image, out_path: PathLike, threshold: float,
+                     probability_path: PathLike | None = None,
+                     postprocess: Callable[[sitk.Image], sitk.Image] | None = None) -> Path:
+    """Threshold a probability map into a ``uint8`` label NIfTI on ``reference``'s grid.
+
+    Args:
+        prob_zyx: ``(Z, Y, X)`` probabilities on the reference grid.
+        reference: the original image (origin, spacing and direction are copied).
+        out_path: the label map to write (0/1).
+        threshold: foreground where ``prob >= threshold``.
+        probability_path: also write the probability map there (float32), if given.
+        postprocess: applied to the thresholded label map before it is written (the
+            post-processing chosen on cross-validation), if given.
+
+    Returns:
+        ``out_path``.
+    """
+    out_path = Path(out_path)
+    mask = sitk.GetImageFromArray((prob_zyx >= threshold).astype(np.uint8))
+    mask.CopyInformation(reference)
+    if postprocess is not None:
+        mask = postprocess(mask)
+    if probability_path is not None:
+        prob = sitk.GetImageFromArray(prob_zyx.astype(np.float32))
+        prob.CopyInformation(reference)
+        write_image(prob, probability_path)
+    write_image(mask, out_path)
+    return out_path
+
+
+def probability_path(out_path: PathLike) -> Path:
+    """Where the probability map of the label map ``out_path`` goes: ``probabilities/{case}.nii.gz`` beside it."""
+    out_path = Path(out_path)
+    return out_path.parent / PROBABILITIES_DIR / out_path.name
+
+
+def predict_case(model: torch.nn.Module | Sequence[torch.nn.Module], preprocessed_npz: PathLike,
+                 reference_image: PathLike, out_path: PathLike, samples: SampleSettings, batch_size: int = 16,
+                 threshold: float = 0.5, device: str | torch.device = "auto", tta: str = "none",
+                 save_probabilities: bool = False) -> Path:
     """Predict one case and write its mask on the reference image's grid.
 
     Args:
-        model: the network, on ``device``.
+        model: the network (or the fold networks of an ensemble), on ``device``.
         preprocessed_npz: ``{case}.npz`` of the preprocess stage (``image (C, Z, Y, X)``, ...).
         reference_image: ``images/{case}.nii.gz``, the original grid.
         out_path: the ``.nii.gz`` to write (uint8 0/1, the reference's origin/spacing/direction).
@@ -94,6 +175,8 @@ def predict_case(model: torch.nn.Module, preprocessed_npz: PathLike, reference_i
         batch_size: slices per forward pass.
         threshold: foreground where the probability on the original grid is ``>= threshold``.
         device: where ``model`` lives.
+        tta: ``"none"`` or ``"flips"``.
+        save_probabilities: also write the probability map (:func:`probability_path`).
 
     Returns:
         ``out_path``.
@@ -101,24 +184,18 @@ def predict_case(model: torch.nn.Module, preprocessed_npz: PathLike, reference_i
     Raises:
         FileNotFoundError, ValueError: naming the file, for missing or inconsistent inputs.
     """
-    from lesionbench.preprocess import load_preprocessed, reference_grid, uncrop_to_original
+    prob, reference = predict_probability(model, preprocessed_npz, reference_image, samples, batch_size, device, tta)
+    return write_prediction(prob, reference, out_path, threshold,
+                            probability_path(out_path) if save_probabilities else None)
 
-    preprocessed_npz, out_path = Path(preprocessed_npz), Path(out_path)
-    npz = load_preprocessed(preprocessed_npz)
-    image = np.asarray(npz["image"])
-    if image.ndim != 4 or 0 in image.shape:
-        raise ValueError(f"{preprocessed_npz}: image must be a non-empty (C, Z, Y, X) array, got shape {image.shape}")
-    reference = reference_grid(reference_image)  # the first channel's grid (4D images: MSD layout)
-    prob = predict_volume(model, image, [float(s) for s in npz["spacing"]], samples, batch_size, device)
-    prob_original = np.asarray(uncrop_to_original(prob, npz, reference, samples.resampling.antialias))
-    expected = tuple(reversed(reference.GetSize()))
-    if prob_original.shape != expected:
-        raise ValueError(f"{preprocessed_npz}: uncropped prediction has shape {prob_original.shape}, "
-                         f"but {reference_image} is {expected} (z, y, x)")
-    mask = sitk.GetImageFromArray((prob_original >= threshold).astype(np.uint8))
-    mask.CopyInformation(reference)
-    write_image(mask, out_path)
-    return out_path
+
+def _check_inputs(cases: Sequence[str], preprocessed_dir: PathLike, images_dir: PathLike) -> list[tuple[str, Path, Path]]:
+    inputs = [(case, Path(preprocessed_dir) / f"{case}.npz", Path(images_dir) / f"{case}.nii.gz") for case in cases]
+    for _, npz_path, image_path in inputs:
+        for path in (npz_path, image_path):
+            if not path.is_file():
+                raise FileNotFoundError(f"{path}: input of test case not found")
+    return inputs
 
 
 def predict_fold(checkpoint_path: PathLike, folds_json: PathLike, fold: int, preprocessed_dir: PathLike,
@@ -132,9 +209,11 @@ def predict_fold(checkpoint_path: PathLike, folds_json: PathLike, fold: int, pre
         fold: the fold index ``k``.
         preprocessed_dir: folder of ``{case}.npz`` (preprocess stage).
         images_dir: folder of ``{case}.nii.gz`` (ingest stage), the original grids.
-        out_dir: ``{R}/predictions/{experiment}/fold-{k}``; receives ``{case}.nii.gz``.
-        settings: ``batch_size``, ``threshold``; the sample geometry (layout, size, fit) is the
-            one stored in the checkpoint.
+        out_dir: ``{R}/predictions/{experiment}/fold-{k}``; receives ``{case}.nii.gz`` (and
+            ``probabilities/{case}.nii.gz`` with ``settings.save_probabilities``).
+        settings: ``batch_size``, ``threshold``, ``tta``, ``save_probabilities`` (``folds`` is
+            for ensembles: a fold's test cases are predicted by that fold's model); the sample
+            geometry (layout, size, fit) is the one stored in the checkpoint.
         device: ``"auto"`` (CUDA if available) or a torch device.
         network_factory: see :func:`load_model`.
 
@@ -145,20 +224,71 @@ def predict_fold(checkpoint_path: PathLike, folds_json: PathLike, fold: int, pre
         FileNotFoundError: naming the first missing input (all are checked before any is written).
         ValueError: for a bad folds file, checkpoint, settings or case file, naming it.
     """
-    cases = fold_test_cases(folds_json, fold)
-    inputs = [(case, Path(preprocessed_dir) / f"{case}.npz", Path(images_dir) / f"{case}.nii.gz") for case in cases]
-    for _, npz_path, image_path in inputs:
-        for path in (npz_path, image_path):
-            if not path.is_file():
-                raise FileNotFoundError(f"{path}: input of test case not found")
+    inputs = _check_inputs(fold_test_cases(folds_json, fold), preprocessed_dir, images_dir)
     device = resolve_device(device)
     model, checkpoint = load_model(checkpoint_path, device, network_factory)
     samples = checkpoint_samples(checkpoint, checkpoint_path)
     written = []
     for case, npz_path, image_path in inputs:
         out_path = predict_case(model, npz_path, image_path, Path(out_dir) / f"{case}.nii.gz", samples,
-                                settings.batch_size, settings.threshold, device)
+                                settings.batch_size, settings.threshold, device, settings.tta,
+                                settings.save_probabilities)
         log.info("%s -> %s", case, out_path)
+        written.append(out_path)
+    return written
+
+
+def load_ensemble(checkpoint_paths: Sequence[PathLike], device: str | torch.device = "auto",
+                  network_factory: NetworkFactory | None = None) -> tuple[list[torch.nn.Module], SampleSettings]:
+    """The fold models of an ensemble and their common sample geometry.
+
+    Raises:
+        ValueError: no checkpoint, or checkpoints trained on different sample geometries
+            (they cannot share one input), naming the files.
+    """
+    if not checkpoint_paths:
+        raise ValueError("an ensemble needs at least one checkpoint")
+    models, geometry = [], None
+    for path in checkpoint_paths:
+        model, checkpoint = load_model(path, device, network_factory)
+        samples = checkpoint_samples(checkpoint, path)
+        if geometry is not None and samples.to_dict() != geometry[1].to_dict():
+            raise SettingsError(f"{path}: trained on other samples than {geometry[0]}; an ensemble needs one geometry")
+        geometry = geometry or (path, samples)
+        models.append(model)
+    assert geometry is not None
+    return models, geometry[1]
+
+
+def predict_ensemble(checkpoint_paths: Sequence[PathLike], cases: Sequence[str], preprocessed_dir: PathLike,
+                     images_dir: PathLike, out_dir: PathLike, settings: PredictSettings,
+                     device: str | torch.device = "auto", network_factory: NetworkFactory | None = None,
+                     postprocess: Callable[[sitk.Image], sitk.Image] | None = None) -> list[Path]:
+    """Predict ``cases`` with the mean probability of several fold models (a held-out test set).
+
+    Args:
+        checkpoint_paths: the chosen folds' ``best.pt``.
+        cases: case ids; ``{case}.npz`` in ``preprocessed_dir``, ``{case}.nii.gz`` in ``images_dir``.
+        out_dir: receives ``{case}.nii.gz`` (and ``probabilities/{case}.nii.gz`` with
+            ``settings.save_probabilities``).
+        settings: batch size, threshold, tta, save_probabilities.
+        postprocess: applied to each thresholded label map (the post-processing chosen on
+            cross-validation), if given; the probability map is written before it.
+
+    Returns:
+        The written label maps, in the order of ``cases``.
+    """
+    inputs = _check_inputs(cases, preprocessed_dir, images_dir)
+    device = resolve_device(device)
+    models, samples = load_ensemble(checkpoint_paths, device, network_factory)
+    written = []
+    for case, npz_path, image_path in inputs:
+        out_path = Path(out_dir) / f"{case}.nii.gz"
+        prob, reference = predict_probability(models, npz_path, image_path, samples, settings.batch_size, device,
+                                              settings.tta)
+        write_prediction(prob, reference, out_path, settings.threshold,
+                         probability_path(out_path) if settings.save_probabilities else None, postprocess)
+        log.info("%s -> %s (%d models)", case, out_path, len(models))
         written.append(out_path)
     return written
 

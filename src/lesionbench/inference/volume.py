@@ -10,6 +10,7 @@ training samples (:func:`lesionbench.samples.fit_images`, the in-plane fit of
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 import torch
@@ -21,47 +22,91 @@ from lesionbench.resampling import from_network
 from lesionbench.samples import SampleSettings, fit_images, get_layout, slice_fit
 
 
+#: TTA mode -> the sets of input axes mirrored, one forward pass each (axes of a ``(B, C, H, W)``
+#: batch: 2 = H (y), 3 = W (x)). Every combination of the in-plane axes, as nnU-Net mirrors.
+TTA_FLIPS: dict[str, tuple[tuple[int, ...], ...]] = {
+    "none": ((),),
+    "flips": ((), (3,), (2,), (2, 3)),
+}
+
+
+def tta_flips(tta: str) -> tuple[tuple[int, ...], ...]:
+    """The mirrorings of :data:`TTA_FLIPS` for ``tta``.
+
+    Raises:
+        ValueError: an unknown mode, listing the valid ones.
+    """
+    if tta not in TTA_FLIPS:
+        raise ValueError(f"unknown tta {tta!r} (valid: {', '.join(TTA_FLIPS)})")
+    return TTA_FLIPS[tta]
+
+
+def _mean_probability(models: Sequence[torch.nn.Module], batch: torch.Tensor, flips: Sequence[tuple[int, ...]],
+                      device: torch.device, amp: Any) -> torch.Tensor:
+    """Mean foreground probability ``(B, H, W)`` over every model and mirroring of ``batch``."""
+    total: torch.Tensor | None = None
+    for model in models:
+        for axes in flips:
+            inputs = torch.flip(batch, axes) if axes else batch
+            with autocast(device, amp):
+                logits = segmentation_logits(model(inputs))
+            prob = foreground_probability(logits).float()
+            if axes:
+                prob = torch.flip(prob, tuple(axis - 1 for axis in axes))  # (B, H, W): one axis fewer
+            total = prob if total is None else total + prob
+    assert total is not None
+    return total / (len(models) * len(flips))
+
+
 @torch.no_grad()
-def predict_volume(model: torch.nn.Module, image_czyx: np.ndarray, spacing_xyz: Sequence[float],
-                   settings: SampleSettings, batch_size: int, device: str | torch.device = "auto",
-                   amp: bool | str = "auto") -> np.ndarray:
-    """Foreground probability of every voxel of a preprocessed volume.
+def predict_volume(models: torch.nn.Module | Sequence[torch.nn.Module], image_czyx: np.ndarray,
+                   spacing_xyz: Sequence[float], settings: SampleSettings, batch_size: int,
+                   device: str | torch.device = "auto", amp: bool | str = "auto", tta: str = "none") -> np.ndarray:
+    """Foreground probability of every voxel of a preprocessed volume, averaged over an ensemble.
 
     Args:
-        model: a 2D network ``(B, C', H, W) -> (B, K, H, W)`` logits (or a result with ``.seg``);
-            put in eval mode here and expected to live on ``device`` already.
+        models: one 2D network or several (the folds of an ensemble), each ``(B, C', H, W) ->
+            (B, K, H, W)`` logits (or a result with ``.seg``); put in eval mode here and expected
+            to live on ``device`` already. Their probabilities (not logits) are averaged, as
+            nnU-Net ensembles folds.
         image_czyx: ``(C, Z, Y, X)`` float image, as in the preprocessed ``.npz``.
         spacing_xyz: its voxel spacing, mm (the fit keeps the physical aspect).
-        settings: the sample geometry the model was trained on (layout, size, fit, 2.5D
-            offsets, antialiasing), as stored in its checkpoint.
+        settings: the sample geometry the models were trained on (layout, size, fit, 2.5D
+            offsets, antialiasing), as stored in their checkpoints.
         batch_size: slices per forward pass.
-        device: where ``model`` lives (``"auto"``: CUDA if available).
+        device: where the models live (``"auto"``: CUDA if available).
         amp: autocast on CUDA, as :func:`~lesionbench.inference.runtime.resolve_amp` reads it:
             ``"auto"`` means bfloat16 (float16 on older GPUs) on CUDA, none on the CPU.
+        tta: ``"none"`` or ``"flips"`` (:data:`TTA_FLIPS`: the mean over the 4 mirrorings of
+            the slice plane).
 
     Returns:
         ``(Z, Y, X)`` float32 probabilities in [0, 1] (sigmoid of one logit channel, or
-        softmax channel 1 for two or more).
+        softmax channel 1 for two or more), on the cropped preprocessed grid.
 
     Raises:
-        ValueError: if ``image_czyx`` is not a non-empty 4D array or ``batch_size`` < 1.
+        ValueError: if ``image_czyx`` is not a non-empty 4D array, ``batch_size`` < 1, no model
+            is given or ``tta`` is unknown.
     """
     if image_czyx.ndim != 4 or 0 in image_czyx.shape:
         raise ValueError(f"image must be a non-empty (C, Z, Y, X) array, got shape {image_czyx.shape}")
     if batch_size < 1:
         raise ValueError(f"batch_size must be >= 1, got {batch_size}")
+    models = [models] if isinstance(models, torch.nn.Module) else list(models)
+    if not models:
+        raise ValueError("no model to predict with")
+    flips = tta_flips(tta)
     device = resolve_device(device)
     amp = resolve_amp(amp, device)
-    model.eval()
+    for model in models:
+        model.eval()
     fit = slice_fit(image_czyx.shape[1:], spacing_xyz, settings)
     inputs = get_layout(settings.layout).network_inputs(fit_images(image_czyx, fit, settings), settings)
     slices = torch.from_numpy(np.ascontiguousarray(inputs))
     probabilities = []
     for start in range(0, slices.shape[0], batch_size):
         batch = to_device(slices[start:start + batch_size], device)
-        with autocast(device, amp):
-            logits = segmentation_logits(model(batch))
-        probabilities.append(foreground_probability(logits).float().cpu())
+        probabilities.append(_mean_probability(models, batch, flips, device, amp).cpu())
     prob_zhw = torch.cat(probabilities).numpy()
     prob = from_network(prob_zhw, fit, settings.resampling.antialias)
     return np.clip(prob, 0.0, 1.0).astype(np.float32, copy=False)

@@ -34,6 +34,19 @@ Exactly one mask empty:
       distance between two voxel centres of the image; NaN under ``distance: nan``. The raw
       columns ``hd95_nan`` / ``asd_nan`` are always NaN there, whatever the policy.
 
+Threshold-free metrics of a probability map (:data:`THRESHOLD_FREE_METRICS`: auc, ap,
+dice_mean256, dice_max256; :mod:`lesionbench.metrics.probabilistic`), decided by
+:func:`threshold_free_defined`:
+    - reference empty: all four are NaN, whatever ``both``. AUC and AP have no positive class
+      (AUC's ``P * N`` and AP's recall denominator are 0). The 256-threshold Dice would be 0 for
+      every map that is not constant: min-max normalisation stretches any map to [0, 1], so
+      its maximum is predicted at every threshold and a confident empty answer cannot be told
+      from a wrong one. A probability map is never "empty", so the both-empty policy does not
+      apply;
+    - reference filling the image (or the region scored): auc is NaN (no negative class);
+      ap and the Dice are defined.
+    The label map plays no part: ``pred_empty`` says nothing about these metrics.
+
 Where a metric is NaN, :func:`exclusion_reason` names why (both masks empty, reference empty,
 prediction empty), and the compare stage reports per metric how many cases each reason took out.
 """
@@ -48,6 +61,8 @@ from typing import Any
 
 #: Metrics whose value for two empty masks is set by :class:`EmptyPolicy`.
 OVERLAP_METRICS: frozenset[str] = frozenset({"dice", "iou", "f1", "ppv", "sensitivity"})
+#: Metrics of a probability map (:data:`lesionbench.metrics.registry.PROBABILITY_METRICS`).
+THRESHOLD_FREE_METRICS: frozenset[str] = frozenset({"auc", "ap", "dice_mean256", "dice_max256"})
 
 
 class EmptyPolicy(str, enum.Enum):
@@ -108,7 +123,13 @@ class EmptyConventions:
 
 
 def exclusion_reason(ref_empty: bool, pred_empty: bool) -> str:
-    """Why an empty-mask convention may leave a metric undefined for a case ("" if none applies)."""
+    """Why an empty-mask convention may leave a metric undefined for a case ("" if none applies).
+
+    For the threshold-free metrics only the reference matters (:func:`threshold_free_defined`):
+    their NaN cases are those with ``ref_empty`` (reported as "reference empty", or "both masks
+    empty" where the label map is empty too); an auc left NaN by a reference that fills the
+    image has no reason here (the compare stage reports "undefined").
+    """
     if ref_empty and pred_empty:
         return "both masks empty"
     if ref_empty:
@@ -116,6 +137,24 @@ def exclusion_reason(ref_empty: bool, pred_empty: bool) -> str:
     if pred_empty:
         return "prediction empty"
     return ""
+
+
+def threshold_free_defined(name: str, n_positive: int, n_negative: int) -> bool:
+    """Whether a threshold-free metric is defined for a case (the rules above); NaN where not.
+
+    Args:
+        name: one of :data:`THRESHOLD_FREE_METRICS`.
+        n_positive: reference (lesion) voxels in the region scored.
+        n_negative: background voxels in the region scored.
+
+    Raises:
+        KeyError: for a name that is not a threshold-free metric.
+    """
+    if name not in THRESHOLD_FREE_METRICS:
+        raise KeyError(f"{name!r} is not a threshold-free metric; valid: {', '.join(sorted(THRESHOLD_FREE_METRICS))}")
+    if n_positive == 0:
+        return False
+    return n_negative > 0 or name != "auc"
 
 
 def as_policy(value: EmptyPolicy | str) -> EmptyPolicy:

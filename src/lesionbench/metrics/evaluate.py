@@ -2,6 +2,12 @@
 
 Metrics are computed on the predictions written by predict on the original image grid,
 against the original reference mask, never on resized slices (docs/architecture.md, "Data flow").
+
+Where predict also saved the foreground probability maps (``predict.save_probabilities``:
+``fold-{k}/probabilities/{case}.nii.gz`` beside each label map), the threshold-free metrics
+(:data:`lesionbench.metrics.registry.PROBABILITY_METRICS`) become columns of the table: they
+are found in the prediction folders themselves, so the table gains them exactly when the
+experiment's predictions carry the maps, with no option to keep in step with predict.
 """
 
 from __future__ import annotations
@@ -17,9 +23,9 @@ import numpy as np
 import pandas as pd
 import SimpleITK as sitk
 
-from lesionbench.io import ImageFileError, atomic_path, read_mask, same_grid
+from lesionbench.io import ImageFileError, atomic_path, read_image, read_mask, same_grid
 from lesionbench.metrics.conventions import EmptyConventions, EmptyPolicy
-from lesionbench.metrics.registry import METRICS, as_conventions, compute_metrics
+from lesionbench.metrics.registry import METRICS, PROBABILITY_METRICS, as_conventions, compute_metrics
 from lesionbench.typing import PathLike
 
 log = logging.getLogger(__name__)
@@ -32,28 +38,35 @@ COUNT_COLUMNS: tuple[str, ...] = ("tp", "fp", "fn", "tn")
 #: geometry of the reference lesion, after the counts and before the labels.
 GEOMETRY_COLUMNS: tuple[str, ...] = ("distance_to_inner_skull_mm", "solidity", "near_skull_geom", "irregular_geom")
 NIFTI_SUFFIX = ".nii.gz"
+#: Subfolder of a ``fold-{k}`` prediction folder holding the probability maps (the name
+#: ``lesionbench.inference.predict.PROBABILITIES_DIR`` writes; not imported: it needs torch).
+PROBABILITIES_DIR = "probabilities"
 _FOLD_NAME = re.compile(r"^fold-(\d+)$")
 
 
 def evaluate_case(
-    pred_path: PathLike, ref_path: PathLike, conventions: EmptyConventions | EmptyPolicy | str = EmptyConventions()
+    pred_path: PathLike, ref_path: PathLike, conventions: EmptyConventions | EmptyPolicy | str = EmptyConventions(),
+    prob_path: PathLike | None = None,
 ) -> dict[str, float | bool | int]:
-    """Metrics of one predicted mask against its reference mask.
+    """Metrics of one predicted mask (and, if given, its probability map) against its reference mask.
 
     Args:
         pred_path: predicted mask (NIfTI or anything SimpleITK reads; non-zero is lesion).
         ref_path: reference mask on the same grid.
         conventions: the empty-mask conventions (:class:`lesionbench.metrics.EmptyConventions`),
             or a both-empty policy ``"one"`` / ``"nan"``.
+        prob_path: foreground probability map (float, same grid), for the threshold-free
+            metrics; None leaves them out.
 
     Returns:
-        ``{metric: value}`` for every metric of ``metrics.registry.METRICS`` plus
-        ``ref_empty``, ``pred_empty``, ``tp``, ``fp``, ``fn``, ``tn``.
+        ``{metric: value}`` for every metric of ``metrics.registry.METRICS`` (then of
+        ``PROBABILITY_METRICS`` with ``prob_path``) plus ``ref_empty``, ``pred_empty``,
+        ``tp``, ``fp``, ``fn``, ``tn``.
 
     Raises:
         FileNotFoundError: if a file does not exist.
-        ImageFileError: if a file cannot be read, or the two are not on the same grid
-            (the message names both files).
+        ImageFileError: if a file cannot be read, is not 3-D, holds a non-finite probability,
+            or is not on the grid of the reference (the message names both files).
     """
     conventions = as_conventions(conventions)
     for path in (pred_path, ref_path):
@@ -61,23 +74,41 @@ def evaluate_case(
             raise FileNotFoundError(f"{path}: mask file not found")
     pred_image = read_mask(pred_path)
     ref_image = read_mask(ref_path)
-    if pred_image.GetDimension() != 3 or ref_image.GetDimension() != 3:
-        raise ImageFileError(
-            f"{pred_path} and {ref_path}: masks must be 3-D, got {pred_image.GetDimension()}-D "
-            f"and {ref_image.GetDimension()}-D"
-        )
-    if not same_grid(pred_image, ref_image):
-        raise ImageFileError(
-            f"{pred_path} is not on the grid of {ref_path}: size {pred_image.GetSize()} vs "
-            f"{ref_image.GetSize()}, spacing {_fmt(pred_image.GetSpacing())} vs "
-            f"{_fmt(ref_image.GetSpacing())}, origin {_fmt(pred_image.GetOrigin())} vs "
-            f"{_fmt(ref_image.GetOrigin())} (mm), direction {_fmt(pred_image.GetDirection())} vs "
-            f"{_fmt(ref_image.GetDirection())}"
-        )
+    _check_grid(pred_image, pred_path, ref_image, ref_path)
     pred = sitk.GetArrayViewFromImage(pred_image).astype(bool)  # (z, y, x)
     ref = sitk.GetArrayViewFromImage(ref_image).astype(bool)
     spacing_zyx = tuple(float(s) for s in reversed(ref_image.GetSpacing()))
-    return compute_metrics(pred, ref, spacing_zyx, conventions)
+    prob = None if prob_path is None else _read_probability(prob_path, ref_image, ref_path)
+    return compute_metrics(pred, ref, spacing_zyx, conventions, prob=prob)
+
+
+def _check_grid(image: sitk.Image, path: PathLike, ref_image: sitk.Image, ref_path: PathLike) -> None:
+    """Raise an ``ImageFileError`` naming both files unless both are 3-D on the same grid."""
+    if image.GetDimension() != 3 or ref_image.GetDimension() != 3:
+        raise ImageFileError(
+            f"{path} and {ref_path}: masks must be 3-D, got {image.GetDimension()}-D "
+            f"and {ref_image.GetDimension()}-D"
+        )
+    if not same_grid(image, ref_image):
+        raise ImageFileError(
+            f"{path} is not on the grid of {ref_path}: size {image.GetSize()} vs "
+            f"{ref_image.GetSize()}, spacing {_fmt(image.GetSpacing())} vs "
+            f"{_fmt(ref_image.GetSpacing())}, origin {_fmt(image.GetOrigin())} vs "
+            f"{_fmt(ref_image.GetOrigin())} (mm), direction {_fmt(image.GetDirection())} vs "
+            f"{_fmt(ref_image.GetDirection())}"
+        )
+
+
+def _read_probability(prob_path: PathLike, ref_image: sitk.Image, ref_path: PathLike) -> np.ndarray:
+    """The ``(Z, Y, X)`` float32 probability map of ``prob_path``, checked against the reference."""
+    if not Path(prob_path).is_file():
+        raise FileNotFoundError(f"{prob_path}: probability map not found")
+    image = read_image(prob_path, sitk.sitkFloat32)
+    _check_grid(image, prob_path, ref_image, ref_path)
+    prob = sitk.GetArrayFromImage(image)
+    if not np.isfinite(prob).all():
+        raise ImageFileError(f"{prob_path}: {int(np.count_nonzero(~np.isfinite(prob)))} voxel(s) are NaN or infinite")
+    return prob
 
 
 def evaluate_experiment(
@@ -96,7 +127,11 @@ def evaluate_experiment(
     Args:
         experiment: experiment name, written in the ``experiment`` column.
         prediction_dirs: one ``.../predictions/{experiment}/fold-{k}`` folder per fold, each
-            holding ``{case}.nii.gz`` masks; ``k`` becomes the ``fold`` column.
+            holding ``{case}.nii.gz`` masks; ``k`` becomes the ``fold`` column. If any of them
+            has a ``probabilities`` subfolder (:data:`PROBABILITIES_DIR`), every case must have
+            its map ``probabilities/{case}.nii.gz`` there, and the threshold-free metrics
+            (``auc``, ``ap``, ``dice_mean256``, ``dice_max256``) are added after the other
+            metrics; without such a folder the table has no such column.
         masks_dir: folder of reference masks ``{case}.nii.gz``.
         meta_dir: folder of ``{case}.json`` whose ``"labels"`` dict becomes label columns.
         out_tsv: the TSV to write atomically (columns of docs/file-formats.md, "Evaluate",
@@ -115,7 +150,8 @@ def evaluate_experiment(
         The table written.
 
     Raises:
-        FileNotFoundError: a prediction folder, reference mask or meta file is missing.
+        FileNotFoundError: a prediction folder, reference mask or meta file is missing, or a
+            probability map is missing while the experiment has probability maps.
         ValueError: a folder is not named ``fold-{k}`` or holds no prediction, a case is
             predicted in two folds, a meta file is unreadable or lacks ``labels``, or a
             mask pair is unusable (``ImageFileError``).
@@ -128,7 +164,9 @@ def evaluate_experiment(
         raise ValueError(f"experiment {experiment!r}: no prediction folders given")
     rows: list[dict[str, Any]] = []
     seen: dict[str, Path] = {}
-    for folder in map(Path, prediction_dirs):
+    folders = [Path(folder) for folder in prediction_dirs]
+    probability_dirs = _probability_dirs(folders)
+    for folder in folders:
         fold = _fold_of(folder)
         for pred_path in _predictions_in(folder):
             case_id = pred_path.name[: -len(NIFTI_SUFFIX)]
@@ -137,7 +175,8 @@ def evaluate_experiment(
             seen[case_id] = folder
             log.debug("evaluating %s (fold %d)", case_id, fold)
             ref_path = Path(masks_dir) / f"{case_id}{NIFTI_SUFFIX}"
-            metrics = evaluate_case(pred_path, ref_path, conventions)
+            prob_path = _probability_of(pred_path, probability_dirs)
+            metrics = evaluate_case(pred_path, ref_path, conventions, prob_path)
             if geometry is not None:
                 shape = geometry(ref_path, Path(brain_dir) / f"{case_id}{NIFTI_SUFFIX}", near_skull_mm,
                                  irregular_solidity)
@@ -151,6 +190,31 @@ def evaluate_experiment(
         table.to_csv(tmp, sep="\t", index=False, na_rep="NaN")
     log.info("wrote %d cases of %s to %s", len(table), experiment, out_tsv)
     return table
+
+
+def _probability_dirs(folders: Sequence[Path]) -> list[Path]:
+    """The ``probabilities`` subfolders of the prediction folders (empty: no probability maps)."""
+    found = [folder / PROBABILITIES_DIR for folder in folders if (folder / PROBABILITIES_DIR).is_dir()]
+    if found:
+        log.info("probability maps in %s: adding %s", ", ".join(map(str, found)), ", ".join(PROBABILITY_METRICS))
+    return found
+
+
+def _probability_of(pred_path: Path, probability_dirs: Sequence[Path]) -> Path | None:
+    """``probabilities/{case}.nii.gz`` beside ``pred_path`` when the experiment has maps, else None.
+
+    Raises:
+        FileNotFoundError: naming the missing map and a folder that has maps.
+    """
+    if not probability_dirs:
+        return None
+    prob_path = pred_path.parent / PROBABILITIES_DIR / pred_path.name
+    if not prob_path.is_file():
+        raise FileNotFoundError(
+            f"{prob_path}: probability map not found; {probability_dirs[0]} holds probability maps, so every "
+            f"predicted case needs one (predict with save_probabilities for every fold, or remove them all)"
+        )
+    return prob_path
 
 
 def _fold_of(folder: Path) -> int:
@@ -180,7 +244,8 @@ def _labels(meta_path: Path, case_id: str) -> dict[str, Any]:
     labels = meta.get("labels") if isinstance(meta, dict) else None
     if not isinstance(labels, dict):
         raise ValueError(f"{meta_path}: has no 'labels' object")
-    reserved = set(ID_COLUMNS) | set(METRICS) | set(FLAG_COLUMNS) | set(COUNT_COLUMNS) | set(GEOMETRY_COLUMNS)
+    reserved = (set(ID_COLUMNS) | set(METRICS) | set(PROBABILITY_METRICS) | set(FLAG_COLUMNS) | set(COUNT_COLUMNS)
+                | set(GEOMETRY_COLUMNS))
     out: dict[str, Any] = {}
     for key, value in labels.items():
         if key == "case_id":
@@ -194,7 +259,8 @@ def _labels(meta_path: Path, case_id: str) -> dict[str, Any]:
 
 
 def _table(rows: list[dict[str, Any]]) -> pd.DataFrame:
-    fixed = [*ID_COLUMNS, *METRICS, *FLAG_COLUMNS, *COUNT_COLUMNS]
+    probability = list(PROBABILITY_METRICS) if rows and next(iter(PROBABILITY_METRICS)) in rows[0] else []
+    fixed = [*ID_COLUMNS, *METRICS, *probability, *FLAG_COLUMNS, *COUNT_COLUMNS]
     if rows and GEOMETRY_COLUMNS[0] in rows[0]:
         fixed += list(GEOMETRY_COLUMNS)
     label_columns: list[str] = []

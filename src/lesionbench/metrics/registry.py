@@ -4,6 +4,11 @@ Every metric takes a :class:`CaseMasks` (prediction, reference, spacing, with th
 and surface distances computed once and cached) and the dataset's :class:`EmptyConventions`,
 and returns a float. The registry's order is the column order of the evaluate TSV (docs/file-formats.md,
 "Evaluate").
+
+The threshold-free metrics of a probability map (:data:`PROBABILITY_METRICS`: auc, ap,
+dice_mean256, dice_max256) take the case's :class:`~lesionbench.metrics.probabilistic.DistinctScores`
+(the voxel scores sorted once) instead, and are columns only where predict saved probability
+maps; :data:`METRIC_NAMES` lists both registries, the names a configuration may use.
 """
 
 from __future__ import annotations
@@ -14,7 +19,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from lesionbench.metrics import abc2, distance, overlap, volume
+from lesionbench.metrics import abc2, distance, overlap, probabilistic, volume
 from lesionbench.metrics.conventions import (
     DistancePolicy,
     EmptyConventions,
@@ -24,7 +29,7 @@ from lesionbench.metrics.conventions import (
     as_policy,
     worst_distance_mm,
 )
-from lesionbench.typing import Mask, SpacingZYX
+from lesionbench.typing import FloatArray, Mask, SpacingZYX
 
 
 @dataclass(frozen=True)
@@ -117,6 +122,20 @@ METRICS: dict[str, Metric] = {
 }
 
 
+ProbabilityMetric = Callable[[probabilistic.DistinctScores], float]
+
+#: name -> threshold-free metric of a probability map, in column order (after :data:`METRICS`).
+PROBABILITY_METRICS: dict[str, ProbabilityMetric] = {
+    "auc": probabilistic.auc_from_scores,
+    "ap": probabilistic.ap_from_scores,
+    "dice_mean256": probabilistic.dice_mean256_from_scores,
+    "dice_max256": probabilistic.dice_max256_from_scores,
+}
+
+#: Every metric column name: :data:`METRICS`, then :data:`PROBABILITY_METRICS`.
+METRIC_NAMES: tuple[str, ...] = (*METRICS, *PROBABILITY_METRICS)
+
+
 def as_conventions(value: EmptyConventions | EmptyPolicy | str) -> EmptyConventions:
     """An :class:`EmptyConventions`; a both-empty policy (``"one"``, ``"nan"``) keeps the default distance rule."""
     return value if isinstance(value, EmptyConventions) else EmptyConventions(both=as_policy(value))
@@ -131,7 +150,9 @@ def get_metric(name: str) -> Metric:
     try:
         return METRICS[name]
     except KeyError:
-        raise KeyError(f"unknown metric {name!r}; valid: {', '.join(METRICS)}") from None
+        if name in PROBABILITY_METRICS:
+            raise KeyError(f"metric {name!r} needs a probability map: see PROBABILITY_METRICS") from None
+        raise KeyError(f"unknown metric {name!r}; valid: {', '.join(METRIC_NAMES)}") from None
 
 
 def compute_metrics(
@@ -140,6 +161,7 @@ def compute_metrics(
     spacing: SpacingZYX,
     conventions: EmptyConventions | EmptyPolicy | str = EmptyConventions(),
     names: Sequence[str] | None = None,
+    prob: FloatArray | None = None,
 ) -> dict[str, float | bool | int]:
     """All (or the named) metrics of one case, plus the empty flags and the voxel counts.
 
@@ -149,16 +171,33 @@ def compute_metrics(
         spacing: voxel spacing ``(z, y, x)`` in mm.
         conventions: the empty-mask conventions (a bare both-empty policy keeps the default
             distance policy).
-        names: metric names (keys of :data:`METRICS`); all of them by default.
+        names: metric names (of :data:`METRIC_NAMES`); by default all of :data:`METRICS`, and
+            all of :data:`PROBABILITY_METRICS` when ``prob`` is given.
+        prob: float ``(Z, Y, X)`` foreground probability map on the same grid, for the
+            threshold-free metrics (whole image).
 
     Returns:
-        ``{metric: value, ..., "ref_empty", "pred_empty", "tp", "fp", "fn", "tn"}``; the
-        counts let the compare stage compute the global Dice DSC(G).
+        ``{metric: value, ..., "ref_empty", "pred_empty", "tp", "fp", "fn", "tn"}``, the
+        label-map metrics first, then the threshold-free ones; the counts let the compare
+        stage compute the global Dice DSC(G).
+
+    Raises:
+        KeyError: for an unknown metric name.
+        ValueError: if a threshold-free metric is named without ``prob``, or ``prob`` does not
+            match ``ref`` (shape, non-finite values).
     """
     conventions = as_conventions(conventions)
     case = CaseMasks(pred, ref, spacing)
-    metrics = [(name, get_metric(name)) for name in (METRICS if names is None else names)]
+    if names is None:
+        names = [*METRICS, *(PROBABILITY_METRICS if prob is not None else ())]
+    scored = [name for name in names if name in PROBABILITY_METRICS]
+    if scored and prob is None:
+        raise ValueError(f"metric(s) {scored} need a probability map (prob)")
+    metrics = [(name, get_metric(name)) for name in names if name not in PROBABILITY_METRICS]
     row: dict[str, float | bool | int] = {name: float(fn(case, conventions)) for name, fn in metrics}
+    if scored:
+        scores = probabilistic.distinct_scores(prob, case.ref)
+        row.update({name: float(PROBABILITY_METRICS[name](scores)) for name in scored})
     c = case.counts
     row.update(ref_empty=c.ref_empty, pred_empty=c.pred_empty, **c._asdict())
     return row

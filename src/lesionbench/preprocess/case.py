@@ -36,7 +36,7 @@ class PreprocessError(ValueError):
 
 def preprocess_case(
     image_path: PathLike,
-    mask_path: PathLike,
+    mask_path: PathLike | None,
     brain_path: PathLike | None,
     out_npz: PathLike,
     settings: PreprocessSettings,
@@ -58,7 +58,8 @@ def preprocess_case(
         image_path: image on its native grid (``{R}/images/{case}.nii.gz``): HU for CT, any
             unit for MRI, ``[0, 1]`` for 8-bit slices; a 4D NIfTI ``(X, Y, Z, C)`` holds
             ``C`` channels on one grid (:mod:`lesionbench.preprocess.channels`).
-        mask_path: reference lesion mask on the image grid.
+        mask_path: reference lesion mask on the image grid, or ``None`` for a scan without
+            one (a new scan to segment: the npz's ``mask`` is then all zeros).
         brain_path: brain mask on the image grid, or ``None`` (whole image is brain).
         out_npz: output path; arrays as in docs/file-formats.md ("Preprocess").
         settings: what to do.
@@ -80,7 +81,11 @@ def preprocess_case(
         if nan:
             where = f" in channel {index}" if len(channels) > 1 else ""
             raise PreprocessError(f"{image_path}: {nan} NaN voxel(s){where}")
-    mask = _read_on_grid(mask_path, image, image_path, "mask")
+    if mask_path is not None:
+        mask = _read_on_grid(mask_path, image, image_path, "mask")
+    else:
+        mask = sitk.Image(image.GetSize(), sitk.sitkUInt8)
+        mask.CopyInformation(image)
     use_brain = settings.brain_mask and brain_path is not None
     if use_brain:
         brain = _read_on_grid(brain_path, image, image_path, "brain mask")

@@ -29,7 +29,8 @@ DEFAULT_METRIC_LABELS: dict[str, str] = {
     "hd95": "HD95 (mm)", "asd": "ASD (mm)", "hd95_nan": "HD95, misses excluded (mm)",
     "asd_nan": "ASD, misses excluded (mm)", "ref_volume_ml": "Reference volume (mL)",
     "pred_volume_ml": "Predicted volume (mL)", "ref_abc2_ml": "Reference ABC/2 (mL)",
-    "pred_abc2_ml": "Predicted ABC/2 (mL)",
+    "pred_abc2_ml": "Predicted ABC/2 (mL)", "auc": "AUC", "ap": "AP",
+    "dice_mean256": "Mean Dice (256 thresholds)", "dice_max256": "Max Dice (256 thresholds)",
 }
 
 #: Method names :func:`statsmodels.stats.multitest.multipletests` accepts (its short names
@@ -61,12 +62,13 @@ FAMILIES = ("per_metric", "table")
 
 
 def _metric_names() -> list[str]:
-    from lesionbench.metrics.registry import METRICS
+    from lesionbench.metrics.registry import METRIC_NAMES
 
-    return list(METRICS)
+    return list(METRIC_NAMES)
 
 
-#: A metric column of ``metrics/{experiment}.tsv`` (:data:`lesionbench.metrics.registry.METRICS`).
+#: A metric column of ``metrics/{experiment}.tsv`` (:data:`lesionbench.metrics.registry.METRIC_NAMES`:
+#: the label-map metrics, then the threshold-free ones, columns only where probability maps were saved).
 MetricName = choice("metric", _metric_names)
 
 

@@ -149,3 +149,102 @@ def test_bad_folders(dataset, capsys):
     ])
     assert rc == 2
     assert "no .nii.gz prediction in this folder" in capsys.readouterr().err
+
+
+PROBABILITY_COLUMNS = ["auc", "ap", "dice_mean256", "dice_max256"]
+
+
+def _write_probability(path, array, spacing=SPACING_XYZ):
+    image = sitk.GetImageFromArray(array.astype(np.float32))
+    image.SetSpacing(spacing)
+    image.SetOrigin((-10.0, 4.0, 2.5))
+    path.parent.mkdir(parents=True, exist_ok=True)
+    sitk.WriteImage(image, str(path))
+
+
+def _probability(seed: int) -> np.ndarray:
+    """A map that scores the reference block higher than the background, with noise."""
+    rng = np.random.default_rng(seed)
+    return np.clip(0.6 * _block() + 0.5 * rng.random(SHAPE_ZYX), 0.0, 1.0).astype(np.float32)
+
+
+@pytest.fixture()
+def with_probabilities(dataset):
+    for fold, case, seed in ((1, "ph000", 0), (1, "ph002", 1), (0, "ph001", 2)):
+        _write_probability(dataset / "pred" / f"fold-{fold}" / "probabilities" / f"{case}.nii.gz", _probability(seed))
+    return dataset
+
+
+def test_probability_maps_add_the_threshold_free_columns(with_probabilities):
+    from lesionbench.metrics.probabilistic import probabilistic_metrics
+
+    dataset = with_probabilities
+    out = dataset / "metrics" / "unet.tsv"
+    evaluate_experiment("unet", [dataset / "pred/fold-0", dataset / "pred/fold-1"], dataset / "masks",
+                        dataset / "meta", out)
+    table = pd.read_csv(out, sep="\t").set_index("case_id")
+    columns = list(table.columns)
+    assert columns[columns.index("pred_abc2_ml") + 1 : columns.index("ref_empty")] == PROBABILITY_COLUMNS
+    for case, seed in (("ph000", 0), ("ph002", 1)):
+        expected = probabilistic_metrics(_probability(seed), _block())
+        assert [table.loc[case, c] for c in PROBABILITY_COLUMNS] == pytest.approx([expected[c] for c in PROBABILITY_COLUMNS])
+    assert table.loc["ph000", "auc"] > 0.9  # the block scores higher
+    assert all(math.isnan(table.loc["ph001", c]) for c in PROBABILITY_COLUMNS)  # empty reference
+    assert table.loc["ph001", "dice"] == 1.0  # the label-map metrics are unchanged
+
+
+def test_probability_maps_through_cli(with_probabilities):
+    with_maps = _evaluate_cli(with_probabilities, "fold-1")
+    assert set(PROBABILITY_COLUMNS) <= set(with_maps.columns)
+    assert list(with_maps.index) == ["ph000", "ph002"]
+
+
+def test_no_probability_maps_no_columns(dataset):
+    assert not set(PROBABILITY_COLUMNS) & set(_evaluate_cli(dataset, "fold-1").columns)
+
+
+def test_missing_or_mismatched_probability_map(with_probabilities):
+    dataset = with_probabilities
+    folds = [dataset / "pred/fold-0", dataset / "pred/fold-1"]
+    missing = dataset / "pred/fold-1/probabilities/ph002.nii.gz"
+    missing.unlink()
+    with pytest.raises(FileNotFoundError, match="ph002.nii.gz: probability map not found") as info:
+        evaluate_experiment("unet", folds, dataset / "masks", dataset / "meta", dataset / "o.tsv")
+    assert "probabilities holds probability maps" in str(info.value)
+    _write_probability(missing, _probability(1), spacing=(0.6, 0.5, 5.0))
+    with pytest.raises(ImageFileError, match="ph002.nii.gz is not on the grid of"):
+        evaluate_experiment("unet", folds, dataset / "masks", dataset / "meta", dataset / "o.tsv")
+    for path in (dataset / "pred/fold-1/probabilities").iterdir():  # one fold without maps, the other with
+        path.unlink()
+    (dataset / "pred/fold-1/probabilities").rmdir()
+    with pytest.raises(FileNotFoundError, match="fold-1/probabilities/ph000.nii.gz: probability map not found"):
+        evaluate_experiment("unet", folds, dataset / "masks", dataset / "meta", dataset / "o.tsv")
+    assert not (dataset / "o.tsv").exists()
+
+
+def test_probability_label_is_reserved(dataset):
+    (dataset / "meta/ph001.json").write_text(json.dumps({"labels": {"auc": 0.5}}))
+    with pytest.raises(ValueError, match="label 'auc' clashes with a metrics column"):
+        evaluate_experiment("unet", [dataset / "pred/fold-0"], dataset / "masks", dataset / "meta", dataset / "o.tsv")
+
+
+def test_compare_asking_for_auc_without_maps_names_table_and_column(dataset, capsys):
+    tables = []
+    for name in ("unet", "fcn8s"):
+        tables.append(dataset / f"{name}.tsv")
+        evaluate_experiment(name, [dataset / "pred/fold-1"], dataset / "masks", dataset / "meta", tables[-1])
+    rc = main(["compare", "--metrics", *map(str, tables), "--out-dir", str(dataset / "stats"),
+               "--settings", json.dumps({"reference": "unet", "metrics": ["dice", "auc"]})])
+    assert rc == 2
+    error = capsys.readouterr().err
+    assert "experiment 'unet': no 'auc' column" in error and "Traceback" not in error
+    assert not (dataset / "stats").exists()
+
+
+def test_probabilities_folder_is_the_one_predict_writes():
+    pytest.importorskip("torch")
+    from lesionbench.inference import predict
+    from lesionbench.metrics.evaluate import PROBABILITIES_DIR
+
+    assert predict.PROBABILITIES_DIR == PROBABILITIES_DIR
+    assert predict.probability_path("fold-0/ph000.nii.gz").as_posix() == f"fold-0/{PROBABILITIES_DIR}/ph000.nii.gz"

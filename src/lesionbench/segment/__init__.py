@@ -1,0 +1,10 @@
+"""Segment new scans with a model bundle (``lesionbench segment``)."""
+
+from lesionbench.segment.inputs import IMAGE_SUFFIXES, ScanInput, SegmentInputError, find_scans
+from lesionbench.segment.pipeline import STAGES, VOLUME_COLUMNS, Ensemble, SegmentResult, load_models, segment_scan
+from lesionbench.segment.run import VOLUMES_TSV, SegmentRun, segment_all, write_volumes
+
+__all__ = [
+    "IMAGE_SUFFIXES", "STAGES", "VOLUMES_TSV", "VOLUME_COLUMNS", "Ensemble", "ScanInput", "SegmentInputError",
+    "SegmentResult", "SegmentRun", "find_scans", "load_models", "segment_all", "segment_scan", "write_volumes",
+]
