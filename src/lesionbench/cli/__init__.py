@@ -67,7 +67,7 @@ def main(argv: list[str] | None = None) -> int:
         args = parser.parse_args(argv)  # prints usage or --help/--version and exits
         return 2
     module = importlib.import_module(COMMANDS[command][0])
-    subparser = parser._subparsers._group_actions[0].choices[command]  # noqa: SLF001
+    subparser = parser._subparsers._group_actions[0].choices[command]
     module.add_arguments(subparser)
     args = parser.parse_args(argv)
     logging.basicConfig(

@@ -21,6 +21,7 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import Annotated, Any, Literal, TypeVar
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, ValidationError
+from typing_extensions import Self
 
 S = TypeVar("S", bound="Settings")
 
@@ -46,7 +47,7 @@ class Settings(BaseModel):
     WHERE: typing.ClassVar[str] = "settings"
 
     @classmethod
-    def from_dict(cls: type[S], data: Mapping[str, Any] | None = None, where: str | None = None) -> S:
+    def from_dict(cls, data: Mapping[str, Any] | None = None, where: str | None = None) -> Self:
         """Validate a mapping (``None``: the defaults).
 
         Raises:

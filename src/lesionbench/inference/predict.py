@@ -106,7 +106,11 @@ def predict_probability(models: torch.nn.Module | Sequence[torch.nn.Module], pre
     Raises:
         FileNotFoundError, ValueError: naming the file, for missing or inconsistent inputs.
     """
-    from lesionbench.preprocess import load_preprocessed, reference_grid, uncrop_to_original
+    from lesionbench.preprocess import (
+        load_preprocessed,
+        reference_grid,
+        uncrop_to_original,
+    )
 
     preprocessed_npz = Path(preprocessed_npz)
     npz = load_preprocessed(preprocessed_npz)

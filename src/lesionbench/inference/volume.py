@@ -16,11 +16,15 @@ import numpy as np
 import torch
 
 from lesionbench.inference.runtime import (
-    autocast, foreground_probability, resolve_amp, resolve_device, segmentation_logits, to_device,
+    autocast,
+    foreground_probability,
+    resolve_amp,
+    resolve_device,
+    segmentation_logits,
+    to_device,
 )
 from lesionbench.resampling import from_network
 from lesionbench.samples import SampleSettings, fit_images, get_layout, slice_fit
-
 
 #: TTA mode -> the sets of input axes mirrored, one forward pass each (axes of a ``(B, C, H, W)``
 #: batch: 2 = H (y), 3 = W (x)). Every combination of the in-plane axes, as nnU-Net mirrors.

@@ -1,7 +1,19 @@
 """Segment new scans with a model bundle (``lesionbench segment``)."""
 
-from lesionbench.segment.inputs import IMAGE_SUFFIXES, ScanInput, SegmentInputError, find_scans
-from lesionbench.segment.pipeline import STAGES, VOLUME_COLUMNS, Ensemble, SegmentResult, load_models, segment_scan
+from lesionbench.segment.inputs import (
+    IMAGE_SUFFIXES,
+    ScanInput,
+    SegmentInputError,
+    find_scans,
+)
+from lesionbench.segment.pipeline import (
+    STAGES,
+    VOLUME_COLUMNS,
+    Ensemble,
+    SegmentResult,
+    load_models,
+    segment_scan,
+)
 from lesionbench.segment.run import VOLUMES_TSV, SegmentRun, segment_all, write_volumes
 
 __all__ = [

@@ -177,7 +177,9 @@ def segment_scan(scan: ScanInput, bundle: Bundle, ensemble: Ensemble, out_dir: P
     if save_probabilities:
         probability = sitk.GetImageFromArray(prob.astype(np.float32))
         probability.CopyInformation(reference)
-        outputs.append(write_image_path(probability, out_dir / "probabilities" / f"{scan.name}.nii.gz"))
+        probability_path = out_dir / "probabilities" / f"{scan.name}.nii.gz"
+        write_image(probability, probability_path)
+        outputs.append(probability_path)
     if dicom_seg and scan.kind == "dicom":
         from lesionbench.io.dicom_seg import write_dicom_seg
 
@@ -187,11 +189,6 @@ def segment_scan(scan: ScanInput, bundle: Bundle, ensemble: Ensemble, out_dir: P
     lap("write")
     row["seconds"] = round(sum(timings.values()), 3)
     return SegmentResult(scan, label_path, row, timings, outputs)
-
-
-def write_image_path(image: sitk.Image, path: Path) -> Path:
-    write_image(image, path)
-    return path
 
 
 def _label_and_row(scan: ScanInput, prob: np.ndarray, reference: sitk.Image, bundle: Bundle,

@@ -14,7 +14,13 @@ from tqdm import tqdm
 from lesionbench.bundle import Bundle
 from lesionbench.io import atomic_path
 from lesionbench.segment.inputs import ScanInput, find_scans
-from lesionbench.segment.pipeline import STAGES, VOLUME_COLUMNS, SegmentResult, load_models, segment_scan
+from lesionbench.segment.pipeline import (
+    STAGES,
+    VOLUME_COLUMNS,
+    SegmentResult,
+    load_models,
+    segment_scan,
+)
 from lesionbench.typing import PathLike
 
 log = logging.getLogger(__name__)
@@ -57,7 +63,7 @@ def segment_all(input_path: PathLike, out_dir: PathLike, bundle: Bundle, *, fold
             result = segment_scan(scan, bundle, ensemble, out_dir, tta=tta, batch_size=batch_size,
                                   save_probabilities=save_probabilities, dicom_seg=dicom_seg)
         except (ValueError, FileNotFoundError, RuntimeError) as error:
-            message = str(error.args[0]) if isinstance(error, KeyError) and error.args else str(error)
+            message = str(error)
             run.failures.append((scan, message))
             tqdm.write(f"lesionbench segment: error: {scan.name}: {message}", file=sys.stderr)
             continue

@@ -9,7 +9,13 @@ import pytest
 import SimpleITK as sitk
 import torch
 
-from lesionbench.inference import PredictSettings, SettingsError, predict_ensemble, predict_fold, predict_volume
+from lesionbench.inference import (
+    PredictSettings,
+    SettingsError,
+    predict_ensemble,
+    predict_fold,
+    predict_volume,
+)
 from lesionbench.samples import SampleSettings
 
 from .test_predict import WindowThreshold, _checkpoint, _factory

@@ -10,7 +10,12 @@ import SimpleITK as sitk
 import torch
 
 from lesionbench.inference import (
-    FoldsFileError, PredictSettings, SettingsError, fold_test_cases, predict_fold, predict_volume,
+    FoldsFileError,
+    PredictSettings,
+    SettingsError,
+    fold_test_cases,
+    predict_fold,
+    predict_volume,
 )
 from lesionbench.samples import SampleSettings
 from lesionbench.training import CheckpointError

@@ -7,8 +7,17 @@ from dataclasses import dataclass
 import pytest
 import torch
 
-from lesionbench.inference import foreground_probability, resolve_device, segmentation_logits
-from lesionbench.inference.runtime import amp_name, model_to_device, needs_loss_scaling, resolve_amp
+from lesionbench.inference import (
+    foreground_probability,
+    resolve_device,
+    segmentation_logits,
+)
+from lesionbench.inference.runtime import (
+    amp_name,
+    model_to_device,
+    needs_loss_scaling,
+    resolve_amp,
+)
 
 
 @dataclass

@@ -25,39 +25,9 @@ from lesionbench.ingest.deid import (
     BASIC_PROFILE_REPEATING,
     basic_profile_tags,
 )
+from tests.dicom_markers import identifying_markers
 
-_TEXT_VRS = {"AE", "CS", "LO", "LT", "PN", "SH", "ST", "UC", "UR", "UT"}
 _INSTANCE_UIDS = ("SOPInstanceUID", "MediaStorageSOPInstanceUID")
-
-
-def _markers() -> dict[str, object]:
-    """A distinct, searchable value for every basic-profile attribute (by name)."""
-    values: dict[str, object] = {}
-    for n, (name, tag) in enumerate(sorted(basic_profile_tags().items())):
-        vr = dictionary_VR(tag).split(" ")[0]
-        if vr in _TEXT_VRS:
-            values[name] = f"ZQX{n:03d}"
-        elif vr == "DA":
-            values[name] = f"1877{n % 12 + 1:02d}{n % 28 + 1:02d}"
-        elif vr == "TM":
-            values[name] = f"{n % 24:02d}4{n % 10}17"
-        elif vr == "DT":
-            values[name] = f"1866{n % 12 + 1:02d}{n % 28 + 1:02d}074{n % 10}17"
-        elif vr == "AS":
-            values[name] = "077Y"
-        elif vr == "DS":
-            values[name] = f"{83 + n}.217"
-        elif vr == "US":
-            values[name] = 4
-        elif vr == "UI":
-            values[name] = f"1.2.826.0.1.3680043.10.999.{1000 + n}"
-        elif vr in ("OB", "OW"):
-            values[name] = f"ZQXBYTES{n:03d}".encode() + b"\0" * 8
-        elif vr == "SQ":
-            values[name] = f"ZQX{n:03d}"  # the CodeMeaning / TextValue of one item
-        else:
-            raise AssertionError(f"no marker for VR {vr} of {name}")
-    return values
 
 
 def _searchable(values: dict[str, object]) -> list[bytes]:
@@ -111,7 +81,7 @@ def test_profile_list_is_valid_and_disjoint_from_the_allow_list():
 def test_no_basic_profile_value_reaches_any_output(series_copy, phantom_case, tmp_path, monkeypatch, capsys,
                                                    caplog):
     root, case = phantom_case
-    values = _markers()
+    values = identifying_markers()
     _carry_every_attribute(series_copy, values, monkeypatch)
     ds = pydicom.dcmread(next(series_copy.glob("*.dcm")))
     assert str(ds.PatientName) == values["PatientName"] and ds[0x60003000].value.startswith(b"ZQXBYTES")

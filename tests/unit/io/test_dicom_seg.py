@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime
 import shutil
 from pathlib import Path
 
@@ -21,8 +20,8 @@ from lesionbench.ingest.deid import BASIC_PROFILE, basic_profile_tags
 from lesionbench.io import same_grid
 from lesionbench.io.dicom_seg import STUDY_ATTRIBUTES, DicomSegError, write_dicom_seg
 from lesionbench.phantom import PhantomSettings, generate_case, render_case
+from tests.dicom_markers import identifying_markers
 
-_TEXT_VRS = {"AE", "CS", "LO", "LT", "PN", "SH", "ST", "UC", "UR", "UT"}
 #: Source attributes whose values the SEG may carry (the study and the referenced instances).
 _COPIED = set(STUDY_ATTRIBUTES) | {"SeriesInstanceUID", "SOPInstanceUID", "FrameOfReferenceUID"}
 
@@ -125,37 +124,6 @@ def test_seg_frames_lie_on_the_shuffled_source_instances(phantom, tmp_path):
             assert not expected[k].any()
 
 
-def _markers() -> dict[str, object]:
-    """A distinct value for every basic-profile attribute (by name); equal values only where VRs force it."""
-    values: dict[str, object] = {}
-    for n, (name, tag) in enumerate(sorted(basic_profile_tags().items())):
-        vr = dictionary_VR(tag).split(" ")[0]
-        day = datetime.date(1877, 1, 1) + datetime.timedelta(days=n)
-        if vr in _TEXT_VRS:
-            values[name] = f"ZQX{n:03d}" + ("^" if vr == "PN" else "")  # a family name, no warning
-        elif vr == "DA":
-            values[name] = day.strftime("%Y%m%d")
-        elif vr == "TM":
-            values[name] = f"{n // 60 % 24:02d}{n % 60:02d}17"
-        elif vr == "DT":
-            values[name] = f"{day:%Y%m%d}{n // 60 % 24:02d}{n % 60:02d}17"
-        elif vr == "AS":
-            values[name] = "077Y"
-        elif vr == "DS":
-            values[name] = f"{83 + n}.217"
-        elif vr == "US":
-            values[name] = 4
-        elif vr == "UI":
-            values[name] = f"1.2.826.0.1.3680043.10.999.{1000 + n}"
-        elif vr in ("OB", "OW"):
-            values[name] = f"ZQXBYTES{n:03d}".encode() + b"\0" * 8
-        elif vr == "SQ":
-            values[name] = f"ZQX{n:03d}"  # the CodeMeaning / TextValue of one item
-        else:
-            raise AssertionError(f"no marker for VR {vr} of {name}")
-    return values
-
-
 def _carry_every_attribute(folder: Path, values: dict[str, object], monkeypatch) -> None:
     """Every slice carries every basic-profile attribute (SOP instance UIDs get a per-slice suffix)."""
     monkeypatch.setattr(pydicom.config.settings, "writing_validation_mode", pydicom.config.IGNORE)
@@ -195,7 +163,7 @@ def _values(dataset: pydicom.Dataset) -> tuple[set[str], set[str]]:
 
 def test_seg_copies_only_the_study_references_from_the_source(phantom, series, tmp_path, monkeypatch):
     _, _, mask_path = phantom
-    markers = _markers()
+    markers = identifying_markers()
     markers["PatientSex"] = "F"  # highdicom accepts M, F and O only (the phantom writes O)
     _carry_every_attribute(series, markers, monkeypatch)
     source = _by_z(series)[0][1]
