@@ -27,6 +27,7 @@ include: "workflow/rules/train.smk"
 include: "workflow/rules/evaluate.smk"
 include: "workflow/rules/compare.smk"
 include: "workflow/rules/bundle.smk"
+include: "workflow/rules/test_set.smk"
 
 
 rule all:

@@ -124,3 +124,41 @@ def test_the_readmes_own_data_example_is_a_valid_run(tmp_path: Path) -> None:
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
     for rule, count in (("ingest_case", 3), ("compute_brain_mask", 3), ("train_model", 10), ("compare_models", 1)):
         assert result.stdout.count(f"rule {rule}:") == count, rule
+
+
+def test_a_separate_test_folder_is_ingested_and_held_out(tmp_path: Path) -> None:
+    """Train on one sample sheet, report on another: the test sheet's cases become test_<id>,
+    are ingested from their own source, held out of the folds and predicted by each fold ensemble."""
+    rng = np.random.default_rng(1)
+    for name, cases in (("train", ["a1", "a2", "a3", "a4"]), ("test", ["b1", "b2"])):
+        folder = tmp_path / "data" / name
+        folder.mkdir(parents=True)
+        rows = ["case_id\timage\tmask"]
+        for case in cases:
+            _write(rng.normal(40, 5, (4, 16, 16)).astype(np.float32), (0.9, 0.9, 5.0), folder / f"{case}.nii.gz")
+            _write(np.zeros((4, 16, 16), np.uint8), (0.9, 0.9, 5.0), folder / f"{case}_mask.nii.gz")
+            rows.append(f"{case}\t{case}.nii.gz\t{case}_mask.nii.gz")
+        (folder / "samples.tsv").write_text("\n".join(rows) + "\n")
+    dataset = {
+        "source": {"kind": "sample_sheet", "sheet": str(tmp_path / "data/train/samples.tsv")},
+        "test": {"source": {"kind": "sample_sheet", "sheet": str(tmp_path / "data/test/samples.tsv")}},
+        "modality": "MR", "preprocess": {"spacing": None, "normalize": "zscore_head", "window": None,
+                                         "crop_to_brain": False},
+        "samples": {"layout": "2d", "size": [16, 16]}, "compare": {"reference": "unet"}, **STAGES,
+    }
+    experiment = {"dataset": "mine", "loss": {"name": "dice"}, "train": {"epochs": 1}}
+    config = tmp_path / "config.yaml"
+    config.write_text(yaml.safe_dump({"datasets": {"mine": dataset}, "experiments": {
+        "unet": {**experiment, "network": {"name": "unet", "features": [4, 8]}},
+        "small": {**experiment, "network": {"name": "unet", "features": [2, 4]}}}}))
+    result = snakemake(tmp_path, config, "--dry-run", "--printshellcmds")
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    assert result.stdout.count("rule ingest_case:") == 6 and result.stdout.count("rule predict_test:") == 2
+    assert "--case b1 --case-id test_b1" in result.stdout
+    folds = [line for line in result.stdout.splitlines() if "lesionbench folds" in line]
+    assert len(folds) == 1 and "--test-cases test_b1 test_b2" in folds[0]
+    done = snakemake(tmp_path, config, "results/mine/folds.json", "results/mine/meta/ingest/test_b1.json")
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+    meta = json.loads((tmp_path / "results/mine/meta/ingest/test_b1.json").read_text())
+    assert meta["case_id"] == "test_b1"
+    assert json.loads((tmp_path / "results/mine/folds.json").read_text())["test_set"] == ["test_b1", "test_b2"]

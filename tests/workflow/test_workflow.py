@@ -87,10 +87,11 @@ def test_outputs_exist_and_parse(finished_run: Path) -> None:
     pngs = sorted(path.name for path in (root / "figures" / "main").glob("*.png"))
     assert "learning_curves.png" in pngs and "boxplot_dice.png" in pngs, pngs
     # samples are per-case folders; the preprocessing QC table has one row per case
-    assert sorted(p.name for p in (root / "samples" / "2d").iterdir()) == ["ph000", "ph001", "ph002", "ph003"]
+    every = ["ph000", "ph001", "ph002", "ph003", "ph004", "ph005"]  # with the 2 test cases
+    assert sorted(p.name for p in (root / "samples" / "2d").iterdir()) == every
     assert sorted(p.name for p in (root / "samples" / "2d" / "ph000").iterdir()) == ["images.npy", "index.json", "masks.npy"]
     qc = pd.read_csv(root / "qc" / "preprocess.tsv", sep="\t")
-    assert qc["case_id"].tolist() == ["ph000", "ph001", "ph002", "ph003"] and (qc["kept_ml"] <= qc["reference_ml"]).all()
+    assert qc["case_id"].tolist() == every and (qc["kept_ml"] <= qc["reference_ml"]).all()
     meta = json.loads((root / "meta" / "ph000.json").read_text())
     assert meta["preprocess"]["lesion"]["reference_ml"] == qc["reference_ml"][0] and meta["labels"]
     # fcn8s trained with online augmentation, unet with the dataset's offline expansion (x2)
@@ -132,6 +133,26 @@ def test_model_bundle_round_trip(finished_run: Path, tmp_path: Path) -> None:
     assert volumes["case"].tolist() == ["ph000"]
 
 
+def test_the_held_out_test_set(finished_run: Path) -> None:
+    """The phantom's 2 test cases: in no fold, predicted by each experiment's fold ensemble,
+    evaluated raw and post-processed, compared and plotted under results/tiny/test/."""
+    root = finished_run / "results" / "tiny"
+    folds = json.loads((root / "folds.json").read_text())
+    assert folds["test_set"] == ["ph004", "ph005"]
+    assert all(not {"ph004", "ph005"} & set(f["train"] + f["val"] + f["test"]) for f in folds["folds"])
+    for name in ("unet", "fcn8s"):
+        for table in (root / "test" / "metrics" / f"{name}.tsv", root / "test" / "metrics" / "postprocessed" / f"{name}.tsv"):
+            frame = pd.read_csv(table, sep="\t")
+            assert sorted(frame["case_id"]) == ["ph004", "ph005"] and set(frame["fold"]) == {"ensemble"}
+        for case in ("ph004", "ph005"):
+            prediction = sitk.ReadImage(str(root / "test" / "predictions" / name / "ensemble" / f"{case}.nii.gz"))
+            assert prediction.GetSize() == sitk.ReadImage(str(root / "images" / f"{case}.nii.gz")).GetSize()
+    tests = pd.read_csv(root / "test" / "stats" / "main" / "tests.tsv", sep="\t")
+    assert set(tests["model"]) == {"fcn8s"}
+    assert (root / "test" / "stats" / "main" / "table.md").is_file()
+    assert any((root / "test" / "figures" / "main").glob("boxplot_*.png"))
+
+
 def test_second_dry_run_has_nothing_to_do(finished_run: Path) -> None:
     result = snakemake(finished_run, finished_run / "config.yaml", "--dry-run")
     assert result.returncode == 0, result.stderr[-4000:]
@@ -148,10 +169,12 @@ def test_changed_learning_rate_reruns_only_that_experiment(finished_run: Path) -
     assert result.returncode == 0, result.stderr[-4000:]
     jobs = scheduled_jobs(result.stdout)
     rules = sorted({rule for rule, _ in jobs})
-    assert rules == ["all", "bundle_model", "choose_postprocessing", "compare_models", "evaluate_experiment",
-                     "evaluate_postprocessed", "plot_figures", "postprocess_fold", "predict_fold", "train_model"], rules
+    assert rules == ["all", "bundle_model", "choose_postprocessing", "compare_models", "compare_test",
+                     "evaluate_experiment", "evaluate_postprocessed", "evaluate_test", "evaluate_test_postprocessed",
+                     "plot_figures", "plot_test_figures", "postprocess_fold", "postprocess_test", "predict_fold",
+                     "predict_test", "train_model"], rules
     for rule, wildcards in jobs:
-        if rule not in ("all", "compare_models", "plot_figures"):
+        if rule not in ("all", "compare_models", "compare_test", "plot_figures", "plot_test_figures"):
             assert "experiment=fcn8s" in wildcards, (rule, wildcards)
     assert sum(rule == "train_model" for rule, _ in jobs) == 2
 
@@ -165,15 +188,18 @@ def test_changed_threshold_reruns_prediction_but_no_training(finished_run: Path)
     assert result.returncode == 0, result.stderr[-4000:]
     jobs = scheduled_jobs(result.stdout)
     rules = sorted({rule for rule, _ in jobs})
-    assert rules == ["all", "bundle_model", "choose_postprocessing", "compare_models", "evaluate_experiment",
-                     "evaluate_postprocessed", "plot_figures", "postprocess_fold", "predict_fold"], rules
+    assert rules == ["all", "bundle_model", "choose_postprocessing", "compare_models", "compare_test",
+                     "evaluate_experiment", "evaluate_postprocessed", "evaluate_test", "evaluate_test_postprocessed",
+                     "plot_figures", "plot_test_figures", "postprocess_fold", "postprocess_test", "predict_fold",
+                     "predict_test"], rules
     assert sum(rule == "predict_fold" for rule, _ in jobs) == 2
-    assert all("experiment=fcn8s" in w for rule, w in jobs if rule not in ("all", "compare_models", "plot_figures"))
+    shared = ("all", "compare_models", "compare_test", "plot_figures", "plot_test_figures")
+    assert all("experiment=fcn8s" in w for rule, w in jobs if rule not in shared)
 
 
 @pytest.mark.parametrize(("section", "change", "expected"), [
-    ("compare", {"alpha": 0.01}, ["all", "compare_models", "plot_figures"]),
-    ("figures", {"dpi": 100}, ["all", "plot_figures"]),
+    ("compare", {"alpha": 0.01}, ["all", "compare_models", "compare_test", "plot_figures", "plot_test_figures"]),
+    ("figures", {"dpi": 100}, ["all", "plot_figures", "plot_test_figures"]),
 ])
 def test_compare_and_figure_changes_rerun_only_their_rules(finished_run: Path, section: str, change: dict,
                                                            expected: list[str]) -> None:

@@ -43,10 +43,53 @@ def dataset_config(dataset):
     return config["datasets"][dataset]
 
 
+#: Prefix of the cases of a separate test source (datasets.<d>.test.source), so their ids
+#: never collide with the training source's.
+TEST_PREFIX = "test_"
+
+
 def case_ids(dataset):
-    """Case ids of a dataset, known before any job runs (one job per case)."""
+    """Case ids of a dataset, known before any job runs (one job per case): the source's and,
+    with a separate test source, its cases as ``test_<id>``."""
     source = dataset_config(dataset)["source"]
-    return SOURCE_KINDS[source["kind"]].case_ids(source)
+    ids = SOURCE_KINDS[source["kind"]].case_ids(source)
+    test_source = (dataset_config(dataset).get("test") or {}).get("source")
+    if test_source is not None:
+        ids += [TEST_PREFIX + case for case in SOURCE_KINDS[test_source["kind"]].case_ids(test_source)]
+    return ids
+
+
+def case_source(dataset, case):
+    """``(source, the case's id in that source)``: a separate test source's case or the dataset's."""
+    test_source = (dataset_config(dataset).get("test") or {}).get("source")
+    if test_source is not None and case.startswith(TEST_PREFIX):
+        return test_source, case.removeprefix(TEST_PREFIX)
+    return dataset_config(dataset)["source"], case
+
+
+def fixed_test_cases(dataset):
+    """The held-out test cases known before any job: a separate test source's, or the phantom's
+    ``test_cases`` (the last ones). A ``test: {fraction}`` set is drawn by make_folds instead."""
+    d = dataset_config(dataset)
+    if (d.get("test") or {}).get("source") is not None:
+        return [case for case in case_ids(dataset) if case.startswith(TEST_PREFIX)]
+    extra = d["source"].get("test_cases", 0) if d["source"]["kind"] == "phantom" else 0
+    return case_ids(dataset)[len(case_ids(dataset)) - extra:] if extra else []
+
+
+def has_test_set(dataset):
+    return bool(fixed_test_cases(dataset)) or (dataset_config(dataset).get("test") or {}).get("fraction") is not None
+
+
+def folds_test_arguments(wildcards):
+    """make_folds' held-out test set: ``--test-cases ...`` or ``--test-fraction F --test-seed S``."""
+    fixed = fixed_test_cases(wildcards.dataset)
+    if fixed:
+        return "--test-cases " + " ".join(shlex.quote(case) for case in fixed)
+    test = dataset_config(wildcards.dataset).get("test") or {}
+    if test.get("fraction") is not None:
+        return f"--test-fraction {test['fraction']} --test-seed {test.get('seed', 0)}"
+    return ""
 
 
 def folds_of(dataset):
@@ -117,8 +160,16 @@ def all_outputs():
             outputs += [f"{stats}/table.md", f"{stats}/complexity.tsv", f"{RESULTS}/{dataset}/figures/{comparison}"]
         outputs.append(f"{RESULTS}/{dataset}/qc/preprocess.tsv")
     for name, experiment in config["experiments"].items():
-        models = f"{RESULTS}/{experiment['dataset']}/models/{name}"
-        outputs += [f"{models}/model.json", f"{RESULTS}/{experiment['dataset']}/metrics/postprocessed/{name}.tsv"]
+        root = f"{RESULTS}/{experiment['dataset']}"
+        outputs += [f"{root}/models/{name}/model.json", f"{root}/metrics/postprocessed/{name}.tsv"]
+        if has_test_set(experiment["dataset"]):
+            outputs += [f"{root}/test/metrics/{name}.tsv", f"{root}/test/metrics/postprocessed/{name}.tsv"]
+    for dataset, named in config["comparisons"].items():
+        if has_test_set(dataset):
+            for comparison in named:
+                stats = f"{RESULTS}/{dataset}/test/stats/{comparison}"
+                outputs += [f"{stats}/{filename}" for filename in REPORTED_STATS.values()]
+                outputs += [f"{stats}/table.md", f"{RESULTS}/{dataset}/test/figures/{comparison}"]
     return outputs
 
 
@@ -158,23 +209,24 @@ def phantom_source(wildcards):
     source = dataset_config(wildcards.dataset)["source"]
     if source["kind"] != "phantom":
         raise ValueError(f"dataset {wildcards.dataset} is not a phantom dataset")
-    return source
+    # A case depends on (seed, index) only: the test cases are further indices of the same phantom.
+    settings = {key: value for key, value in source.items() if key != "test_cases"}
+    settings["cases"] = source["cases"] + source.get("test_cases", 0)
+    return settings
 
 
 # ---- used by ingest.smk
 
 def ingest_inputs(wildcards):
-    """Raw inputs of one case, by the dataset's source kind."""
-    return source_kind(wildcards).inputs(wildcards)
+    """Raw inputs of one case, by its source's kind."""
+    source, case = case_source(wildcards.dataset, wildcards.case)
+    return SOURCE_KINDS[source["kind"]].inputs(wildcards, source, case)
 
 
 def ingest_arguments(wildcards, input, output):
-    """The `lesionbench` command line that ingests one case, by the dataset's source kind."""
-    return source_kind(wildcards).arguments(wildcards, input, output)
-
-
-def source_kind(wildcards):
-    return SOURCE_KINDS[dataset_config(wildcards.dataset)["source"]["kind"]]
+    """The `lesionbench` command line that ingests one case, by its source's kind."""
+    source, case = case_source(wildcards.dataset, wildcards.case)
+    return SOURCE_KINDS[source["kind"]].arguments(wildcards, input, output, source, case)
 
 
 def _salt():
@@ -182,10 +234,11 @@ def _salt():
 
 
 def phantom_case_ids(source):
-    return [f"ph{index:03d}" for index in range(source["cases"])]
+    """The phantom's cases, its ``test_cases`` last (further indices, each its own draw)."""
+    return [f"ph{index:03d}" for index in range(source["cases"] + source.get("test_cases", 0))]
 
 
-def phantom_ingest_inputs(wildcards):
+def phantom_ingest_inputs(wildcards, source, case):
     root = os.path.join(RESULTS, wildcards.dataset, "raw")
     return {
         "dicom": os.path.join(root, "dicom", wildcards.case),
@@ -194,7 +247,7 @@ def phantom_ingest_inputs(wildcards):
     }
 
 
-def phantom_ingest_arguments(wildcards, input, output):
+def phantom_ingest_arguments(wildcards, input, output, source, case):
     q = shlex.quote
     return (
         f"ingest --case-id {q(wildcards.case)} --dicom {q(input.dicom)} --mask {q(input.mask)} "
@@ -204,18 +257,16 @@ def phantom_ingest_arguments(wildcards, input, output):
     )
 
 
-def recipe_ingest_inputs(wildcards):
+def recipe_ingest_inputs(wildcards, source, case):
     """The raw files of one case of a dataset recipe (lesionbench.datasets)."""
-    source = dataset_config(wildcards.dataset)["source"]
-    return RECIPES[source["kind"]].inputs(source, wildcards.case)
+    return RECIPES[source["kind"]].inputs(source, case)
 
 
-def recipe_ingest_arguments(wildcards, input, output):
+def recipe_ingest_arguments(wildcards, input, output, source, case):
     q = shlex.quote
-    source = dataset_config(wildcards.dataset)["source"]
     return (
         f"dataset ingest --kind {q(source['kind'])} --source {q(as_json(source))} "
-        f"--case {q(wildcards.case)} --image {q(output.image)} --mask {q(output.mask)} "
+        f"--case {q(case)} --case-id {q(wildcards.case)} --image {q(output.image)} --mask {q(output.mask)} "
         f"--meta {q(output.meta)} --salt {_salt()}"
     )
 
@@ -368,6 +419,31 @@ def all_histories(wildcards):
         os.path.join(RESULTS, wildcards.dataset, "models", e, f"fold-{fold}", "history.tsv")
         for e in comparison_of(wildcards)["experiments"]
         for fold in folds_of(wildcards.dataset)
+    ]
+
+
+def test_metric_tables(wildcards):
+    return [
+        os.path.join(RESULTS, wildcards.dataset, "test", "metrics", f"{experiment}.tsv")
+        for experiment in comparison_of(wildcards)["experiments"]
+    ]
+
+
+def all_test_prediction_dirs(wildcards):
+    return [
+        os.path.join(RESULTS, wildcards.dataset, "test", "predictions", e, "ensemble")
+        for e in comparison_of(wildcards)["experiments"]
+    ]
+
+
+def ensemble_checkpoints(wildcards):
+    """The checkpoints of the folds an experiment's ensemble averages (``predict.folds``)."""
+    from lesionbench.inference import PredictSettings
+
+    settings = PredictSettings.from_dict(config["experiments"][wildcards.experiment].get("predict", {}))
+    return [
+        os.path.join(RESULTS, wildcards.dataset, "models", wildcards.experiment, f"fold-{fold}", "best.pt")
+        for fold in settings.chosen_folds(len(folds_of(wildcards.dataset)))
     ]
 
 

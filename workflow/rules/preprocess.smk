@@ -47,6 +47,7 @@ rule make_folds:
         stratify_by=lambda wildcards: dataset_config(wildcards.dataset)["folds"].get("stratify_by", []),
         val_fraction=lambda wildcards: dataset_config(wildcards.dataset)["folds"].get("val_fraction", 0.2),
         group_by=folds_group_argument,
+        test=folds_test_arguments,
     log:
         LOG("folds.log"),
     conda:
@@ -54,4 +55,4 @@ rule make_folds:
     shell:
         "python -m lesionbench folds --meta {input.meta:q} --out {output:q} --k {params.k} "
         "--seed {params.seed} --stratify-by {params.stratify_by:q} "
-        "--val-fraction {params.val_fraction} {params.group_by} > {log:q} 2>&1"
+        "--val-fraction {params.val_fraction} {params.test} {params.group_by} > {log:q} 2>&1"

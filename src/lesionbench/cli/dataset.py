@@ -25,6 +25,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         sub.add_argument("--source", required=True, metavar="JSON",
                          help="the dataset's source settings as inline JSON or a JSON file (kind may be omitted)")
     ingest.add_argument("--case", required=True, help="case id (from 'dataset cases')")
+    ingest.add_argument("--case-id", default=None,
+                        help="the id stored in the metadata, if the workflow names the case otherwise (test_<case>)")
     ingest.add_argument("--image", required=True, metavar="OUT", help="image NIfTI to write, {R}/images/{case}.nii.gz")
     ingest.add_argument("--mask", required=True, metavar="OUT", help="mask NIfTI to write, {R}/masks/{case}.nii.gz")
     ingest.add_argument("--meta", required=True, metavar="OUT", help="metadata JSON to write, {R}/meta/{case}.json")
@@ -40,5 +42,5 @@ def run(args: argparse.Namespace) -> int:
         for case in recipe.case_ids(source):
             print(case)
         return 0
-    recipe.ingest(source, args.case, args.image, args.mask, args.meta, salt=args.salt)
+    recipe.ingest(source, args.case, args.image, args.mask, args.meta, salt=args.salt, case_id=args.case_id)
     return 0

@@ -3,7 +3,8 @@
 Example::
 
     lesionbench folds --meta results/phantom/meta/*.json --out results/phantom/folds.json \\
-        --k 3 --seed 0 --stratify-by has_lesion lesion_class --val-fraction 0.2 [--group-by group]
+        --k 3 --seed 0 --stratify-by has_lesion lesion_class --val-fraction 0.2 [--group-by group] \\
+        [--test-fraction 0.2 --test-seed 0 | --test-cases ph012 ph013]
 """
 
 from __future__ import annotations
@@ -27,11 +28,18 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="fraction of each fold's training patients used for validation (default 0.2)")
     parser.add_argument("--group-by", default=None, metavar="LABEL",
                         help="label naming each case's patient: a patient's cases stay in one fold")
+    test = parser.add_mutually_exclusive_group()
+    test.add_argument("--test-cases", nargs="+", default=(), metavar="CASE",
+                      help="held-out test cases (a separate test source): left out of the folds")
+    test.add_argument("--test-fraction", type=float, default=None, metavar="F",
+                      help="hold out this fraction of the patients (stratified, grouped) before the folds")
+    parser.add_argument("--test-seed", type=int, default=0, help="seed of the held-out draw (default 0)")
 
 
 def run(args: argparse.Namespace) -> int:
     from lesionbench.folds import cases_from_json, cases_from_tsv, write_folds
 
     cases = cases_from_tsv(args.cases_tsv) if args.cases_tsv else cases_from_json(args.meta or args.cases_json)
-    write_folds(cases, args.out, args.k, args.seed, args.stratify_by, args.val_fraction, args.group_by)
+    write_folds(cases, args.out, args.k, args.seed, args.stratify_by, args.val_fraction, args.group_by,
+                test_set=args.test_cases, test_fraction=args.test_fraction, test_seed=args.test_seed)
     return 0

@@ -17,7 +17,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Annotated, Any, ClassVar, Literal, Union
 
-from pydantic import BaseModel, Field, StrictInt, ValidationError, create_model
+from pydantic import BaseModel, Field, StrictInt, ValidationError, create_model, model_validator
 
 from lesionbench.augment import AugmentSettings
 from lesionbench.brainmask import BrainMaskSettings
@@ -42,11 +42,14 @@ class PhantomSource(PhantomSettings):
 
     Attributes:
         kind: ``phantom``.
+        test_cases: extra cases (indices ``cases`` .. ``cases + test_cases - 1``, each drawn
+            from its own seed sequence) held out as the dataset's test set; 0: none.
     """
 
     kind: Literal["phantom"]
     seed: Annotated[StrictInt, Field(ge=0)]
     cases: Annotated[StrictInt, Field(ge=2)]
+    test_cases: Annotated[StrictInt, Field(ge=0)] = 0
 
 
 def _recipe_source(kind: str, recipe: Any) -> type[Settings]:
@@ -73,6 +76,33 @@ def _sources() -> Any:
 
     members = [PhantomSource] + [_recipe_source(kind, recipe) for kind, recipe in RECIPES.items()]
     return Annotated[Union[tuple(members)], Field(discriminator="kind")]  # noqa: UP007
+
+
+class TestSetConfig(Settings):
+    """``datasets.<d>.test``: a held-out test set, predicted by every experiment's fold ensemble.
+
+    Either a fraction of the dataset's patients held out before the folds are made (patient-
+    level and stratified like the folds: :func:`lesionbench.folds.hold_out`), or a separate
+    source of labelled cases (any source kind; its cases are named ``test_<id>``). Results go
+    to ``results/{dataset}/test/`` next to the cross-validation results.
+
+    Attributes:
+        fraction: the held-out fraction, in ``(0, 0.5]`` (0.2: paper 003's 8:2 split).
+        seed: seed of the held-out draw.
+        source: a separate source of test cases instead of a fraction.
+    """
+
+    fraction: Annotated[Number, Field(gt=0.0, le=0.5)] | None = None
+    seed: Annotated[StrictInt, Field(ge=0)] = 0
+    source: _sources() | None = None  # type: ignore[valid-type]
+
+    @model_validator(mode="after")
+    def _one_kind(self) -> TestSetConfig:
+        if (self.fraction is None) == (self.source is None):
+            raise ValueError("give either fraction or source")
+        if getattr(self.source, "kind", None) == "phantom":
+            raise ValueError("a phantom's test set is its source's test_cases, not a test source")
+        return self
 
 
 class FoldsConfig(Settings):
@@ -157,6 +187,7 @@ class DatasetConfig(Settings):
         folds: see :class:`FoldsConfig`.
         samples: see :class:`SampleSettings`.
         augment: see :class:`AugmentSettings`; an experiment's ``augment`` refines it.
+        test: a held-out test set (:class:`TestSetConfig`); the phantom's ``test_cases`` is one too.
         evaluate: see :class:`EvaluateConfig`.
         compare: the comparison of the dataset's own experiments (:class:`CompareSettings`);
             omit when it has fewer than two.
@@ -173,9 +204,16 @@ class DatasetConfig(Settings):
     folds: FoldsConfig
     samples: SampleSettings
     augment: AugmentSettings
+    test: TestSetConfig | None = None
     evaluate: EvaluateConfig = EvaluateConfig()
     compare: CompareSettings | None = None
     figures: FiguresConfig = FiguresConfig()  # type: ignore[valid-type]
+
+    @model_validator(mode="after")
+    def _one_test_set(self) -> DatasetConfig:
+        if getattr(self.source, "test_cases", 0) and self.test is not None:
+            raise ValueError("the phantom's test_cases are the test set already; remove test (or test_cases)")
+        return self
 
 
 class ExperimentConfig(Settings):

@@ -116,8 +116,11 @@ class Recipe(ABC):
         return self.files(self.parse_source(source), case).as_inputs()
 
     def ingest(self, source: Mapping[str, Any], case: str, out_image: PathLike, out_mask: PathLike,
-               out_meta: PathLike, salt: str = "") -> dict[str, Any]:
+               out_meta: PathLike, salt: str = "", case_id: str | None = None) -> dict[str, Any]:
         """Write the image, mask and metadata of ``case`` (docs/file-formats.md, "Ingest").
+
+        ``case_id`` is the id stored in the metadata, when the workflow names the case otherwise
+        than its source does (a separate test source's ``test_<case>``); default ``case``.
 
         Raises:
             FileNotFoundError: a raw file is missing.
@@ -138,7 +141,8 @@ class Recipe(ABC):
         extra = self.labels(settings, case, files, mask)
         warnings += mask_notes + resample_notes + extra.warnings
         image = join_channels(list(channels.values()))
-        meta = self._meta(case, salt, grid.image, mask, list(channels), files, grid.planar, warnings, extra)
+        meta = self._meta(case_id or case, salt, grid.image, mask, list(channels), files, grid.planar, warnings,
+                          extra)
         meta["modality"] = self.modality_of(settings)  # keeps the key order of docs/file-formats.md
         meta["provenance"] = provenance({"stage": "ingest", "kind": self.kind, "source": dict(source),
                                          "salted": bool(salt)}, case_id=case)

@@ -43,9 +43,11 @@ _FOLD = re.compile(r"^fold-(\d+)$")
 
 
 def _fold_dirs(folder: Path) -> list[Path]:
-    """``fold-{k}`` sub-folders of ``folder``, by fold number."""
+    """``fold-{k}`` sub-folders of ``folder``, by fold number, then ``ensemble`` (a test set's
+    predictions by every fold's model) if there is one."""
     found = [(int(m.group(1)), p) for p in folder.iterdir() if p.is_dir() and (m := _FOLD.match(p.name))]
-    return [p for _, p in sorted(found)]
+    ensemble = [folder / "ensemble"] if (folder / "ensemble").is_dir() else []
+    return [p for _, p in sorted(found)] + ensemble
 
 
 def find_histories(model_dirs: Sequence[PathLike]) -> dict[str, list[Path]]:
@@ -67,7 +69,8 @@ def find_histories(model_dirs: Sequence[PathLike]) -> dict[str, list[Path]]:
 
 
 def find_predictions(prediction_dirs: Sequence[PathLike]) -> dict[str, dict[str, Path]]:
-    """``{experiment: {case: path}}`` from ``predictions/{experiment}/fold-*/{case}.nii.gz``.
+    """``{experiment: {case: path}}`` from ``predictions/{experiment}/fold-*/{case}.nii.gz``
+    (or a test set's ``test/predictions/{experiment}/ensemble/{case}.nii.gz``).
 
     Raises:
         FileNotFoundError: naming a folder that is missing or holds no prediction.

@@ -37,3 +37,23 @@ def read_fold(folds_json: PathLike, fold: int, lists: tuple[str, ...] = ("train"
             return dict(entry)
     available = [entry.get("fold") for entry in folds if isinstance(entry, Mapping)]
     raise FoldsFileError(f"{path}: no fold {fold} (folds: {available})")
+
+
+def read_test_set(folds_json: PathLike) -> list[str]:
+    """The held-out test set of ``folds.json`` (``"test_set"``; empty when the dataset has none).
+
+    Raises:
+        FileNotFoundError: if the file is missing. FoldsFileError: naming the file, if it is
+            not valid JSON or ``test_set`` is not a list of case ids.
+    """
+    path = Path(folds_json)
+    if not path.is_file():
+        raise FileNotFoundError(f"{path}: folds file not found")
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except json.JSONDecodeError as error:
+        raise FoldsFileError(f"{path}: not a folds file ({error!r})") from error
+    cases = data.get("test_set", []) if isinstance(data, Mapping) else None
+    if not isinstance(cases, list) or not all(isinstance(case, str) for case in cases):
+        raise FoldsFileError(f"{path}: test_set is not a list of case ids")
+    return list(cases)

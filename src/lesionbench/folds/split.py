@@ -119,6 +119,39 @@ def make_folds(
     }
 
 
+def hold_out(
+    cases: pd.DataFrame,
+    fraction: float,
+    seed: int,
+    stratify_by: Sequence[str] = (),
+    group_by: str | None = None,
+) -> list[str]:
+    """A held-out test set drawn before the folds, patient-level and stratified like them.
+
+    The patients are dealt into ``round(1 / fraction)`` parts exactly as :func:`make_folds` deals
+    its test parts (same strata, same grouping, ``seed``); the first part is the test set. So
+    ``fraction = 0.2`` holds out one fifth (paper 003's 8:2 split), and a fraction whose inverse
+    is not a whole number holds out ``1 / round(1 / fraction)`` (0.3 -> one third).
+
+    Args:
+        cases: one row per case, ``case_id`` and label columns.
+        fraction: in ``(0, 0.5]``.
+        seed: seed of the draw (independent of the folds' seed).
+        stratify_by, group_by: as for :func:`make_folds`.
+
+    Returns:
+        The held-out case ids, sorted.
+
+    Raises:
+        FoldsError: a bad fraction, or fewer patients than parts.
+    """
+    if not 0.0 < fraction <= 0.5:
+        raise FoldsError(f"test fraction must be in (0, 0.5], got {fraction}")
+    parts = max(2, round(1.0 / fraction))
+    split = make_folds(cases, parts, seed, stratify_by, 0.0, group_by)
+    return sorted(split["folds"][0]["test"])
+
+
 def write_folds(
     cases: pd.DataFrame,
     out_path: PathLike,
@@ -127,12 +160,35 @@ def write_folds(
     stratify_by: Sequence[str] = (),
     val_fraction: float = 0.2,
     group_by: str | None = None,
+    test_set: Sequence[str] = (),
+    test_fraction: float | None = None,
+    test_seed: int = 0,
 ) -> dict[str, Any]:
-    """:func:`make_folds`, plus provenance, written atomically as JSON to ``out_path``."""
-    folds = make_folds(cases, k, seed, stratify_by, val_fraction, group_by)
+    """:func:`make_folds` on the cases outside the test set, plus provenance, written atomically
+    as JSON to ``out_path``.
+
+    The held-out test set (``"test_set"`` in the file, sorted) is either ``test_set`` (cases of a
+    separate test source, or the phantom's ``test_cases``) or drawn with :func:`hold_out` when
+    ``test_fraction`` is given; the cross-validation folds never see it.
+
+    Raises:
+        FoldsError: both kinds of test set given, or a test case that is not a case.
+    """
+    if test_set and test_fraction is not None:
+        raise FoldsError("give the test set's cases or its fraction, not both")
+    ids = cases["case_id"].astype(str)
+    unknown = sorted(set(test_set) - set(ids))
+    if unknown:
+        raise FoldsError(f"test case(s) {unknown[:5]} are not among the cases")
+    held_out = (hold_out(cases, test_fraction, test_seed, stratify_by, group_by) if test_fraction is not None
+                else sorted(test_set))
+    remaining = cases[~ids.isin(held_out)].reset_index(drop=True)
+    folds = make_folds(remaining, k, seed, stratify_by, val_fraction, group_by)
+    folds["test_set"] = held_out
     settings = {"k": folds["k"], "seed": folds["seed"], "stratify_by": folds["stratify_by"],
                 "val_fraction": folds["val_fraction"], "group_by": group_by,
-                "cases": sorted(cases["case_id"].astype(str))}
+                "cases": sorted(cases["case_id"].astype(str)), "test_set": held_out,
+                "test_fraction": test_fraction, "test_seed": test_seed if test_fraction is not None else None}
     folds["provenance"] = provenance(settings, seed=seed, stage="folds")
     write_json(out_path, folds)
     return folds

@@ -173,7 +173,7 @@ def evaluate_experiment(
             if case_id in seen:
                 raise ValueError(f"{pred_path}: case {case_id} is also predicted in {seen[case_id]}")
             seen[case_id] = folder
-            log.debug("evaluating %s (fold %d)", case_id, fold)
+            log.debug("evaluating %s (fold %s)", case_id, fold)
             ref_path = Path(masks_dir) / f"{case_id}{NIFTI_SUFFIX}"
             prob_path = _probability_of(pred_path, probability_dirs)
             metrics = evaluate_case(pred_path, ref_path, conventions, prob_path)
@@ -217,12 +217,19 @@ def _probability_of(pred_path: Path, probability_dirs: Sequence[Path]) -> Path |
     return prob_path
 
 
-def _fold_of(folder: Path) -> int:
+#: Name of the prediction folder of a held-out test set (every fold's model, averaged); its
+#: rows get this ``fold`` value.
+ENSEMBLE_FOLDER = "ensemble"
+
+
+def _fold_of(folder: Path) -> int | str:
     if not folder.is_dir():
         raise FileNotFoundError(f"{folder}: prediction folder not found")
+    if folder.name == ENSEMBLE_FOLDER:
+        return ENSEMBLE_FOLDER
     match = _FOLD_NAME.match(folder.name)
     if match is None:
-        raise ValueError(f"{folder}: prediction folder must be named fold-<k> (k an integer)")
+        raise ValueError(f"{folder}: prediction folder must be named fold-<k> (k an integer) or {ENSEMBLE_FOLDER}")
     return int(match.group(1))
 
 

@@ -38,3 +38,23 @@ def test_predict_reports_wrong_fold(case_dir: Path, tmp_path: Path, capsys) -> N
                "--out-dir", str(tmp_path / "pred")])
     assert rc == 2
     assert "folds.json: no fold 7 (folds: [0, 1])" in capsys.readouterr().err
+
+
+def test_predict_the_test_set_with_the_fold_ensemble(case_dir: Path, tmp_path: Path, capsys) -> None:
+    """``--test-set``: the cases of folds.json's test_set, every given checkpoint averaged."""
+    from tests.unit.segment.conftest import write_checkpoint
+
+    folds = json.loads((case_dir / "folds.json").read_text())
+    (tmp_path / "folds.json").write_text(json.dumps({**folds, "test_set": ["ph001"]}))
+    (tmp_path / "plain.json").write_text(json.dumps(folds))
+    checkpoints = [str(write_checkpoint(tmp_path / f"fold-{k}" / "best.pt", seed=k)) for k in range(2)]
+    inputs = ["--preprocessed", str(case_dir / "preprocessed"), "--images", str(case_dir / "images"), "--device", "cpu"]
+    assert main(["predict", "--checkpoint", *checkpoints, "--folds", str(tmp_path / "folds.json"), "--test-set",
+                 *inputs, "--out-dir", str(tmp_path / "ensemble")]) == 0
+    assert sorted(p.name for p in (tmp_path / "ensemble").iterdir()) == ["ph001.nii.gz"]
+    assert main(["predict", "--checkpoint", *checkpoints, "--folds", str(tmp_path / "plain.json"), "--test-set",
+                 *inputs, "--out-dir", str(tmp_path / "none")]) == 2
+    assert "plain.json: the dataset has no held-out test set" in capsys.readouterr().err
+    assert main(["predict", "--checkpoint", *checkpoints, "--folds", str(tmp_path / "folds.json"), "--fold", "0",
+                 *inputs, "--out-dir", str(tmp_path / "x")]) == 2
+    assert "--fold 0: one checkpoint (the fold's), got 2" in capsys.readouterr().err

@@ -248,3 +248,12 @@ def test_probabilities_folder_is_the_one_predict_writes():
 
     assert predict.PROBABILITIES_DIR == PROBABILITIES_DIR
     assert predict.probability_path("fold-0/ph000.nii.gz").as_posix() == f"fold-0/{PROBABILITIES_DIR}/ph000.nii.gz"
+
+
+def test_a_test_sets_ensemble_folder(dataset):
+    """Predictions of a held-out test set live in ``ensemble/``; their fold column says so."""
+    ensemble = dataset / "pred" / "ensemble"
+    ensemble.mkdir()
+    (ensemble / "ph001.nii.gz").write_bytes((dataset / "pred/fold-0/ph001.nii.gz").read_bytes())
+    table = evaluate_experiment("unet", [ensemble], dataset / "masks", dataset / "meta", dataset / "test.tsv")
+    assert list(table["fold"]) == ["ensemble"] and list(table["case_id"]) == ["ph001"]
