@@ -193,13 +193,15 @@ def test_slices_without_patient_ids_warn():
 
 
 def test_test_set_kinds():
-    check_config(_set(_demo(), "datasets.phantom.source.test_cases", 4), ROOT)
-    check_config(_set(_demo(), "datasets.phantom.test", {"fraction": 0.2, "seed": 1}), ROOT)
-    check_config(_set(_demo(), "datasets.phantom.test", {"source": {"kind": "sample_sheet", "sheet": "x.tsv"}}), ROOT)
-    both = _set(_set(_demo(), "datasets.phantom.test", {"fraction": 0.2}), "datasets.phantom.source.test_cases", 2)
+    demo = _demo()
+    demo["datasets"]["phantom"]["source"].pop("test_cases", None)
+    check_config(_set(demo, "datasets.phantom.source.test_cases", 4), ROOT)
+    check_config(_set(demo, "datasets.phantom.test", {"fraction": 0.2, "seed": 1}), ROOT)
+    check_config(_set(demo, "datasets.phantom.test", {"source": {"kind": "sample_sheet", "sheet": "x.tsv"}}), ROOT)
+    both = _set(_set(demo, "datasets.phantom.test", {"fraction": 0.2}), "datasets.phantom.source.test_cases", 2)
     assert _message(both).startswith("datasets.phantom: the phantom's test_cases are the test set already")
-    assert _message(_set(_demo(), "datasets.phantom.test", {"seed": 1})) == "datasets.phantom.test: give either fraction or source"
-    assert _message(_set(_demo(), "datasets.phantom.test", {"fraction": 0.8})) == (
+    assert _message(_set(demo, "datasets.phantom.test", {"seed": 1})) == "datasets.phantom.test: give either fraction or source"
+    assert _message(_set(demo, "datasets.phantom.test", {"fraction": 0.8})) == (
         "datasets.phantom.test.fraction: must be <= 0.5 (got 0.8)")
-    phantom_test = _set(_demo(), "datasets.phantom.test", {"source": {"kind": "phantom", "cases": 3, "seed": 1}})
+    phantom_test = _set(demo, "datasets.phantom.test", {"source": {"kind": "phantom", "cases": 3, "seed": 1}})
     assert "test_cases, not a test source" in _message(phantom_test)
