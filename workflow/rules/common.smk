@@ -73,8 +73,9 @@ def fixed_test_cases(dataset):
     d = dataset_config(dataset)
     if (d.get("test") or {}).get("source") is not None:
         return [case for case in case_ids(dataset) if case.startswith(TEST_PREFIX)]
-    extra = d["source"].get("test_cases", 0) if d["source"]["kind"] == "phantom" else 0
-    return case_ids(dataset)[len(case_ids(dataset)) - extra:] if extra else []
+    if d["source"]["kind"] != "phantom" or not d["source"].get("test_cases", 0):
+        return []
+    return case_ids(dataset)[d["source"]["cases"]:]
 
 
 def has_test_set(dataset):

@@ -30,20 +30,13 @@ def _plural(count: int, word: str) -> str:
 
 
 def run(args: argparse.Namespace) -> int:
-    import yaml
-
-    from lesionbench.config.base import SettingsError
     from lesionbench.config.workflow import check_config, config_warnings
+    from lesionbench.io.settings import load_settings
 
     path = Path(args.config)
     if not path.is_file():
         raise FileNotFoundError(f"{path}: no such configuration file")
-    try:
-        config = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except yaml.YAMLError as error:
-        raise SettingsError(f"{path}: not valid YAML: {error}") from None
-    if not isinstance(config, dict):
-        raise SettingsError(f"{path}: a configuration is a mapping of keys, got {type(config).__name__}")
+    config = load_settings(path)  # YAML or JSON; an error names the file
     resolved = check_config(config, args.root or _CHECKOUT)
     for warning in config_warnings(resolved):
         print(f"warning: {warning}")

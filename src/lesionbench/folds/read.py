@@ -22,11 +22,9 @@ def read_fold(folds_json: PathLike, fold: int, lists: tuple[str, ...] = ("train"
             not valid JSON, has no fold ``fold`` or a list is not a list of strings.
     """
     path = Path(folds_json)
-    if not path.is_file():
-        raise FileNotFoundError(f"{path}: folds file not found")
     try:
-        folds = json.loads(path.read_text(encoding="utf-8"))["folds"]
-    except (json.JSONDecodeError, KeyError, TypeError) as error:
+        folds = _read(path)["folds"]
+    except (KeyError, TypeError) as error:
         raise FoldsFileError(f"{path}: not a folds file ({error!r})") from error
     for entry in folds:
         if isinstance(entry, Mapping) and entry.get("fold") == fold:
@@ -47,13 +45,22 @@ def read_test_set(folds_json: PathLike) -> list[str]:
             not valid JSON or ``test_set`` is not a list of case ids.
     """
     path = Path(folds_json)
-    if not path.is_file():
-        raise FileNotFoundError(f"{path}: folds file not found")
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except json.JSONDecodeError as error:
-        raise FoldsFileError(f"{path}: not a folds file ({error!r})") from error
+    data = _read(path)
     cases = data.get("test_set", []) if isinstance(data, Mapping) else None
     if not isinstance(cases, list) or not all(isinstance(case, str) for case in cases):
         raise FoldsFileError(f"{path}: test_set is not a list of case ids")
     return list(cases)
+
+
+def _read(path: Path) -> Any:
+    """The parsed JSON of a folds file.
+
+    Raises:
+        FileNotFoundError: if it is missing. FoldsFileError: naming it, if it is not JSON.
+    """
+    if not path.is_file():
+        raise FileNotFoundError(f"{path}: folds file not found")
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except json.JSONDecodeError as error:
+        raise FoldsFileError(f"{path}: not a folds file ({error!r})") from error

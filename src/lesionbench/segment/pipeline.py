@@ -167,7 +167,8 @@ def segment_scan(scan: ScanInput, bundle: Bundle, ensemble: Ensemble, out_dir: P
         npz_path = work_dir / f"{scan.name}.npz"
         preprocess_case(image_path, None, brain_path, npz_path, manifest.preprocess)
         lap("preprocessing")
-        reference = reference_grid(image_path)
+        # the scan's own grid (a 4D multi-channel image: its first channel's)
+        reference = image if image.GetDimension() == 3 else reference_grid(image_path)
         prob, reference = predict_probability(ensemble.models, npz_path, reference, ensemble.samples, batch_size,
                                               ensemble.device, tta)
         lap("network")
