@@ -28,6 +28,7 @@ include: "workflow/rules/evaluate.smk"
 include: "workflow/rules/compare.smk"
 include: "workflow/rules/bundle.smk"
 include: "workflow/rules/test_set.smk"
+include: "workflow/rules/segment.smk"
 
 
 rule all:

@@ -49,10 +49,33 @@ def scheduled_jobs(dry_run_output: str) -> list[tuple[str, str]]:
     return jobs
 
 
+def lesionbench(*args: str) -> subprocess.CompletedProcess:
+    result = subprocess.run([sys.executable, "-m", "lesionbench", *args], capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr[-3000:]
+    return result
+
+
+def write_new_scans(workdir: Path) -> Path:
+    """Two unlabelled scans for the segment-only dataset: a DICOM series and a NIfTI file."""
+    raw = workdir / "new_raw"
+    lesionbench("phantom", str(raw), "--cases", "2", "--seed", "7", "--matrix", "64", "--slices", "12")
+    scans = workdir / "new_scans"
+    scans.mkdir()
+    shutil.copytree(raw / "dicom" / "ph000", scans / "scanA")
+    lesionbench("dicom2nifti", str(raw / "dicom" / "ph000"), str(raw / "scanA.nii.gz"))  # its grid, for the test
+    lesionbench("dicom2nifti", str(raw / "dicom" / "ph001"), str(scans / "scanB.nii.gz"))
+    return scans
+
+
 @pytest.fixture(scope="module")
 def finished_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The tiny config, plus a segment-only dataset of two new scans segmented by the U-Net."""
     workdir = tmp_path_factory.mktemp("workflow")
-    shutil.copy(TINY, workdir / "config.yaml")
+    write_new_scans(workdir)
+    config = yaml.safe_load(TINY.read_text())
+    config["segment"] = {"new_scans": {"source": {"kind": "scans", "path": "new_scans"}, "masks": "none",
+                                       "experiments": ["unet"], "tta": "flips"}}
+    (workdir / "config.yaml").write_text(yaml.safe_dump(config, sort_keys=False))
     result = snakemake(workdir, workdir / "config.yaml")
     assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-8000:]
     return workdir
@@ -153,6 +176,28 @@ def test_the_held_out_test_set(finished_run: Path) -> None:
     assert any((root / "test" / "figures" / "main").glob("boxplot_*.png"))
 
 
+def test_the_segment_only_dataset(finished_run: Path) -> None:
+    """Each new scan is one cached job: its label map lies on the scan's own grid (the DICOM
+    series as dicom2nifti converts it), the DICOM input gets a DICOM-SEG, and volumes.tsv
+    gathers one row per scan that agrees with the label maps."""
+    from lesionbench.metrics.volume import volume_ml
+
+    root = finished_run / "results" / "new_scans" / "segment" / "unet"
+    volumes = pd.read_csv(root / "volumes.tsv", sep="\t")
+    assert volumes["case"].tolist() == ["scanA", "scanB"] and volumes["input"].tolist() == ["dicom", "image"]
+    references = {"scanA": finished_run / "new_raw" / "scanA.nii.gz", "scanB": finished_run / "new_scans" / "scanB.nii.gz"}
+    for case, row in zip(volumes["case"], volumes.itertuples()):
+        reference = sitk.ReadImage(str(references[case]))
+        label = sitk.ReadImage(str(root / "cases" / case / f"{case}.nii.gz"))
+        assert label.GetSize() == reference.GetSize()
+        np.testing.assert_allclose(label.GetOrigin(), reference.GetOrigin(), atol=1e-4)
+        np.testing.assert_allclose(label.GetSpacing(), reference.GetSpacing(), atol=1e-4)
+        mask = sitk.GetArrayFromImage(label) > 0
+        assert row.volume_ml == pytest.approx(volume_ml(mask, label.GetSpacing()[::-1]), abs=1e-3)
+    assert (root / "cases" / "scanA" / "scanA.seg.dcm").is_file()
+    assert not (root / "cases" / "scanB" / "scanB.seg.dcm").exists()
+
+
 def test_second_dry_run_has_nothing_to_do(finished_run: Path) -> None:
     result = snakemake(finished_run, finished_run / "config.yaml", "--dry-run")
     assert result.returncode == 0, result.stderr[-4000:]
@@ -247,6 +292,35 @@ def test_unknown_config_key_is_a_clear_error(tmp_path: Path) -> None:
     assert result.returncode != 0
     assert ("lesionbench: invalid configuration: datasets.tiny.preprocess.spacnig: unknown setting (valid: "
             in result.stdout + result.stderr)
+
+
+def test_segment_sets_schedule_one_job_per_scan_and_experiment(tmp_path: Path) -> None:
+    """Without experiments listed every experiment segments; folds, TTA and DICOM-SEG reach the
+    command; a missing folder stops the run with one line naming it."""
+    scans = tmp_path / "scans"
+    scans.mkdir()
+    for name in ("a.nii.gz", "b.nii.gz"):
+        (scans / name).write_bytes(b"")  # listed by name only in a dry run
+    config = yaml.safe_load(TINY.read_text())
+    config["segment"] = {"later": {"source": {"kind": "scans", "path": "scans"}, "folds": [1], "tta": "flips",
+                                   "dicom_seg": False}}
+    path = tmp_path / "segment.yaml"
+    path.write_text(yaml.safe_dump(config, sort_keys=False))
+    result = snakemake(tmp_path, path, "--dry-run", "--printshellcmds")
+    assert result.returncode == 0, result.stderr[-4000:]
+    jobs = scheduled_jobs(result.stdout)
+    segmented = sorted(w for rule, w in jobs if rule == "segment_case")
+    assert len(segmented) == 4 and sum(rule == "gather_segment_volumes" for rule, _ in jobs) == 2
+    commands = [line for line in result.stdout.splitlines() if "lesionbench segment scans" in line]
+    assert len(commands) == 4
+    assert all("--folds 1 --tta flips --no-dicom-seg" in line for line in commands), commands
+    assert any("--model results/tiny/models/fcn8s --case b" in line for line in commands), commands
+    config["segment"]["later"]["source"]["path"] = "nowhere"
+    path.write_text(yaml.safe_dump(config, sort_keys=False))
+    missing = snakemake(tmp_path, path, "--dry-run")
+    assert missing.returncode != 0
+    assert "lesionbench: invalid configuration: segment.later.source.path: nowhere: no such file or folder" in (
+        missing.stdout + missing.stderr)
 
 
 def test_folds_group_by_reaches_the_folds_command(tmp_path: Path) -> None:

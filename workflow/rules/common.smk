@@ -2,6 +2,7 @@
 # every rule calls one `lesionbench` subcommand (the package in src/ does the work).
 import json
 import os
+import re
 import shlex
 import sys
 from typing import Callable, NamedTuple
@@ -134,9 +135,10 @@ def preprocess_settings(wildcards):
 
 def sample_settings(wildcards):
     """The samples section without what only training reads, plus the dataset's resampling."""
-    from lesionbench.samples import TRAINING_ONLY_KEYS
+    from lesionbench.samples import PREDICTION_ONLY_KEYS, TRAINING_ONLY_KEYS
 
-    samples = {k: v for k, v in dataset_config(wildcards.dataset)["samples"].items() if k not in TRAINING_ONLY_KEYS}
+    left_out = TRAINING_ONLY_KEYS + PREDICTION_ONLY_KEYS
+    samples = {k: v for k, v in dataset_config(wildcards.dataset)["samples"].items() if k not in left_out}
     return as_json({**samples, "resampling": resampling_section(wildcards.dataset)})
 
 
@@ -171,6 +173,8 @@ def all_outputs():
                 stats = f"{RESULTS}/{dataset}/test/stats/{comparison}"
                 outputs += [f"{stats}/{filename}" for filename in REPORTED_STATS.values()]
                 outputs += [f"{stats}/table.md", f"{RESULTS}/{dataset}/test/figures/{comparison}"]
+    for name in segment_sets():
+        outputs += [f"{RESULTS}/{name}/segment/{experiment}/volumes.tsv" for experiment in segment_experiments(name)]
     return outputs
 
 
@@ -327,9 +331,17 @@ def training_samples(wildcards):
     return all_cases("samples/{layout}/{case}/index.json")(wildcards)
 
 
+def experiment_predict(experiment):
+    """The experiment's predict section, with the dataset's ``samples.placement`` (3D VOIs) as
+    its default placement; the rest of the sample geometry comes from the checkpoint."""
+    e = config["experiments"][experiment]
+    samples = dataset_config(e["dataset"])["samples"]
+    placement = {"placement": samples["placement"]} if "placement" in samples else {}
+    return {**placement, **e.get("predict", {})}
+
+
 def predict_settings(wildcards):
-    """The experiment's predict section (the sample geometry comes from the checkpoint)."""
-    return as_json(config["experiments"][wildcards.experiment].get("predict", {}))
+    return as_json(experiment_predict(wildcards.experiment))
 
 
 # ---- used by evaluate.smk
@@ -371,7 +383,7 @@ def bundle_settings(wildcards):
         "ingest": d.get("ingest", {}), "brain_mask": d.get("brain_mask"),
         "preprocess": {**d["preprocess"], "resampling": resampling_section(wildcards.dataset)},
         "samples": {**samples, "resampling": resampling_section(wildcards.dataset)},
-        "predict": e.get("predict", {}),
+        "predict": experiment_predict(wildcards.experiment),
     })
 
 
@@ -455,3 +467,69 @@ def all_prediction_dirs(wildcards):
         for fold in folds_of(wildcards.dataset)
     ]
 
+
+
+# ---- used by segment.smk
+
+def segment_sets():
+    return config.get("segment", {})
+
+
+_SCANS = {}
+
+
+def segment_scans(name):
+    """The scans of segment set ``name`` (case name -> ScanInput), listed once as
+    `lesionbench segment` lists them; an unusable folder stops the run with its message."""
+    if name not in _SCANS:
+        from lesionbench.segment import SegmentInputError, find_scans
+
+        path = segment_sets()[name]["source"]["path"]
+        try:
+            scans = find_scans(path)
+        except (FileNotFoundError, SegmentInputError) as error:
+            sys.exit(f"lesionbench: invalid configuration: segment.{name}.source.path: {error}")
+        bad = [scan.name for scan in scans if not re.fullmatch(r"[A-Za-z0-9_.-]+", scan.name)]
+        if bad:
+            sys.exit(f"lesionbench: invalid configuration: segment.{name}.source.path: {path}: scan name(s) {bad} "
+                     "hold characters other than letters, digits, '_', '.', '-'; rename them")
+        _SCANS[name] = {scan.name: scan for scan in scans}
+    return _SCANS[name]
+
+
+def segment_experiments(name):
+    return list(segment_sets()[name].get("experiments") or config["experiments"])
+
+
+def segment_inputs(wildcards):
+    """The scan (a DICOM folder or an image file) and the experiment's bundle."""
+    dataset = dataset_of(wildcards.experiment)
+    model_dir = os.path.join(RESULTS, dataset, "models", wildcards.experiment)
+    checkpoints = [os.path.join(model_dir, f"fold-{fold}", "best.pt") for fold in folds_of(dataset)]
+    scan = segment_scans(wildcards.dataset)[wildcards.case]
+    return {"scan": str(scan.path), "model": os.path.join(model_dir, "model.json"), "checkpoints": checkpoints}
+
+
+def segment_arguments(wildcards, input, output):
+    """`lesionbench segment` for one case: the set's folder restricted to the case."""
+    q = shlex.quote
+    spec = segment_sets()[wildcards.dataset]
+    arguments = [q(spec["source"]["path"]), q(str(output)), "--model", q(os.path.dirname(input.model)),
+                 "--case", q(wildcards.case), "--quiet"]
+    folds = spec.get("folds")
+    if folds is not None:
+        arguments += ["--folds", folds if folds == "all" else ",".join(str(fold) for fold in folds)]
+    if spec.get("tta") is not None:
+        arguments += ["--tta", spec["tta"]]
+    if spec.get("save_probabilities") is not None:
+        arguments.append("--save-probabilities" if spec["save_probabilities"] else "--no-save-probabilities")
+    if not spec.get("dicom_seg", True):
+        arguments.append("--no-dicom-seg")
+    return " ".join(arguments)
+
+
+def segment_case_dirs(wildcards):
+    return [
+        os.path.join(RESULTS, wildcards.dataset, "segment", wildcards.experiment, "cases", case)
+        for case in segment_scans(wildcards.dataset)
+    ]

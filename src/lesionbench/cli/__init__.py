@@ -37,6 +37,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
                            "choose the post-processing of an experiment from its cross-validation predictions"),
     "postprocess-apply": ("lesionbench.cli.postprocess_apply", "apply a chosen post-processing to predicted masks"),
     "segment": ("lesionbench.cli.segment", "segment new scans with a trained model bundle"),
+    "segment-volumes": ("lesionbench.cli.segment_volumes", "gather per-case volumes.tsv tables into one"),
     "bundle-model": ("lesionbench.cli.bundle_model", "write an experiment's model.json (its model bundle)"),
     "export-model": ("lesionbench.cli.export_model", "pack an experiment's model bundle into one zip"),
     "check-config": ("lesionbench.cli.check_config", "validate a workflow configuration before running it"),

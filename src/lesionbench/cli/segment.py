@@ -43,10 +43,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="test-time mirroring (default: the bundle's predict.tta)")
     parser.add_argument("--device", default="auto", help="auto (CUDA if available), cpu, cuda, cuda:1, ...")
     parser.add_argument("--batch-size", type=int, default=None, help="slices per forward pass (default: the bundle's)")
-    parser.add_argument("--save-probabilities", action="store_true", default=None,
-                        help="also write the probability maps, probabilities/{case}.nii.gz")
+    parser.add_argument("--save-probabilities", action=argparse.BooleanOptionalAction, default=None,
+                        help="also write the probability maps, probabilities/{case}.nii.gz (default: the bundle's)")
     parser.add_argument("--no-dicom-seg", dest="dicom_seg", action="store_false",
                         help="do not write a DICOM Segmentation object for DICOM input")
+    parser.add_argument("--case", action="append", dest="cases", metavar="NAME",
+                        help="segment only this scan of INPUT (repeatable; default: every scan)")
     parser.add_argument("--quiet", action="store_true", help="no progress bar")
 
 
@@ -59,7 +61,7 @@ def run(args: argparse.Namespace) -> int:
     bundle = load_bundle(args.model)
     result = segment_all(args.input, args.output, bundle, folds=args.folds, device=args.device, tta=args.tta,
                          batch_size=args.batch_size, save_probabilities=args.save_probabilities,
-                         dicom_seg=args.dicom_seg, progress=not args.quiet)
+                         dicom_seg=args.dicom_seg, progress=not args.quiet, cases=args.cases)
     summary = {"segmented": len(result.results), "failed": len(result.failures), "volumes": str(result.table)}
     print(json.dumps(summary))
     if result.failures:

@@ -17,7 +17,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Annotated, Any, ClassVar, Literal, Union
 
-from pydantic import BaseModel, Field, StrictInt, ValidationError, create_model, model_validator
+from pydantic import BaseModel, Field, StrictBool, StrictInt, ValidationError, create_model, model_validator
 
 from lesionbench.augment import AugmentSettings
 from lesionbench.brainmask import BrainMaskSettings
@@ -256,6 +256,47 @@ class ExperimentSetUse(Settings):
     override: ExperimentOverride = ExperimentOverride()
 
 
+class ScansSource(Settings):
+    """``source: {kind: scans, path}``: new scans without reference masks, found as ``lesionbench segment`` finds them.
+
+    Attributes:
+        kind: ``scans``.
+        path: a folder with one case per DICOM series sub-folder and per image file (NIfTI,
+            NRRD, MHA, PNG, JPEG), named after it (:func:`lesionbench.segment.find_scans`);
+            relative to the working directory.
+    """
+
+    kind: Literal["scans"]
+    path: str
+
+
+class SegmentSetConfig(Settings):
+    """``segment.<name>``: a segment-only dataset: new scans segmented by trained model bundles.
+
+    Each case is one cached job per experiment (``lesionbench segment`` with the bundle of
+    ``results/{dataset}/models/{experiment}``): ``results/{name}/segment/{experiment}/cases/{case}/``
+    holds the label map on the scan's grid, the DICOM-SEG for DICOM input and the case's row;
+    ``results/{name}/segment/{experiment}/volumes.tsv`` gathers the rows.
+
+    Attributes:
+        source: the scans (:class:`ScansSource`).
+        masks: ``none``: the scans have no reference masks, so nothing is evaluated.
+        experiments: the experiments whose bundles segment the scans (default: every experiment).
+        folds: fold models to ensemble, ``all`` or fold indices (default: each bundle's ``predict.folds``).
+        tta: ``none`` or ``flips`` (default: each bundle's ``predict.tta``).
+        save_probabilities: also keep each probability map (default: the bundle's setting).
+        dicom_seg: write a DICOM Segmentation object for DICOM input.
+    """
+
+    source: ScansSource
+    masks: Literal["none"] = "none"
+    experiments: Annotated[tuple[str, ...], Field(min_length=1)] | None = None
+    folds: Literal["all"] | Annotated[tuple[Annotated[StrictInt, Field(ge=0)], ...], Field(min_length=1)] | None = None
+    tta: Literal["none", "flips"] | None = None
+    save_probabilities: StrictBool | None = None
+    dicom_seg: StrictBool = True
+
+
 class WorkflowConfig(Settings):
     """The whole configuration (``config.yaml`` or a user's ``--configfile``).
 
@@ -271,6 +312,8 @@ class WorkflowConfig(Settings):
         experiments: experiment name -> :class:`ExperimentConfig`.
         experiment_sets: set name -> :class:`ExperimentSetUse`; its experiments join the
             dataset as ``<set>_<experiment>``.
+        segment: name -> :class:`SegmentSetConfig`: folders of new scans segmented by the
+            experiments' model bundles (names distinct from the datasets').
     """
 
     WHERE: ClassVar[str] = ""
@@ -281,6 +324,7 @@ class WorkflowConfig(Settings):
     datasets: Annotated[dict[Annotated[str, Field(pattern=NAME_PATTERN)], DatasetConfig], Field(min_length=1)]
     experiments: dict[Annotated[str, Field(pattern=NAME_PATTERN)], ExperimentConfig] = {}
     experiment_sets: dict[Annotated[str, Field(pattern=r"^[A-Za-z0-9]+$")], ExperimentSetUse] = {}
+    segment: dict[Annotated[str, Field(pattern=NAME_PATTERN)], SegmentSetConfig] = {}
 
 
 def fold_group(dataset: Mapping[str, Any]) -> str | None:
@@ -340,4 +384,18 @@ def check_config(config: Mapping[str, Any], root: str | Path) -> dict[str, Any]:
         for comparison, spec in comparisons.items():
             where = f"datasets.{dataset}.compare" if comparison == "main" else f"experiment_sets.{comparison}.compare"
             _validate(CompareSettings, spec["compare"], where)
+    _check_segment_sets(resolved)
     return resolved
+
+
+def _check_segment_sets(config: Mapping[str, Any]) -> None:
+    """Segment sets name existing experiments and do not share a results folder with a dataset."""
+    for name, spec in config.get("segment", {}).items():
+        if name in config["datasets"]:
+            raise SettingsError(f"segment.{name}: a dataset has this name too (both would write results/{name}/)")
+        unknown = [e for e in spec.get("experiments") or () if e not in config["experiments"]]
+        if unknown:
+            raise SettingsError(f"segment.{name}.experiments: unknown experiment(s) {unknown} "
+                                f"(valid: {', '.join(sorted(config['experiments']))})")
+        if not spec.get("experiments") and not config["experiments"]:
+            raise SettingsError(f"segment.{name}: no experiment to segment with")

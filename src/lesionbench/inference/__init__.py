@@ -11,6 +11,7 @@ from lesionbench.inference.predict import (
     predict_fold,
     predict_probability,
     probability_path,
+    with_placement,
     write_prediction,
 )
 from lesionbench.inference.runtime import (
@@ -20,10 +21,11 @@ from lesionbench.inference.runtime import (
 )
 from lesionbench.inference.settings import TTA_MODES, PredictSettings, SettingsError
 from lesionbench.inference.volume import TTA_FLIPS, predict_volume
+from lesionbench.inference.volume3d import TTA_FLIPS_3D, PlacementError, predict_volume_3d
 
 __all__ = [
-    "PROBABILITIES_DIR", "TTA_FLIPS", "TTA_MODES", "FoldsFileError", "PredictSettings", "SettingsError",
+    "PROBABILITIES_DIR", "TTA_FLIPS", "TTA_FLIPS_3D", "TTA_MODES", "PlacementError", "FoldsFileError", "PredictSettings", "SettingsError",
     "fold_test_cases", "foreground_probability", "load_ensemble", "load_model", "predict_case", "predict_ensemble",
-    "predict_fold", "predict_probability", "predict_volume", "probability_path", "resolve_device",
-    "segmentation_logits", "write_prediction",
+    "predict_fold", "predict_probability", "predict_volume", "predict_volume_3d", "probability_path",
+    "resolve_device", "segmentation_logits", "with_placement", "write_prediction",
 ]

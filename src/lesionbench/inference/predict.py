@@ -86,7 +86,8 @@ PROBABILITIES_DIR = "probabilities"
 
 def predict_probability(models: torch.nn.Module | Sequence[torch.nn.Module], preprocessed_npz: PathLike,
                         reference_image: PathLike | sitk.Image, samples: SampleSettings, batch_size: int = 16,
-                        device: str | torch.device = "auto", tta: str = "none") -> tuple[np.ndarray, sitk.Image]:
+                        device: str | torch.device = "auto", tta: str = "none",
+                        overlap: float = 0.5) -> tuple[np.ndarray, sitk.Image]:
     """The (ensemble's) foreground probability of one case on its original grid.
 
     Args:
@@ -97,6 +98,7 @@ def predict_probability(models: torch.nn.Module | Sequence[torch.nn.Module], pre
         batch_size: slices per forward pass.
         device: where the models live.
         tta: ``"none"`` or ``"flips"`` (:func:`lesionbench.inference.volume.predict_volume`).
+        overlap: sliding-window overlap (``3d_voi`` with ``placement: sliding_window``).
 
     Returns:
         ``(probability (Z, Y, X) float32 in [0, 1], reference grid)``: the probability is
@@ -119,7 +121,11 @@ def predict_probability(models: torch.nn.Module | Sequence[torch.nn.Module], pre
         raise ValueError(f"{preprocessed_npz}: image must be a non-empty (C, Z, Y, X) array, got shape {image.shape}")
     # the first channel's grid (4D images: MSD layout)
     reference = reference_image if isinstance(reference_image, sitk.Image) else reference_grid(reference_image)
-    prob = predict_volume(models, image, [float(s) for s in npz["spacing"]], samples, batch_size, device, tta=tta)
+    try:
+        prob = predict_volume(models, image, [float(s) for s in npz["spacing"]], samples, batch_size, device, tta=tta,
+                              mask_zyx=np.asarray(npz["mask"]), overlap=overlap)
+    except ValueError as error:
+        raise ValueError(f"{preprocessed_npz}: {error}") from None
     prob_original = np.asarray(uncrop_to_original(prob, npz, reference, samples.resampling.antialias), dtype=np.float32)
     expected = tuple(reversed(reference.GetSize()))
     if prob_original.shape != expected:
@@ -167,7 +173,7 @@ def probability_path(out_path: PathLike) -> Path:
 def predict_case(model: torch.nn.Module | Sequence[torch.nn.Module], preprocessed_npz: PathLike,
                  reference_image: PathLike, out_path: PathLike, samples: SampleSettings, batch_size: int = 16,
                  threshold: float = 0.5, device: str | torch.device = "auto", tta: str = "none",
-                 save_probabilities: bool = False) -> Path:
+                 save_probabilities: bool = False, overlap: float = 0.5) -> Path:
     """Predict one case and write its mask on the reference image's grid.
 
     Args:
@@ -188,7 +194,8 @@ def predict_case(model: torch.nn.Module | Sequence[torch.nn.Module], preprocesse
     Raises:
         FileNotFoundError, ValueError: naming the file, for missing or inconsistent inputs.
     """
-    prob, reference = predict_probability(model, preprocessed_npz, reference_image, samples, batch_size, device, tta)
+    prob, reference = predict_probability(model, preprocessed_npz, reference_image, samples, batch_size, device, tta,
+                                          overlap)
     return write_prediction(prob, reference, out_path, threshold,
                             probability_path(out_path) if save_probabilities else None)
 
@@ -231,12 +238,12 @@ def predict_fold(checkpoint_path: PathLike, folds_json: PathLike, fold: int, pre
     inputs = _check_inputs(fold_test_cases(folds_json, fold), preprocessed_dir, images_dir)
     device = resolve_device(device)
     model, checkpoint = load_model(checkpoint_path, device, network_factory)
-    samples = checkpoint_samples(checkpoint, checkpoint_path)
+    samples = with_placement(checkpoint_samples(checkpoint, checkpoint_path), settings)
     written = []
     for case, npz_path, image_path in inputs:
         out_path = predict_case(model, npz_path, image_path, Path(out_dir) / f"{case}.nii.gz", samples,
                                 settings.batch_size, settings.threshold, device, settings.tta,
-                                settings.save_probabilities)
+                                settings.save_probabilities, settings.overlap)
         log.info("%s -> %s", case, out_path)
         written.append(out_path)
     return written
@@ -285,11 +292,12 @@ def predict_ensemble(checkpoint_paths: Sequence[PathLike], cases: Sequence[str],
     inputs = _check_inputs(cases, preprocessed_dir, images_dir)
     device = resolve_device(device)
     models, samples = load_ensemble(checkpoint_paths, device, network_factory)
+    samples = with_placement(samples, settings)
     written = []
     for case, npz_path, image_path in inputs:
         out_path = Path(out_dir) / f"{case}.nii.gz"
         prob, reference = predict_probability(models, npz_path, image_path, samples, settings.batch_size, device,
-                                              settings.tta)
+                                              settings.tta, settings.overlap)
         write_prediction(prob, reference, out_path, settings.threshold,
                          probability_path(out_path) if settings.save_probabilities else None, postprocess)
         log.info("%s -> %s (%d models)", case, out_path, len(models))
@@ -302,13 +310,18 @@ def checkpoint_samples(checkpoint: Mapping[str, Any], checkpoint_path: PathLike)
 
     Raises:
         SettingsError: the checkpoint does not record it (written before samples were streamed:
-            retrain it) or it is not a slice layout.
+            retrain it).
     """
     stored = checkpoint.get("data", {}).get("samples")
     if stored is None:
         raise SettingsError(f"{checkpoint_path}: records no sample geometry (an older checkpoint); retrain it")
     samples = SampleSettings.from_dict(stored)
-    if get_layout(samples.layout).spatial_dims != 2:
-        raise SettingsError(f"{checkpoint_path}: trained on {samples.layout} samples; slice-wise prediction needs "
-                            "a 2D or 2.5D layout")
+    get_layout(samples.layout)
     return samples
+
+
+def with_placement(samples: SampleSettings, settings: PredictSettings) -> SampleSettings:
+    """``samples`` with the prediction's ``placement`` (``3d_voi``), when the settings give one."""
+    if settings.placement is None:
+        return samples
+    return SampleSettings.from_dict({**samples.to_dict(), "placement": settings.placement})

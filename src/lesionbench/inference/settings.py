@@ -29,8 +29,11 @@ class PredictSettings(Settings):
             scans: ``all`` or a list of fold indices (a cross-validation case is always
             predicted by the model of the fold that held it out).
         tta: test-time augmentation: ``none``, or ``flips``: the mean probability over every
-            combination of mirrorings of the in-plane axes (4 passes for 2D and 2.5D layouts),
-            as nnU-Net mirrors.
+            combination of mirrorings of the in-plane axes (4 passes for 2D and 2.5D layouts)
+            or of the three axes (8 passes for 3D VOIs), as nnU-Net mirrors.
+        placement: ``3d_voi`` models only: ``voi`` or ``sliding_window``, overriding the
+            dataset's ``samples.placement`` for this experiment (``None``: the dataset's).
+        overlap: sliding-window placement: overlap of neighbouring windows, in ``[0, 1)``.
         save_probabilities: also write the foreground probability map (float32 on the
             original grid) of each case, in ``probabilities/{case}.nii.gz`` next to the label
             maps (as nnU-Net's ``--save_probabilities``); evaluation then adds the threshold-free
@@ -44,6 +47,8 @@ class PredictSettings(Settings):
     folds: Literal["all"] | Annotated[tuple[Annotated[StrictInt, Field(ge=0)], ...], Field(min_length=1)] = "all"
     tta: Literal["none", "flips"] = "none"
     save_probabilities: StrictBool = False
+    placement: Literal["voi", "sliding_window"] | None = None
+    overlap: Annotated[Number, Field(ge=0.0, lt=1.0)] = 0.5
 
     @field_validator("folds")
     @classmethod

@@ -1,4 +1,4 @@
-"""Slice-by-slice prediction of one preprocessed volume (the 2D and 2.5D layouts).
+"""Prediction of one preprocessed volume: slice by slice for the 2D and 2.5D layouts.
 
 Every axial slice is fitted to the network input with the same forward map that built the
 training samples (:func:`lesionbench.samples.fit_images`, the in-plane fit of
@@ -65,8 +65,13 @@ def _mean_probability(models: Sequence[torch.nn.Module], batch: torch.Tensor, fl
 @torch.no_grad()
 def predict_volume(models: torch.nn.Module | Sequence[torch.nn.Module], image_czyx: np.ndarray,
                    spacing_xyz: Sequence[float], settings: SampleSettings, batch_size: int,
-                   device: str | torch.device = "auto", amp: bool | str = "auto", tta: str = "none") -> np.ndarray:
+                   device: str | torch.device = "auto", amp: bool | str = "auto", tta: str = "none",
+                   mask_zyx: np.ndarray | None = None, overlap: float = 0.5) -> np.ndarray:
     """Foreground probability of every voxel of a preprocessed volume, averaged over an ensemble.
+
+    Slice layouts are predicted slice by slice here; the ``3d_voi`` layout by
+    :func:`lesionbench.inference.volume3d.predict_volume_3d` (``mask_zyx`` places its VOI,
+    ``overlap`` spaces its sliding windows).
 
     Args:
         models: one 2D network or several (the folds of an ensemble), each ``(B, C', H, W) ->
@@ -99,11 +104,16 @@ def predict_volume(models: torch.nn.Module | Sequence[torch.nn.Module], image_cz
     models = [models] if isinstance(models, torch.nn.Module) else list(models)
     if not models:
         raise ValueError("no model to predict with")
-    flips = tta_flips(tta)
     device = resolve_device(device)
     amp = resolve_amp(amp, device)
     for model in models:
         model.eval()
+    if get_layout(settings.layout).network_inputs is None:
+        from lesionbench.inference.volume3d import predict_volume_3d
+
+        prob = predict_volume_3d(models, image_czyx, mask_zyx, settings, batch_size, device, amp, tta, overlap)
+        return np.clip(prob, 0.0, 1.0).astype(np.float32, copy=False)
+    flips = tta_flips(tta)
     fit = slice_fit(image_czyx.shape[1:], spacing_xyz, settings)
     inputs = get_layout(settings.layout).network_inputs(fit_images(image_czyx, fit, settings), settings)
     slices = torch.from_numpy(np.ascontiguousarray(inputs))

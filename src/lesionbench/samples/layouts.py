@@ -1,10 +1,11 @@
 """Sample layouts: how a case's stored samples become network inputs.
 
-A layout names what a sample is and how it is read: ``"2d"`` (one axial slice, paper 000, 002,
-004) and ``"2.5d"`` (the slice stacked with its neighbours as channels, paper 003 sections 3.5.1
-and 4.4.1). Both store every slice of the case at network size (``images (Z, C, H, W)``) and
-list the target slices; the 2.5D stack is gathered from the neighbouring rows when a sample is
-read, so no slice is stored four times.
+A layout names what a sample is, how it is cut and how it is read: ``"2d"`` (one axial slice,
+paper 000, 002, 004) and ``"2.5d"`` (the slice stacked with its neighbours as channels, paper 003
+sections 3.5.1 and 4.4.1) store every slice of the case at network size (``images (Z, C, H, W)``)
+and list the target slices; the 2.5D stack is gathered from the neighbouring rows when a sample
+is read, so no slice is stored four times. ``"3d_voi"`` (paper 001, section 3.2 (4)) stores one
+VOI per case (``images (1, C, D, H, W)``) around the reference lesion.
 """
 
 from __future__ import annotations
@@ -15,7 +16,9 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from lesionbench.samples.slice_samples import extract_slices
 from lesionbench.samples.slices import gather_stacks
+from lesionbench.samples.voi import extract_voi
 
 if TYPE_CHECKING:
     from lesionbench.samples.settings import SampleSettings
@@ -28,22 +31,26 @@ class Layout:
 
     Attributes:
         name: the ``samples.layout`` value.
-        spatial_dims: spatial dimensions of a sample (2 for slices).
+        spatial_dims: spatial dimensions of a sample (2 for slices, 3 for VOIs).
         channels: ``(image channels, settings) -> network input channels``.
-        read_sample: ``(case samples, target, settings) -> (image (C', H, W) float32,
-            label (1, H, W) float32 lesion fraction)``.
-        network_inputs: ``(fitted volume (Z, C, H, W), settings) -> (Z, C', H, W)``: the input
-            of every slice, for prediction.
+        extract: ``(preprocessed npz, case id, settings, rng) -> (arrays, index fields)``: the
+            case's stored samples (:func:`lesionbench.samples.extract_samples` writes them).
+        read_sample: ``(case samples, target, settings) -> (image (C', *spatial) float32,
+            label (1, *spatial) float32 lesion fraction)``.
+        network_inputs: slice layouts: ``(fitted volume (Z, C, H, W), settings) -> (Z, C', H, W)``,
+            the input of every slice, for prediction; ``None`` for volume layouts (predicted by
+            :mod:`lesionbench.inference.volume3d`).
     """
 
     name: str
     spatial_dims: int
     channels: Callable[[int, SampleSettings], int]
+    extract: Callable[..., tuple[dict[str, np.ndarray], dict[str, object]]]
     read_sample: Callable[[CaseSamples, int, SampleSettings], tuple[np.ndarray, np.ndarray]]
-    network_inputs: Callable[[np.ndarray, SampleSettings], np.ndarray]
+    network_inputs: Callable[[np.ndarray, SampleSettings], np.ndarray] | None
 
 
-def _read_2d(samples: CaseSamples, target: int, settings: SampleSettings) -> tuple[np.ndarray, np.ndarray]:
+def _read_row(samples: CaseSamples, target: int, settings: SampleSettings) -> tuple[np.ndarray, np.ndarray]:
     return samples.images.rows(target, target + 1)[0], samples.label_rows(target, target + 1)[0]
 
 
@@ -64,10 +71,11 @@ def _inputs_25d(fitted: np.ndarray, settings: SampleSettings) -> np.ndarray:
 
 #: layout name -> :class:`Layout` (``samples.layout``).
 LAYOUTS: dict[str, Layout] = {
-    "2d": Layout("2d", 2, lambda channels, settings: channels, _read_2d,
+    "2d": Layout("2d", 2, lambda channels, settings: channels, extract_slices, _read_row,
                  lambda fitted, settings: np.ascontiguousarray(fitted, dtype=np.float32)),
-    "2.5d": Layout("2.5d", 2, lambda channels, settings: channels * len(settings.slice_offsets), _read_25d,
-                   _inputs_25d),
+    "2.5d": Layout("2.5d", 2, lambda channels, settings: channels * len(settings.slice_offsets), extract_slices,
+                   _read_25d, _inputs_25d),
+    "3d_voi": Layout("3d_voi", 3, lambda channels, settings: channels, extract_voi, _read_row, None),
 }
 
 

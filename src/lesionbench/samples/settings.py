@@ -13,6 +13,11 @@ from lesionbench.samples.layouts import LAYOUTS
 #: Keys that only the training loader reads (the workflow leaves them out of the samples rule,
 #: so changing them does not re-extract samples).
 TRAINING_ONLY_KEYS = ("foreground_fraction",)
+#: Keys that only prediction reads (left out of the samples rule and of the stored geometry, so
+#: changing them re-predicts without re-extracting samples or retraining).
+PREDICTION_ONLY_KEYS = ("placement",)
+#: ``samples.placement`` values of the ``3d_voi`` layout at prediction time.
+PLACEMENTS = ("voi", "sliding_window")
 
 #: How 2.5D stacks are filled beyond the first and last slice.
 STACK_PADDING = ("zeros", "edge")
@@ -29,8 +34,16 @@ class SampleSettings(Settings):
 
     Attributes:
         layout: name in :data:`lesionbench.samples.LAYOUTS` (``"2d"``: axial slices;
-            ``"2.5d"``: each axial slice stacked with its neighbours as channels).
-        size: ``(H, W)`` network input in pixels (paper 000, section 1.2: 416 x 416).
+            ``"2.5d"``: each axial slice stacked with its neighbours as channels; ``"3d_voi"``:
+            one 3D VOI per case around the reference lesion, paper 001 section 3.2 (4)).
+        size: ``(H, W)`` network input in pixels of the slice layouts (paper 000, section 1.2:
+            416 x 416).
+        voi: ``3d_voi`` only: ``(D, H, W)`` VOI size in voxels of the preprocessed grid
+            (paper 001: 64 x 64 x 64 at 1 mm).
+        placement: ``3d_voi`` only, at prediction: ``"voi"`` predicts the VOI placed from the
+            reference lesion, as in training (paper 001's protocol: an oracle localisation that
+            needs the reference); ``"sliding_window"`` predicts the whole volume with MONAI's
+            sliding-window inferer (Gaussian weighting), so scans without a reference work.
         fit: how a cropped slice is fitted to ``size`` keeping its physical aspect
             (:data:`lesionbench.resampling.FITS`): ``"pad"`` (scale to fit, zero-pad),
             ``"crop"`` (scale to cover, centre-crop) or ``"stretch"`` (each axis on its own).
@@ -56,6 +69,9 @@ class SampleSettings(Settings):
 
     layout: choice("sample layout", lambda: sorted(LAYOUTS)) = "2d"  # type: ignore[valid-type]
     size: tuple[Annotated[StrictInt, Field(ge=1)], Annotated[StrictInt, Field(ge=1)]] = (416, 416)
+    voi: tuple[Annotated[StrictInt, Field(ge=1)], Annotated[StrictInt, Field(ge=1)],
+               Annotated[StrictInt, Field(ge=1)]] = (64, 64, 64)
+    placement: Literal["voi", "sliding_window"] = "voi"
     fit: choice("fit", FITS) = "pad"  # type: ignore[valid-type]
     lesion_free_fraction: Annotated[Number, Field(ge=0.0, le=1.0)] = 1.0
     seed: Annotated[StrictInt, Field(ge=0)] = 0
@@ -68,4 +84,4 @@ class SampleSettings(Settings):
     def geometry(self) -> dict[str, Any]:
         """What maps a preprocessed volume to network inputs and back: what prediction needs."""
         return {key: value for key, value in self.to_dict().items()
-                if key in ("layout", "size", "fit", "slice_offsets", "stack_padding", "resampling")}
+                if key in ("layout", "size", "voi", "fit", "slice_offsets", "stack_padding", "resampling")}

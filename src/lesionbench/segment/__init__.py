@@ -14,9 +14,10 @@ from lesionbench.segment.pipeline import (
     load_models,
     segment_scan,
 )
-from lesionbench.segment.run import VOLUMES_TSV, SegmentRun, segment_all, write_volumes
+from lesionbench.segment.run import VOLUMES_TSV, SegmentRun, gather_volumes, segment_all, select_scans, write_volumes
 
 __all__ = [
     "IMAGE_SUFFIXES", "STAGES", "VOLUMES_TSV", "VOLUME_COLUMNS", "Ensemble", "ScanInput", "SegmentInputError",
-    "SegmentResult", "SegmentRun", "find_scans", "load_models", "segment_all", "segment_scan", "write_volumes",
+    "SegmentResult", "SegmentRun", "find_scans", "gather_volumes", "load_models", "segment_all", "segment_scan",
+    "select_scans", "write_volumes",
 ]

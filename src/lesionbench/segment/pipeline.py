@@ -67,12 +67,13 @@ class Ensemble:
 
 def load_models(bundle: Bundle, folds: str | Sequence[int] | None = None, device: str = "auto") -> Ensemble:
     """Build the chosen fold networks of ``bundle`` (default: its ``predict.folds``) on ``device``."""
-    from lesionbench.inference import load_ensemble, resolve_device
+    from lesionbench.inference import load_ensemble, resolve_device, with_placement
 
     chosen = bundle.manifest.predict.folds if folds is None else folds
     paths = bundle.checkpoints(chosen)
     resolved = resolve_device(device)
     models, samples = load_ensemble(paths, resolved)
+    samples = with_placement(samples, bundle.manifest.predict)
     indices = [entry.fold for entry in bundle.manifest.folds] if chosen == "all" else list(chosen)
     return Ensemble(models, samples, resolved, indices)
 
@@ -170,7 +171,7 @@ def segment_scan(scan: ScanInput, bundle: Bundle, ensemble: Ensemble, out_dir: P
         # the scan's own grid (a 4D multi-channel image: its first channel's)
         reference = image if image.GetDimension() == 3 else reference_grid(image_path)
         prob, reference = predict_probability(ensemble.models, npz_path, reference, ensemble.samples, batch_size,
-                                              ensemble.device, tta)
+                                              ensemble.device, tta, predict.overlap)
         lap("network")
     label, row = _label_and_row(scan, prob, reference, bundle, predict.threshold)
     label_path = out_dir / f"{scan.name}.nii.gz"

@@ -205,3 +205,19 @@ def test_test_set_kinds():
         "datasets.phantom.test.fraction: must be <= 0.5 (got 0.8)")
     phantom_test = _set(demo, "datasets.phantom.test", {"source": {"kind": "phantom", "cases": 3, "seed": 1}})
     assert "test_cases, not a test source" in _message(phantom_test)
+
+
+# --- segment-only datasets ------------------------------------------------------------------------
+
+
+def test_segment_sets():
+    demo = _demo()
+    scans = {"source": {"kind": "scans", "path": "new_scans"}, "masks": "none", "experiments": ["unet"]}
+    check_config(_set(demo, "segment.new_scans", scans), ROOT)
+    check_config(_set(demo, "segment.later", {"source": {"kind": "scans", "path": "x"}, "folds": [0], "tta": "flips"}), ROOT)
+    assert _message(_set(demo, "segment.new_scans", {**scans, "experiments": ["vnet"]})) == (
+        "segment.new_scans.experiments: unknown experiment(s) ['vnet'] (valid: fcn8s, unet)")
+    assert _message(_set(demo, "segment.phantom", scans)).startswith("segment.phantom: a dataset has this name too")
+    assert _message(_set(demo, "segment.new_scans", {**scans, "masks": "some"})).startswith("segment.new_scans.masks: ")
+    assert _message(_set(demo, "segment.new_scans", {"source": {"kind": "scans"}})).startswith(
+        "segment.new_scans.source.path: ")

@@ -109,7 +109,7 @@ def test_case_without_samples_writes_a_folder_with_no_targets(tmp_path, case):
 @pytest.mark.parametrize(
     ("data", "message"),
     [
-        ({"layout": "3d"}, r"samples.layout: unknown sample layout '3d' \(valid: 2.5d, 2d\)"),
+        ({"layout": "3d"}, r"samples.layout: unknown sample layout '3d' \(valid: 2.5d, 2d, 3d_voi\)"),
         ({"size": [416]}, r"samples.size\[1\]: required setting is missing"),
         ({"size": [0, 8]}, r"samples.size\[0\]: must be >= 1 \(got 0\)"),
         ({"fit": "squash"}, r"samples.fit: unknown fit 'squash' \(valid: pad, crop, stretch\)"),

@@ -191,3 +191,26 @@ def test_an_empty_folder_is_one_clear_error(bundle_dir, tmp_path, capsys):
     (tmp_path / "nothing").mkdir()
     assert _segment(tmp_path / "nothing", tmp_path / "out", "--model", bundle_dir) == 2
     assert capsys.readouterr().err.strip() == f"lesionbench segment: error: {tmp_path / 'nothing'}: no scan found (an empty folder)"
+
+
+def test_case_selects_scans_of_a_folder_and_tables_gather(bundle_dir, phantom_root, tmp_path, capsys):
+    """The workflow's one-case jobs: --case picks a scan of the folder, an unknown name is one
+    clear error, and segment-volumes gathers the per-case tables in order."""
+    scans = tmp_path / "scans"
+    shutil.copytree(phantom_root / "dicom" / "ph000", scans / "p1")
+    nifti_of(phantom_root / "dicom" / "ph001", scans / "p2.nii.gz")
+    assert _segment(scans, tmp_path / "p2", "--model", bundle_dir, "--case", "p2", "--no-dicom-seg") == 0
+    assert sorted(p.name for p in (tmp_path / "p2").iterdir()) == ["p2.nii.gz", "volumes.tsv"]
+    assert _segment(scans, tmp_path / "p1", "--model", bundle_dir, "--case", "p1") == 0
+    assert (tmp_path / "p1" / "p1.seg.dcm").is_file()
+    capsys.readouterr()
+    assert _segment(scans, tmp_path / "p3", "--model", bundle_dir, "--case", "p3") == 2
+    assert f"{scans}: no scan named ['p3'] (found: p1, p2)" in capsys.readouterr().err
+    tables = [str(tmp_path / case / "volumes.tsv") for case in ("p1", "p2")]
+    assert main(["segment-volumes", *tables, "--out", str(tmp_path / "volumes.tsv")]) == 0
+    gathered = pd.read_csv(tmp_path / "volumes.tsv", sep="\t")
+    assert gathered["case"].tolist() == ["p1", "p2"] and list(gathered.columns) == list(VOLUME_COLUMNS)
+    pd.testing.assert_frame_equal(gathered.iloc[[1]].reset_index(drop=True), pd.read_csv(tables[1], sep="\t"))
+    (tmp_path / "bad.tsv").write_text("case\tvolume\nx\t1\n")
+    assert main(["segment-volumes", str(tmp_path / "bad.tsv"), "--out", str(tmp_path / "v.tsv")]) == 2
+    assert "bad.tsv: columns ['case', 'volume'], expected" in capsys.readouterr().err

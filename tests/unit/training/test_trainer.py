@@ -46,7 +46,7 @@ def test_three_epochs_history_loss_and_best_checkpoint(fold: tuple[Path, Path], 
     assert checkpoint["network"] == {"name": "unet", "kwargs": {"features": [4, 8, 16], "in_channels": 1,
                                                                 "spatial_dims": 2, "out_channels": 1}}
     assert checkpoint["data"]["sample_shape"] == [32, 32]
-    assert checkpoint["data"]["samples"] == {"layout": "2d", "size": [32, 32], "fit": "pad",
+    assert checkpoint["data"]["samples"] == {"layout": "2d", "size": [32, 32], "fit": "pad", "voi": [64, 64, 64],
                                              "slice_offsets": [-2, -1, 0, 1], "stack_padding": "zeros",
                                              "resampling": {"labels": "soft", "antialias": True}}
     assert set(checkpoint) >= {"network", "state_dict", "optimizer", "scheduler", "epoch", "best_val_dice",

@@ -1,0 +1,108 @@
+"""Prediction of one preprocessed volume by 3D networks (the ``3d_voi`` layout; paper 001).
+
+Two placements (``samples.placement``):
+
+- ``"voi"``: the VOI the training samples were cut with, placed from the reference lesion
+  (:func:`lesionbench.samples.voi_start`), predicted in one pass and pasted back into a volume
+  of zeros: paper 001's protocol (section 3.2 (4)), an oracle localisation, since it needs the
+  reference at test time.
+- ``"sliding_window"``: the whole volume with MONAI's
+  :func:`~monai.inferers.sliding_window_inference`, windows of the VOI size overlapping by
+  ``overlap`` and blended with Gaussian importance weights (``mode="gaussian"``, sigma 1/8 of
+  the window, as nnU-Net), so scans without a reference are segmented too.
+
+The network sees the preprocessed voxels directly (no in-plane fit), so the probability lies on
+the cropped preprocessed grid, as the slice layouts' does.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+import torch
+
+from lesionbench.inference.runtime import autocast, foreground_probability, segmentation_logits, to_device
+from lesionbench.samples import SampleSettings, crop_voi, paste_voi, voi_start
+
+#: TTA mode -> the sets of axes of a ``(B, C, D, H, W)`` batch mirrored, one pass each: every
+#: combination of the three spatial axes (8 passes), as nnU-Net mirrors 3D inputs.
+TTA_FLIPS_3D: dict[str, tuple[tuple[int, ...], ...]] = {
+    "none": ((),),
+    "flips": ((), (4,), (3,), (2,), (3, 4), (2, 4), (2, 3), (2, 3, 4)),
+}
+
+#: Window overlap of the sliding-window placement (fraction of the window; nnU-Net uses 0.5).
+SLIDING_WINDOW_OVERLAP = 0.5
+#: Gaussian sigma of the window weights, as a fraction of the window size (MONAI's and nnU-Net's 1/8).
+SLIDING_WINDOW_SIGMA = 0.125
+
+
+class PlacementError(ValueError):
+    """A placement that cannot be used for this volume (a VOI without a reference lesion)."""
+
+
+def ensemble_probability(models: Sequence[torch.nn.Module], batch: torch.Tensor, tta: str,
+                         device: torch.device, amp: Any) -> torch.Tensor:
+    """Mean foreground probability ``(B, 1, D, H, W)`` over the models and mirrorings of ``batch``.
+
+    Args:
+        models: 3D networks ``(B, C, D, H, W) -> (B, K, D, H, W)`` logits (or a result with ``.seg``).
+        batch: ``(B, C, D, H, W)`` on ``device``.
+        tta: a key of :data:`TTA_FLIPS_3D`.
+    """
+    if tta not in TTA_FLIPS_3D:
+        raise ValueError(f"unknown tta {tta!r} (valid: {', '.join(TTA_FLIPS_3D)})")
+    flips = TTA_FLIPS_3D[tta]
+    total: torch.Tensor | None = None
+    for model in models:
+        for axes in flips:
+            inputs = torch.flip(batch, axes) if axes else batch
+            with autocast(device, amp):
+                logits = segmentation_logits(model(inputs))
+            prob = foreground_probability(logits).float()  # (B, D, H, W)
+            if axes:
+                prob = torch.flip(prob, tuple(axis - 1 for axis in axes))
+            total = prob if total is None else total + prob
+    assert total is not None
+    return (total / (len(models) * len(flips)))[:, None]
+
+
+def predict_volume_3d(models: Sequence[torch.nn.Module], image_czyx: np.ndarray, mask_zyx: np.ndarray | None,
+                      settings: SampleSettings, batch_size: int, device: torch.device, amp: Any,
+                      tta: str = "none", overlap: float = SLIDING_WINDOW_OVERLAP) -> np.ndarray:
+    """Foreground probability ``(Z, Y, X)`` of a preprocessed volume, on its (cropped) grid.
+
+    Args:
+        models: the fold networks, in eval mode on ``device``.
+        image_czyx: ``(C, Z, Y, X)`` float image, as in the preprocessed ``.npz``.
+        mask_zyx: the reference lesion on the same grid (the ``voi`` placement needs it; an
+            all-zero mask is no reference), or ``None``.
+        settings: ``voi`` (the window) and ``placement``.
+        batch_size: windows per forward pass (sliding window).
+        tta: ``"none"`` or ``"flips"`` (8 mirrorings).
+        overlap: sliding-window overlap in ``[0, 1)``.
+
+    Raises:
+        PlacementError: ``placement: voi`` without a reference lesion.
+    """
+    voi = tuple(int(n) for n in settings.voi)
+    shape = image_czyx.shape[1:]
+    if settings.placement == "voi":
+        if mask_zyx is None or not np.any(mask_zyx > 0):
+            raise PlacementError("samples.placement 'voi' places the VOI on the reference lesion, and this volume has "
+                                 "none; predict it with placement 'sliding_window'")
+        start = voi_start(mask_zyx, voi)
+        window = torch.from_numpy(np.ascontiguousarray(crop_voi(image_czyx.astype(np.float32), start, voi))[None])
+        prob = ensemble_probability(models, to_device(window, device), tta, device, amp)[0, 0].cpu().numpy()
+        return paste_voi(prob, start, shape)
+    from monai.inferers import sliding_window_inference
+
+    volume = to_device(torch.from_numpy(np.ascontiguousarray(image_czyx, dtype=np.float32))[None], device)
+    prob = sliding_window_inference(
+        volume, roi_size=voi, sw_batch_size=batch_size,
+        predictor=lambda windows: ensemble_probability(models, windows, tta, device, amp),
+        overlap=overlap, mode="gaussian", sigma_scale=SLIDING_WINDOW_SIGMA, padding_mode="constant", cval=0.0,
+    )
+    return prob[0, 0].float().cpu().numpy()
