@@ -7,6 +7,13 @@ channel-first samples alike, and a spatial transform draws one sampling grid tha
 every key, so the image and its label move together. TorchIO was the alternative; its
 subjects are 3D (a 2D slice would be a depth-1 volume) and it would add a dependency.
 
+Dimensions: the same settings serve 2D ``(C, H, W)`` and 3D ``(C, D, H, W)`` samples (with a
+``(1, *spatial)`` label, or a channel-less ``(*spatial)`` one). Flips may mirror any spatial
+axis (``z`` = D only in 3D); quarter turns stay in the axial ``(H, W)`` plane; the affine
+rotation turns in the slice plane in 2D and about each of the three axes in 3D (the VOIs are
+isotropic); scaling is drawn per spatial axis; elastic deformation is MONAI's 2D or 3D form;
+the intensity transforms (gamma, noise, contrast) touch only the image, in any dimension.
+
 The label is the lesion fraction (:func:`lesionbench.resampling.label_fraction`): it is
 resampled with the image's (bilinear) interpolation for ``soft`` labels and nearest neighbour
 for ``nearest`` labels, on the image's grid, and clipped to ``[0, 1]``.
@@ -97,8 +104,8 @@ class OnlineAugmentation:
     Args:
         online, spatial_dims, label_method, shape: see :func:`build_transforms`.
 
-    ``image`` is ``(C, *spatial)`` float32, ``label`` ``(1, *spatial)`` float32 in ``[0, 1]``;
-    both come back as contiguous float32 numpy arrays of the same shapes.
+    ``image`` is ``(C, *spatial)`` float32, ``label`` ``(1, *spatial)`` (or ``(*spatial)``)
+    float32 in ``[0, 1]``; both come back as contiguous float32 numpy arrays of the same shapes.
     """
 
     def __init__(self, online: OnlineSettings, spatial_dims: int, label_method: str,
@@ -118,9 +125,15 @@ class OnlineAugmentation:
 
         set_track_meta(False)  # also in loader worker processes
         self.state.seed(int(draw_seed) % (2**32))
+        bare = label.ndim == image.ndim - 1  # a label without its channel axis
+        if bare:
+            label = label[None]
+        if label.shape[1:] != image.shape[1:]:
+            raise ValueError(f"online augmentation: image {image.shape} and label {label.shape} "
+                             "differ in spatial shape")
         data = {IMAGE: torch.from_numpy(np.ascontiguousarray(image)), LABEL: torch.from_numpy(np.ascontiguousarray(label))}
         for transform in self.transforms:
             data = transform(data)
         out_image = np.ascontiguousarray(torch.as_tensor(data[IMAGE]).numpy(), dtype=np.float32)
         out_label = np.clip(np.ascontiguousarray(torch.as_tensor(data[LABEL]).numpy(), dtype=np.float32), 0.0, 1.0)
-        return out_image, out_label
+        return out_image, out_label[0] if bare else out_label

@@ -6,6 +6,7 @@ Config shape (``datasets.<d>.augment``, which an experiment's ``augment`` sectio
       mode: offline            # online | offline | none
       seed: 0
       offline: {set: rot90_shift, copies: 4, rotations: [0, 1, 2, 3], max_shift_fraction: 0.1}
+      # paper 001's 3D VOIs: offline: {set: cube48}   (copies 48, the cube's symmetries)
       online:                  # each transform: its probability and parameters (defaults below)
         flip: {prob: 0.5, axes: [x]}
         affine: {prob: 0.2, rotate_deg: 15, scale: [0.85, 1.15], translate_fraction: 0.0}
@@ -19,11 +20,12 @@ deformation off (nnU-Net dropped it).
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Annotated, Any, ClassVar, Literal
 
-from pydantic import AfterValidator, Field, StrictInt
+from pydantic import AfterValidator, Field, StrictInt, model_validator
 
-from lesionbench.config import Number, Settings, choice
+from lesionbench.config import KeyProblem, Number, Settings, choice
 
 #: ``augment.mode`` values.
 MODES = ("online", "offline", "none")
@@ -49,7 +51,8 @@ class FlipSettings(Settings):
 
     Attributes:
         prob: probability of mirroring, per axis and sample.
-        axes: spatial axes that may be mirrored (``z``, ``y``, ``x``; ``x`` is left-right).
+        axes: spatial axes that may be mirrored (``z``, ``y``, ``x``; ``x`` is left-right;
+            ``z`` only for 3D samples).
     """
 
     prob: Probability = 0.5
@@ -57,7 +60,8 @@ class FlipSettings(Settings):
 
 
 class Rot90Settings(Settings):
-    """A quarter turn (1-3) in the slice plane with probability ``prob`` (square samples).
+    """A quarter turn (1-3) in the slice plane with probability ``prob`` (square samples; for
+    3D samples in the axial ``(H, W)`` plane).
 
     Attributes:
         prob: probability of a quarter turn per sample (0 = off).
@@ -72,7 +76,8 @@ class AffineSettings(Settings):
 
     Attributes:
         prob: probability of an affine transform per sample.
-        rotate_deg: largest rotation in the slice plane (degrees, either sign).
+        rotate_deg: largest rotation (degrees, either sign): in the slice plane for 2D samples,
+            about each of the three axes (drawn on its own) for 3D samples.
         scale: ``[low, high]`` zoom factor, drawn per axis.
         translate_fraction: largest shift as a fraction of the sample size, in ``[0, 0.5]``.
     """
@@ -175,16 +180,25 @@ def _offline_set_names() -> tuple[str, ...]:
     return tuple(sorted(OFFLINE_SETS))
 
 
+def _offline_set(name: Any) -> Any:
+    from lesionbench.augment.offline import OFFLINE_SETS
+
+    return OFFLINE_SETS.get(name) if isinstance(name, str) else None
+
+
 class OfflineSettings(Settings):
     """A fixed expansion of the training samples, enumerated lazily (:mod:`lesionbench.augment.offline`).
 
     Attributes:
-        set: name in :data:`lesionbench.augment.offline.OFFLINE_SETS` (``"rot90_shift"``:
-            paper 000 section 1.2).
+        set: name in :data:`lesionbench.augment.offline.OFFLINE_SETS`: ``"rot90_shift"``
+            (paper 000 section 1.2, 2D: random quarter turns and shifts) or ``"cube48"``
+            (paper 001 section 3.2 (5), 3D cubic VOIs: the 48 symmetries of the cube).
         copies: total expansion factor including the original (paper 000: 430 x 4 samples,
             so 4): each training sample is kept and ``copies - 1`` augmented versions added.
-        rotations: allowed quarter-turn counts ``k`` (each copy draws one).
-        max_shift_fraction: largest translation as a fraction of the image size, in ``[0, 0.5)``.
+            ``cube48``: 48, its default and only valid value.
+        rotations: ``rot90_shift``: allowed quarter-turn counts ``k`` (each copy draws one).
+        max_shift_fraction: ``rot90_shift``: largest translation as a fraction of the image
+            size, in ``[0, 0.5)``.
     """
 
     WHERE: ClassVar[str] = "augment.offline"
@@ -193,6 +207,30 @@ class OfflineSettings(Settings):
     copies: Annotated[StrictInt, Field(ge=1)] = 4
     rotations: Annotated[tuple[Literal[0, 1, 2, 3], ...], Field(min_length=1)] = (0, 1, 2, 3)
     max_shift_fraction: Annotated[Number, Field(ge=0.0, lt=0.5)] = 0.1
+
+    @model_validator(mode="before")
+    @classmethod
+    def _set_copies_default(cls, data: Any) -> Any:
+        """A set of a fixed size (``cube48``) defaults ``copies`` to that size."""
+        if isinstance(data, Mapping) and "copies" not in data:
+            fixed = getattr(_offline_set(data.get("set")), "copies", None)
+            if fixed is not None:
+                return {**data, "copies": fixed}
+        return data
+
+    @model_validator(mode="after")
+    def _fixed_copies(self) -> OfflineSettings:
+        fixed = getattr(_offline_set(self.set), "copies", None)
+        if fixed is not None and self.copies != fixed:
+            raise KeyProblem("copies", f"offline set {self.set!r} has exactly {fixed} copies (got {self.copies}); "
+                                       f"set copies: {fixed} or leave it out")
+        return self
+
+    def active(self) -> dict[str, Any]:
+        """The keys the chosen set reads (for hashing and provenance)."""
+        data = self.to_dict()
+        uses = getattr(_offline_set(self.set), "uses", None)
+        return data if uses is None else {key: data[key] for key in uses}
 
 
 class AugmentSettings(Settings):
@@ -220,5 +258,5 @@ class AugmentSettings(Settings):
         out: dict[str, Any] = {"mode": self.mode}
         if self.mode != "none":
             out["seed"] = self.seed
-            out[self.mode] = self.to_dict()[self.mode]
+            out[self.mode] = self.offline.active() if self.mode == "offline" else self.to_dict()[self.mode]
         return out

@@ -1,15 +1,18 @@
-"""Rigid 2D augmentation of paper 000 (section 1.2): n x 90 degree rotations and translations.
+"""Rigid augmentations: paper 000's 2D quarter turns and translations (section 1.2) and paper
+001's 48 symmetries of the cube (section 3.2 (5)).
 
-Deterministic transforms (:func:`rotate90`, :func:`translate`) take their parameters; the
-random one (:class:`RandomRotTranslate`) only draws parameters and calls them (TorchIO's
-``RandomGamma`` -> ``Gamma`` pattern), so every augmented sample can be reproduced.
-Image and mask always move together.
+Deterministic transforms (:func:`rotate90`, :func:`translate`, :func:`apply_cube_symmetry`) take
+their parameters; the random one (:class:`RandomRotTranslate`) only draws parameters and calls
+them (TorchIO's ``RandomGamma`` -> ``Gamma`` pattern), so every augmented sample can be
+reproduced. Image and mask always move together.
 """
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import NamedTuple
 
 import numpy as np
 
@@ -98,3 +101,77 @@ class RandomRotTranslate:
     def __call__(self, image: np.ndarray, mask: np.ndarray, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
         """Augment one ``(C, H, W)`` image and its ``(1, H, W)`` mask."""
         return apply_rot_translate(image, mask, self.draw(rng, image.shape[-2:]))
+
+
+class CubeSymmetry(NamedTuple):
+    """One symmetry of the cube as a signed axis permutation of the three spatial axes.
+
+    Spatial axis ``j`` of the result is spatial axis ``axes[j]`` of the input, read backwards
+    when ``flips[j]``: for ``(D, H, W)`` arrays,
+    ``out = np.flip(np.transpose(a, axes), [j for j in range(3) if flips[j]])``.
+
+    Attributes:
+        axes: a permutation of ``(0, 1, 2)`` (``(0, 1, 2)``: the axes keep their order).
+        flips: per output axis, whether it is mirrored.
+    """
+
+    axes: tuple[int, int, int]
+    flips: tuple[bool, bool, bool]
+
+
+#: The 48 symmetries of the cube (the hyperoctahedral group of order 3! x 2^3), in a fixed
+#: order: index ``8 * p + f`` is the ``p``-th axis order of ``itertools.permutations((0, 1, 2))``
+#: (lexicographic: ``012, 021, 102, 120, 201, 210``) with flip mask
+#: ``f = 4 * flips[0] + 2 * flips[1] + flips[2]`` (bit 2: D, bit 1: H, bit 0: W).
+#: Index 0 is the identity, 1-7 the mirrorings without an axis swap.
+CUBE_SYMMETRIES: tuple[CubeSymmetry, ...] = tuple(
+    CubeSymmetry(axes, flips)  # type: ignore[arg-type]
+    for axes in itertools.permutations((0, 1, 2))
+    for flips in itertools.product((False, True), repeat=3)
+)
+
+
+def _cube_symmetry(array: np.ndarray, symmetry: CubeSymmetry, index: int | None) -> np.ndarray:
+    lead = array.ndim - 3
+    spatial = array.shape[lead:]
+    moved = tuple(spatial[a] for a in symmetry.axes)
+    if moved != spatial:
+        name = f"cube symmetry {index}" if index is not None else f"cube symmetry {tuple(symmetry)}"
+        raise ValueError(f"{name} orders the axes as {symmetry.axes}: it needs a cubic VOI (permuted axes of "
+                         f"equal length), got spatial shape {' x '.join(str(n) for n in spatial)}")
+    out = np.transpose(array, (*range(lead), *(lead + a for a in symmetry.axes)))
+    flipped = [lead + j for j, flip in enumerate(symmetry.flips) if flip]
+    if flipped:
+        out = np.flip(out, flipped)
+    return np.ascontiguousarray(out)
+
+
+def apply_cube_symmetry(image: np.ndarray, mask: np.ndarray,
+                        symmetry: int | CubeSymmetry) -> tuple[np.ndarray, np.ndarray]:
+    """Apply one symmetry of the cube to the last three (spatial) axes of image and mask alike.
+
+    Args:
+        image: ``(C, D, H, W)`` (any leading axes).
+        mask: ``(1, D, H, W)`` or ``(D, H, W)`` (any leading axes), the same spatial shape.
+        symmetry: an index into :data:`CUBE_SYMMETRIES` or a :class:`CubeSymmetry`.
+
+    Returns:
+        Contiguous copies of the same shapes and dtypes.
+
+    Raises:
+        ValueError: an array with fewer than three axes, different spatial shapes, a bad index,
+            or a symmetry that permutes axes of different length (a non-cubic VOI; the identity
+            order with any flips works on every shape).
+    """
+    if isinstance(symmetry, CubeSymmetry):
+        index = None
+    else:
+        index = int(symmetry)
+        if not 0 <= index < len(CUBE_SYMMETRIES):
+            raise ValueError(f"cube symmetry index {index} is outside 0..{len(CUBE_SYMMETRIES) - 1}")
+        symmetry = CUBE_SYMMETRIES[index]
+    if image.ndim < 3 or mask.ndim < 3:
+        raise ValueError(f"cube symmetries need 3D samples: image {image.shape}, mask {mask.shape}")
+    if image.shape[-3:] != mask.shape[-3:]:
+        raise ValueError(f"cube symmetries: image {image.shape} and mask {mask.shape} differ in spatial shape")
+    return _cube_symmetry(image, symmetry, index), _cube_symmetry(mask, symmetry, index)

@@ -4,7 +4,8 @@ Models with a classification head (issue 6) add two per-case columns to their me
 ``cls_prob``, the predicted probability of the positive class (AVM in paper 001), and
 ``cls_label``, the truth (boolean or 0/1). Every row with both values counts, whatever
 ``CompareSettings.subset`` says: the classification concerns each case, lesion or not. Models
-without the columns are left out of these tables.
+without the columns are left out of these tables. :func:`auc_tests` adds DeLong (or paired
+bootstrap) tests of each model's AUC against the reference's on the same cases.
 """
 
 from __future__ import annotations
@@ -14,12 +15,12 @@ from collections.abc import Mapping
 import numpy as np
 import pandas as pd
 
-from lesionbench.classification.roc import (
-    auc,
-    bootstrap_auc,
-    roc_curve,
-    threshold_metrics,
+from lesionbench.classification.comparison import (
+    COMPARISON_COLUMNS,
+    auc_comparison_table,
 )
+from lesionbench.classification.roc import roc_curve
+from lesionbench.classification.summary import SUMMARY_KEYS, classification_summary
 from lesionbench.stats.frames import (
     MetricsTableError,
     as_bool,
@@ -31,8 +32,9 @@ from lesionbench.stats.settings import CompareSettings
 PROB_COLUMN = "cls_prob"
 LABEL_COLUMN = "cls_label"
 #: Columns of ``stats/classification.tsv``.
-CLASSIFICATION_COLUMNS = ["model", "label", "n", "n_positive", "n_negative", "threshold", "tp", "fp", "fn", "tn",
-                          "accuracy", "sensitivity", "specificity", "auc", "auc_ci_low", "auc_ci_high", "note"]
+#: Counts, accuracy, sensitivity and specificity with Wilson intervals, the AUC with its bootstrap
+#: interval (``auc_ci_*``) and its DeLong standard error and interval (``auc_*delong*``).
+CLASSIFICATION_COLUMNS = ["model", "label", *SUMMARY_KEYS]
 #: Columns of ``stats/roc.tsv``.
 ROC_COLUMNS = ["model", "label", "threshold", "fpr", "tpr"]
 
@@ -42,8 +44,9 @@ def has_classification(frame: pd.DataFrame) -> bool:
     return {PROB_COLUMN, LABEL_COLUMN} <= set(frame.columns)
 
 
-def classification_data(frame: pd.DataFrame, where: str) -> tuple[np.ndarray, np.ndarray]:
-    """``(labels, probabilities)`` of the rows with both values, in case-id order.
+def classification_series(frame: pd.DataFrame, where: str) -> tuple[pd.Series, pd.Series]:
+    """``(labels, probabilities)`` of the rows with both values as Series indexed by case id,
+    in case-id order (labels bool, probabilities float).
 
     Raises:
         MetricsTableError: naming ``where`` for a non-boolean label or a probability outside
@@ -56,28 +59,50 @@ def classification_data(frame: pd.DataFrame, where: str) -> tuple[np.ndarray, np
     if ((probs < 0) | (probs > 1)).any():
         raise MetricsTableError(f"{where}: '{PROB_COLUMN}' has values outside [0, 1]")
     order = np.argsort(probs.index.to_numpy(), kind="stable")
-    return labels[order], probs.to_numpy(float)[order]
+    return pd.Series(labels[order], probs.index[order]), probs.iloc[order].astype(float)
+
+
+def classification_data(frame: pd.DataFrame, where: str) -> tuple[np.ndarray, np.ndarray]:
+    """``(labels, probabilities)`` arrays of :func:`classification_series`, in case-id order."""
+    labels, probs = classification_series(frame, where)
+    return labels.to_numpy(bool), probs.to_numpy(float)
 
 
 def classification_table(frames: Mapping[str, pd.DataFrame], settings: CompareSettings) -> pd.DataFrame:
-    """Accuracy, sensitivity, specificity at ``settings.classification_threshold`` and the AUC
-    with its bootstrap interval, one row per model that has the columns."""
+    """Paper 001 Tables 2-3, one row per model that has the columns: counts, accuracy,
+    sensitivity, specificity at ``settings.classification_threshold`` with Wilson intervals, the
+    AUC with its bootstrap interval and its DeLong interval
+    (:func:`~lesionbench.classification.summary.classification_summary`; all intervals at
+    ``settings.confidence``)."""
     rows = []
     for model in order_models(list(frames), settings.reference):
         if not has_classification(frames[model]):
             continue
         labels, probs = classification_data(frames[model], f"experiment '{model}'")
-        n_pos = int(labels.sum())
-        row = {"model": model, "label": settings.label(model), "n": len(labels), "n_positive": n_pos,
-               "n_negative": len(labels) - n_pos, "threshold": settings.classification_threshold,
-               **threshold_metrics(labels, probs, settings.classification_threshold),
-               "auc": auc(labels, probs), "note": ""}
-        low, high = bootstrap_auc(labels, probs, settings.bootstrap_resamples, settings.confidence, settings.seed)
-        row.update(auc_ci_low=low, auc_ci_high=high)
-        if n_pos == 0 or n_pos == len(labels):
-            row["note"] = "one class only: AUC undefined"
-        rows.append(row)
+        rows.append({"model": model, "label": settings.label(model),
+                     **classification_summary(labels, probs, settings.classification_threshold,
+                                              settings.bootstrap_resamples, settings.confidence, settings.seed)})
     return pd.DataFrame(rows, columns=CLASSIFICATION_COLUMNS)
+
+
+def auc_tests(frames: Mapping[str, pd.DataFrame], settings: CompareSettings, method: str = "delong") -> pd.DataFrame:
+    """Every model with a classification output against ``settings.reference``
+    (:func:`~lesionbench.classification.comparison.auc_comparison_table`, columns
+    :data:`COMPARISON_COLUMNS`), aligned on case ids, p-values adjusted by
+    ``settings.correction`` (Benjamini-Hochberg by default). Empty when the reference has no
+    classification output.
+
+    Raises:
+        ValueError: naming the models when their cases (rows with both values) or labels differ.
+    """
+    models = {}
+    for model in order_models(list(frames), settings.reference):
+        if has_classification(frames[model]):
+            models[model] = classification_series(frames[model], f"experiment '{model}'")
+    if settings.reference not in models:
+        return pd.DataFrame(columns=COMPARISON_COLUMNS)
+    return auc_comparison_table(models, settings.reference, method, settings.correction, settings.confidence,
+                                settings.bootstrap_resamples, settings.seed)
 
 
 def roc_table(frames: Mapping[str, pd.DataFrame], settings: CompareSettings) -> pd.DataFrame:

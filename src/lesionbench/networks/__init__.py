@@ -17,9 +17,11 @@ from lesionbench.networks.factory import (
 from lesionbench.networks import (  # noqa: E402,F401  (isort: skip)
     acsnet,
     attention_unet,
+    cnn3d,
     deeplabv3,
     fcn8s,
     improved_unet,
+    mlssp,
     pspnet,
     res_unet,
     sa_unet,
@@ -29,9 +31,16 @@ from lesionbench.networks import (  # noqa: E402,F401  (isort: skip)
 )
 from lesionbench.networks.acsnet import ACSNet  # noqa: E402
 from lesionbench.networks.attention_unet import AttentionUNet  # noqa: E402
+from lesionbench.networks.cnn3d import CNN3D, ClassifierTail  # noqa: E402
 from lesionbench.networks.deeplabv3 import DeepLabV3  # noqa: E402
 from lesionbench.networks.fcn8s import FCN8s  # noqa: E402
 from lesionbench.networks.improved_unet import ImprovedUNet  # noqa: E402
+from lesionbench.networks.mlssp import MLSSP, HeMTL3D, MultiTaskUNet3D, YNet3D  # noqa: E402
+from lesionbench.networks.multitask import (  # noqa: E402
+    MultiTaskOutput,
+    class_probability,
+    classification_logits,
+)
 from lesionbench.networks.pspnet import PSPNet  # noqa: E402
 from lesionbench.networks.res_unet import ResAttUNet, ResUNet  # noqa: E402
 from lesionbench.networks.sa_unet import SAUNet  # noqa: E402
@@ -43,4 +52,7 @@ __all__ = [
     "ACSNet", "AttentionUNet", "DeepLabV3", "FCN8s", "PSPNet", "ImprovedUNet", "NETWORKS", "ResAttUNet", "ResUNet", "SAUNet",
     "SegNet", "UNet", "UNetPlusPlus", "UNetPlusPlusOutput", "available_networks", "create_network", "register_network",
     "supported_spatial_dims",
+    # paper 001 (3D multi-task)
+    "CNN3D", "ClassifierTail", "HeMTL3D", "MLSSP", "MultiTaskOutput", "MultiTaskUNet3D", "YNet3D", "class_probability",
+    "classification_logits",
 ]

@@ -27,6 +27,8 @@ from lesionbench.networks.factory import register_network
 
 #: Ronneberger et al.'s widths: 64 features at full resolution, doubled at each of 4 levels.
 STANDARD_FEATURES: tuple[int, ...] = (64, 128, 256, 512, 1024)
+#: The down-sampling operators between encoder levels (``downsample=``).
+DOWNSAMPLE_MODES: tuple[str, ...] = ("maxpool", "conv")
 
 
 @register_network("unet", spatial_dims=(2, 3))
@@ -49,6 +51,16 @@ class UNet(nn.Module):
       conv bias is then dropped, as the norm cancels it).
     - The activation after the up-conv follows the authors' released Caffe model; the text
       only says the 3x3 convs are followed by a ReLU.
+    - ``downsample="conv"`` replaces each 2x2 max pooling by a learned 2x2 stride-2 convolution
+      keeping the level's width, followed by the activation (no norm), mirroring the up-conv:
+      one reading of paper 001's "2x2x2 stride-2 down-sampling convolution kernel" (its
+      section 2.1; ambiguity A-3 of the papers' implementation spec). The default
+      ``"maxpool"`` is Ronneberger's (and Cicek et al.'s 3D U-Net's) operator; it leaves the
+      network, its parameters and its ``state_dict`` as before the option existed.
+
+    The paths are exposed for the multi-task networks that branch off them
+    (:mod:`lesionbench.networks.mlssp`): :meth:`encode` gives the skips and the bottleneck
+    output, :meth:`decode` the last decoder block's output (the input of :attr:`head`).
 
     Weights are initialised as in section 3 of the paper: Gaussian with std ``sqrt(2 / N)``,
     ``N`` the number of inputs of one unit (He et al.); biases 0.
@@ -63,6 +75,11 @@ class UNet(nn.Module):
         norm: normalisation spec, ``None`` (Ronneberger) or ``"batch"``, ``"instance"``, ...
         dropout: dropout probability at the end of the contracting path (after the deepest
             encoder block and after the bottleneck); Ronneberger et al. used 0.5; default 0.
+        downsample: ``"maxpool"`` (2x2 max pooling, stride 2; default) or ``"conv"`` (a 2x2
+            stride-2 convolution ``features[i] -> features[i]`` + activation per level).
+
+    Raises:
+        ValueError: fewer than 2 widths, a dropout outside [0, 1), an unknown ``downsample``.
     """
 
     def __init__(
@@ -74,6 +91,7 @@ class UNet(nn.Module):
         activation: LayerSpec = "relu",
         norm: LayerSpec = None,
         dropout: float = 0.0,
+        downsample: str = "maxpool",
     ) -> None:
         super().__init__()
         features = tuple(int(f) for f in features)
@@ -81,6 +99,10 @@ class UNet(nn.Module):
             raise ValueError(f"unet: features needs at least 2 positive widths, got {features}")
         if not 0.0 <= dropout < 1.0:
             raise ValueError(f"unet: dropout must be in [0, 1), got {dropout}")
+        if downsample not in DOWNSAMPLE_MODES:
+            raise ValueError(f"unet: downsample must be one of {list(DOWNSAMPLE_MODES)}, got {downsample!r}")
+        self.features = features
+        self.downsample = downsample
         self.spatial_dims = spatial_dims
         self.total_stride = 2 ** (len(features) - 1)
 
@@ -88,7 +110,14 @@ class UNet(nn.Module):
             return ConvStack(spatial_dims, cin, cout, num_convs=2, norm=norm, activation=activation)
 
         self.encoders, self.bottleneck = unet_encoder(spatial_dims, in_channels, features, norm, activation)
-        self.pool = max_pool_type(spatial_dims)(kernel_size=2, stride=2)
+        self.downsamplers = nn.ModuleList(
+            max_pool_type(spatial_dims)(kernel_size=2, stride=2)
+            if downsample == "maxpool"
+            else nn.Sequential(
+                conv_type(spatial_dims)(width, width, kernel_size=2, stride=2), make_activation(activation)
+            )
+            for width in features[:-1]
+        )
         self.dropout = nn.Dropout(dropout) if dropout > 0 else nn.Identity()
 
         self.up_convs = nn.ModuleList()
@@ -118,6 +147,43 @@ class UNet(nn.Module):
             if module.bias is not None:
                 nn.init.zeros_(module.bias)
 
+    def encode(self, x: torch.Tensor) -> tuple[list[torch.Tensor], torch.Tensor]:
+        """The contracting path on an input whose size is a multiple of :attr:`total_stride`.
+
+        Args:
+            x: ``(B, in_channels, *S)``, every entry of ``S`` divisible by ``total_stride``.
+
+        Returns:
+            ``(skips, bottom)``: ``skips[i]`` the output of encoder level ``i``,
+            ``(B, features[i], *S / 2**i)`` (``skips[0]`` is the full-resolution first level,
+            paper 001's shared "two convolutions"); ``bottom`` the bottleneck output
+            ``(B, features[-1], *S / total_stride)``.
+        """
+        skips: list[torch.Tensor] = []
+        last = len(self.encoders) - 1
+        for level, (encoder, down) in enumerate(zip(self.encoders, self.downsamplers)):
+            x = encoder(x)
+            if level == last:
+                x = self.dropout(x)
+            skips.append(x)
+            x = down(x)
+        return skips, self.dropout(self.bottleneck(x))
+
+    def decode(self, bottom: torch.Tensor, skips: Sequence[torch.Tensor]) -> torch.Tensor:
+        """The expansive path: up-conv, concatenation with the skip, two convs, per level.
+
+        Args:
+            bottom: the bottleneck output of :meth:`encode`.
+            skips: the skips of :meth:`encode`, shallowest first.
+
+        Returns:
+            The last decoder block's output ``(B, features[0], *S)``, the input of :attr:`head`.
+        """
+        x = bottom
+        for up_conv, decoder, skip in zip(self.up_convs, self.decoders, reversed(skips)):
+            x = decoder(torch.cat([skip, up_conv(x)], dim=1))
+        return x
+
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         """Segment a batch.
 
@@ -128,15 +194,5 @@ class UNet(nn.Module):
             Logits ``(B, out_channels, H, W)`` (or ``(..., D, H, W)``), the input's size.
         """
         x, size = pad_to_multiple(x, self.total_stride)
-        skips: list[torch.Tensor] = []
-        last = len(self.encoders) - 1
-        for level, encoder in enumerate(self.encoders):
-            x = encoder(x)
-            if level == last:
-                x = self.dropout(x)
-            skips.append(x)
-            x = self.pool(x)
-        x = self.dropout(self.bottleneck(x))
-        for up_conv, decoder, skip in zip(self.up_convs, self.decoders, reversed(skips)):
-            x = decoder(torch.cat([skip, up_conv(x)], dim=1))
-        return crop_spatial(self.head(x), size)
+        skips, bottom = self.encode(x)
+        return crop_spatial(self.head(self.decode(bottom, skips)), size)
