@@ -420,6 +420,14 @@ def input_channels(dataset):
     return network_channels(dataset_config(dataset).get("channels", 1), settings)
 
 
+def network_input_size(dataset):
+    """What one network input measures: the slice ``(H, W)``, or the VOI ``(D, H, W)`` of 3D layouts."""
+    from lesionbench.samples import SampleSettings, get_layout
+
+    settings = SampleSettings.from_dict(dataset_config(dataset)["samples"])
+    return settings.voi if get_layout(settings.layout).spatial_dims == 3 else settings.size
+
+
 def model_folders(kind):
     def folders(wildcards):
         return [os.path.join(RESULTS, wildcards.dataset, kind, e) for e in comparison_of(wildcards)["experiments"]]

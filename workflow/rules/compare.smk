@@ -73,7 +73,7 @@ rule measure_complexity:
     params:
         networks=complexity_networks,
         in_channels=lambda wildcards: input_channels(wildcards.dataset),
-        size=lambda wildcards: dataset_config(wildcards.dataset)["samples"]["size"],
+        size=lambda wildcards: " ".join(str(n) for n in network_input_size(wildcards.dataset)),
     log:
         LOG("complexity/{comparison}.log"),
     benchmark:

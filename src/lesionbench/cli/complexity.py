@@ -19,7 +19,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--settings", required=True, metavar="JSON",
                         help="experiments as inline JSON or a JSON file: {name: {network: {name: ..., ...}}}")
     parser.add_argument("--in-channels", type=int, required=True, metavar="C", help="input channels")
-    parser.add_argument("--size", type=int, nargs=2, required=True, metavar=("H", "W"), help="slice size in pixels")
+    parser.add_argument("--size", type=int, nargs="+", required=True, metavar="N",
+                        help="slice size H W in pixels, or VOI size D H W in voxels (3D networks)")
     parser.add_argument("--out-tsv", required=True, metavar="TSV", help="table to write (one row per experiment)")
     parser.add_argument("--out-md", required=True, metavar="MD", help="Markdown table to write")
     parser.add_argument("--repeats", type=int, default=20, metavar="N", help="timed forward passes (default 20)")

@@ -112,10 +112,11 @@ def time_forward(model: nn.Module, example: torch.Tensor, repeats: int, warmup: 
     return times
 
 
-def network_options(network_config: Mapping[str, Any], in_channels: int) -> tuple[str, dict[str, Any]]:
-    """Split ``{"name": ..., **options}`` and add what the 2D slices fix, as training does.
+def network_options(network_config: Mapping[str, Any], in_channels: int,
+                    spatial_dims: int = 2) -> tuple[str, dict[str, Any]]:
+    """Split ``{"name": ..., **options}`` and add what the input fixes, as training does.
 
-    ``in_channels`` and ``spatial_dims = 2`` come from the input; ``out_channels`` defaults to
+    ``in_channels`` and ``spatial_dims`` (2 for slices, 3 for VOIs) come from the input; ``out_channels`` defaults to
     1 (one sigmoid lesion channel), the convention of :func:`lesionbench.training.trainer.network_kwargs`.
 
     Raises:
@@ -124,7 +125,7 @@ def network_options(network_config: Mapping[str, Any], in_channels: int) -> tupl
     if not isinstance(network_config, Mapping) or not isinstance(network_config.get("name"), str):
         raise ValueError(f"network: expected a mapping with a network 'name', got {network_config!r}")
     options = {k: v for k, v in network_config.items() if k != "name"}
-    for key, value in (("in_channels", in_channels), ("spatial_dims", 2)):
+    for key, value in (("in_channels", in_channels), ("spatial_dims", spatial_dims)):
         if key in options and options[key] != value:
             raise ValueError(f"network.{key}: {options[key]} in the settings, but the input has {key} = {value}")
         options[key] = value
@@ -164,7 +165,8 @@ def measure(
     Args:
         network_config: an experiment's ``network`` section, ``{"name": "unet", ...options}``.
         in_channels: input channels ``C`` (e.g. 4 adjacent slices in paper 003).
-        size: slice size ``(H, W)`` in pixels (paper 003: 192 x 192).
+        size: slice size ``(H, W)`` in pixels (paper 003: 192 x 192), or a VOI ``(D, H, W)`` in
+            voxels for 3D networks (paper 001: 64 x 64 x 64).
         device: where to time the forward pass (``"cpu"`` by default; ``"auto"``, ``"cuda"``).
         repeats: timed forward passes; the latency is their median.
         warmup: untimed forward passes before (allocator and kernel selection).
@@ -186,15 +188,15 @@ def measure(
     from lesionbench.networks import create_network
 
     size = tuple(size)
-    if len(size) != 2 or not all(isinstance(s, int) and not isinstance(s, bool) and s >= 1 for s in size):
-        raise ValueError(f"complexity: size must be two positive integers (H, W), got {size!r}")
+    if len(size) not in (2, 3) or not all(isinstance(s, int) and not isinstance(s, bool) and s >= 1 for s in size):
+        raise ValueError(f"complexity: size must be two (H, W) or three (D, H, W) positive integers, got {size!r}")
     if isinstance(in_channels, bool) or not isinstance(in_channels, int) or in_channels < 1:
         raise ValueError(f"complexity: in_channels must be a positive integer, got {in_channels!r}")
     if repeats < 1 or warmup < 0 or (threads is not None and threads < 1):
         raise ValueError(f"complexity: need repeats >= 1, warmup >= 0, threads >= 1; "
                          f"got {repeats}, {warmup}, {threads}")
     torch_device = resolve_device(device)
-    name, options = network_options(network_config, in_channels)
+    name, options = network_options(network_config, in_channels, len(size))
     shape = (1, in_channels, *size)
     with torch_threads(threads):
         torch.manual_seed(seed)

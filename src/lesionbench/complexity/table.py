@@ -70,7 +70,7 @@ def complexity_table(
     Args:
         experiments: ``{experiment name: experiment config}``; only ``network`` is read.
         in_channels: input channels ``C``.
-        size: slice size ``(H, W)`` in pixels.
+        size: slice size ``(H, W)`` in pixels, or VOI size ``(D, H, W)`` in voxels.
         out_tsv: TSV with the columns of :data:`TSV_COLUMNS`, one row per experiment.
         out_md: Markdown table (parameters in millions, GFLOPs, GMACs, median latency) with a
             note saying what was counted and on which machine.
@@ -136,10 +136,11 @@ def markdown(table: pd.DataFrame, settings: Mapping[str, Any]) -> str:
     for _, row in table.iterrows():
         cells = [fmt.format(row[column]) for column, fmt in MARKDOWN_COLUMNS.values()]
         lines.append("| " + " | ".join(cells) + " |")
-    c, (h, w) = settings["in_channels"], settings["size"]
+    c, size = settings["in_channels"], settings["size"]
+    what = "one slice" if len(size) == 2 else "one VOI"
     record = provenance(settings, torch=torch.__version__, machine=platform.machine(), processor=cpu_name())
     note = (
-        f"Input 1 x {c} x {h} x {w} (one slice). Parameters: trainable. FLOPs: counted by "
+        f"Input 1 x {c} x {' x '.join(str(n) for n in size)} ({what}). Parameters: trainable. FLOPs: counted by "
         "torch.utils.flop_counter.FlopCounterMode (convolutions, matrix products, attention; "
         "a multiply-add = 2 FLOPs; normalisation, activations, pooling and element-wise "
         "operations not counted). GMACs = GFLOPs / 2, what papers (e.g. paper 003 table 4.3) "

@@ -87,7 +87,7 @@ PROBABILITIES_DIR = "probabilities"
 def predict_probability(models: torch.nn.Module | Sequence[torch.nn.Module], preprocessed_npz: PathLike,
                         reference_image: PathLike | sitk.Image, samples: SampleSettings, batch_size: int = 16,
                         device: str | torch.device = "auto", tta: str = "none",
-                        overlap: float = 0.5) -> tuple[np.ndarray, sitk.Image]:
+                        overlap: float = 0.5, progress: bool = False) -> tuple[np.ndarray, sitk.Image]:
     """The (ensemble's) foreground probability of one case on its original grid.
 
     Args:
@@ -99,6 +99,7 @@ def predict_probability(models: torch.nn.Module | Sequence[torch.nn.Module], pre
         device: where the models live.
         tta: ``"none"`` or ``"flips"`` (:func:`lesionbench.inference.volume.predict_volume`).
         overlap: sliding-window overlap (``3d_voi`` with ``placement: sliding_window``).
+        progress: a progress bar over the fold models (``lesionbench segment``).
 
     Returns:
         ``(probability (Z, Y, X) float32 in [0, 1], reference grid)``: the probability is
@@ -123,7 +124,7 @@ def predict_probability(models: torch.nn.Module | Sequence[torch.nn.Module], pre
     reference = reference_image if isinstance(reference_image, sitk.Image) else reference_grid(reference_image)
     try:
         prob = predict_volume(models, image, [float(s) for s in npz["spacing"]], samples, batch_size, device, tta=tta,
-                              mask_zyx=np.asarray(npz["mask"]), overlap=overlap)
+                              mask_zyx=np.asarray(npz["mask"]), overlap=overlap, progress=progress)
     except ValueError as error:
         raise ValueError(f"{preprocessed_npz}: {error}") from None
     prob_original = np.asarray(uncrop_to_original(prob, npz, reference, samples.resampling.antialias), dtype=np.float32)

@@ -9,11 +9,13 @@ training samples (:func:`lesionbench.samples.fit_images`, the in-plane fit of
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import sys
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 import numpy as np
 import torch
+from tqdm import tqdm
 
 from lesionbench.inference.runtime import (
     autocast,
@@ -32,6 +34,12 @@ TTA_FLIPS: dict[str, tuple[tuple[int, ...], ...]] = {
     "none": ((),),
     "flips": ((), (3,), (2,), (2, 3)),
 }
+
+
+def fold_progress(models: Sequence[torch.nn.Module], progress: bool) -> Iterable[torch.nn.Module]:
+    """``models``, with a transient progress bar over them when ``progress`` and there are several."""
+    return tqdm(models, desc="folds", unit="fold", leave=False, file=sys.stderr,
+                disable=not progress or len(models) < 2)
 
 
 def tta_flips(tta: str) -> tuple[tuple[int, ...], ...]:
@@ -66,7 +74,7 @@ def _mean_probability(models: Sequence[torch.nn.Module], batch: torch.Tensor, fl
 def predict_volume(models: torch.nn.Module | Sequence[torch.nn.Module], image_czyx: np.ndarray,
                    spacing_xyz: Sequence[float], settings: SampleSettings, batch_size: int,
                    device: str | torch.device = "auto", amp: bool | str = "auto", tta: str = "none",
-                   mask_zyx: np.ndarray | None = None, overlap: float = 0.5) -> np.ndarray:
+                   mask_zyx: np.ndarray | None = None, overlap: float = 0.5, progress: bool = False) -> np.ndarray:
     """Foreground probability of every voxel of a preprocessed volume, averaged over an ensemble.
 
     Slice layouts are predicted slice by slice here; the ``3d_voi`` layout by
@@ -88,6 +96,9 @@ def predict_volume(models: torch.nn.Module | Sequence[torch.nn.Module], image_cz
             ``"auto"`` means bfloat16 (float16 on older GPUs) on CUDA, none on the CPU.
         tta: ``"none"`` or ``"flips"`` (:data:`TTA_FLIPS`: the mean over the 4 mirrorings of
             the slice plane).
+        mask_zyx: the reference on the volume's grid (``3d_voi`` with ``placement: voi`` only).
+        overlap: sliding-window overlap (``3d_voi`` with ``placement: sliding_window``).
+        progress: show a progress bar over the fold models (when there are several).
 
     Returns:
         ``(Z, Y, X)`` float32 probabilities in [0, 1] (sigmoid of one logit channel, or
@@ -111,16 +122,21 @@ def predict_volume(models: torch.nn.Module | Sequence[torch.nn.Module], image_cz
     if get_layout(settings.layout).network_inputs is None:
         from lesionbench.inference.volume3d import predict_volume_3d
 
-        prob = predict_volume_3d(models, image_czyx, mask_zyx, settings, batch_size, device, amp, tta, overlap)
+        prob = predict_volume_3d(models, image_czyx, mask_zyx, settings, batch_size, device, amp, tta, overlap,
+                                 progress)
         return np.clip(prob, 0.0, 1.0).astype(np.float32, copy=False)
     flips = tta_flips(tta)
     fit = slice_fit(image_czyx.shape[1:], spacing_xyz, settings)
     inputs = get_layout(settings.layout).network_inputs(fit_images(image_czyx, fit, settings), settings)
     slices = torch.from_numpy(np.ascontiguousarray(inputs))
-    probabilities = []
-    for start in range(0, slices.shape[0], batch_size):
-        batch = to_device(slices[start:start + batch_size], device)
-        probabilities.append(_mean_probability(models, batch, flips, device, amp).cpu())
-    prob_zhw = torch.cat(probabilities).numpy()
+    total: torch.Tensor | None = None
+    for model in fold_progress(models, progress):
+        probabilities = [_mean_probability([model], to_device(slices[start:start + batch_size], device), flips,
+                                           device, amp).cpu()
+                         for start in range(0, slices.shape[0], batch_size)]
+        model_prob = torch.cat(probabilities)
+        total = model_prob if total is None else total + model_prob
+    assert total is not None
+    prob_zhw = (total / len(models)).numpy()
     prob = from_network(prob_zhw, fit, settings.resampling.antialias)
     return np.clip(prob, 0.0, 1.0).astype(np.float32, copy=False)

@@ -71,7 +71,7 @@ def ensemble_probability(models: Sequence[torch.nn.Module], batch: torch.Tensor,
 
 def predict_volume_3d(models: Sequence[torch.nn.Module], image_czyx: np.ndarray, mask_zyx: np.ndarray | None,
                       settings: SampleSettings, batch_size: int, device: torch.device, amp: Any,
-                      tta: str = "none", overlap: float = SLIDING_WINDOW_OVERLAP) -> np.ndarray:
+                      tta: str = "none", overlap: float = SLIDING_WINDOW_OVERLAP, progress: bool = False) -> np.ndarray:
     """Foreground probability ``(Z, Y, X)`` of a preprocessed volume, on its (cropped) grid.
 
     Args:
@@ -83,13 +83,30 @@ def predict_volume_3d(models: Sequence[torch.nn.Module], image_czyx: np.ndarray,
         batch_size: windows per forward pass (sliding window).
         tta: ``"none"`` or ``"flips"`` (8 mirrorings).
         overlap: sliding-window overlap in ``[0, 1)``.
+        progress: a progress bar over the fold models (when there are several).
 
     Raises:
         PlacementError: ``placement: voi`` without a reference lesion.
     """
+    from lesionbench.inference.volume import fold_progress
+
     voi = tuple(int(n) for n in settings.voi)
     shape = image_czyx.shape[1:]
-    if settings.placement == "voi":
+    total: np.ndarray | None = None
+    for model in fold_progress(models, progress):
+        prob = _one_model(model, image_czyx, mask_zyx, voi, settings.placement, batch_size, device, amp, tta, overlap)
+        total = prob if total is None else total + prob
+    assert total is not None
+    return total / len(models)
+
+
+def _one_model(model: torch.nn.Module, image_czyx: np.ndarray, mask_zyx: np.ndarray | None, voi: tuple[int, ...],
+               placement: str, batch_size: int, device: torch.device, amp: Any, tta: str,
+               overlap: float) -> np.ndarray:
+    """One model's probability ``(Z, Y, X)`` (:func:`predict_volume_3d`)."""
+    models = [model]
+    shape = image_czyx.shape[1:]
+    if placement == "voi":
         if mask_zyx is None or not np.any(mask_zyx > 0):
             raise PlacementError("samples.placement 'voi' places the VOI on the reference lesion, and this volume has "
                                  "none; predict it with placement 'sliding_window'")

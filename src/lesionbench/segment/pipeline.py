@@ -115,7 +115,7 @@ def _read_channels(path: Path, channels: int) -> sitk.Image:
 
 def segment_scan(scan: ScanInput, bundle: Bundle, ensemble: Ensemble, out_dir: PathLike, *,
                  tta: str | None = None, batch_size: int | None = None, save_probabilities: bool | None = None,
-                 dicom_seg: bool = True) -> SegmentResult:
+                 dicom_seg: bool = True, progress: bool = False) -> SegmentResult:
     """Segment one scan and write its outputs under ``out_dir``.
 
     Args:
@@ -126,6 +126,7 @@ def segment_scan(scan: ScanInput, bundle: Bundle, ensemble: Ensemble, out_dir: P
             for DICOM input, ``{name}.seg.dcm``.
         tta, batch_size, save_probabilities: override the bundle's ``predict`` settings.
         dicom_seg: write the DICOM Segmentation object for DICOM input.
+        progress: a progress bar over the fold models while the network runs.
 
     Returns:
         The outputs, the ``volumes.tsv`` row and the seconds spent per stage (:data:`STAGES`).
@@ -171,7 +172,7 @@ def segment_scan(scan: ScanInput, bundle: Bundle, ensemble: Ensemble, out_dir: P
         # the scan's own grid (a 4D multi-channel image: its first channel's)
         reference = image if image.GetDimension() == 3 else reference_grid(image_path)
         prob, reference = predict_probability(ensemble.models, npz_path, reference, ensemble.samples, batch_size,
-                                              ensemble.device, tta, predict.overlap)
+                                              ensemble.device, tta, predict.overlap, progress)
         lap("network")
     label, row = _label_and_row(scan, prob, reference, bundle, predict.threshold)
     label_path = out_dir / f"{scan.name}.nii.gz"

@@ -65,7 +65,7 @@ def segment_all(input_path: PathLike, out_dir: PathLike, bundle: Bundle, *, fold
         bar.set_postfix_str(scan.name)
         try:
             result = segment_scan(scan, bundle, ensemble, out_dir, tta=tta, batch_size=batch_size,
-                                  save_probabilities=save_probabilities, dicom_seg=dicom_seg)
+                                  save_probabilities=save_probabilities, dicom_seg=dicom_seg, progress=progress)
         except (ValueError, FileNotFoundError, RuntimeError) as error:
             message = str(error)
             run.failures.append((scan, message))

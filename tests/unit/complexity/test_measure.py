@@ -106,7 +106,7 @@ def test_time_forward_counts_only_the_timed_passes():
         ({"features": [4, 8]}, {}, ValueError, "expected a mapping with a network 'name'"),
         ({"name": "unet", "in_channels": 1}, {}, ValueError,
          r"network.in_channels: 1 in the settings, but the input has in_channels = 3"),
-        ({"name": "unet"}, {"size": (32,)}, ValueError, r"size must be two positive integers \(H, W\)"),
+        ({"name": "unet"}, {"size": (32,)}, ValueError, r"size must be two \(H, W\) or three \(D, H, W\) positive integers"),
         ({"name": "unet"}, {"repeats": 0}, ValueError, "need repeats >= 1"),
     ],
 )
@@ -122,3 +122,11 @@ def test_a_network_that_cannot_run_on_the_size_is_a_value_error(monkeypatch):
     monkeypatch.setattr(lesionbench.networks, "create_network", lambda name, **o: nn.Conv2d(o["in_channels"], 1, 5))
     with pytest.raises(ValueError, match=r"network 'valid5' cannot run on an input of shape \(1, 3, 4, 4\)"):
         measure({"name": "valid5"}, in_channels=3, size=(4, 4), repeats=1, warmup=0)
+
+
+def test_a_3d_network_is_measured_on_a_voi():
+    """Paper 001's VOI input: spatial_dims 3 from the size; FLOPs grow with the VOI's volume."""
+    small = measure({"name": "unet", "features": [4, 8, 16]}, 1, (16, 16, 16), repeats=1, warmup=0)
+    large = measure({"name": "unet", "features": [4, 8, 16]}, 1, (32, 32, 32), repeats=1, warmup=0)
+    assert small["size"] == [16, 16, 16] and small["parameters"] == large["parameters"]
+    assert large["flops"] == pytest.approx(8 * small["flops"], rel=1e-6)

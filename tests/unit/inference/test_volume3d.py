@@ -77,3 +77,13 @@ def test_flips_average_the_eight_mirrorings():
         expected += (torch.flip(out, axes) if axes else out)[0, 0]
     np.testing.assert_allclose(prob[2:18, 4:20, 7:23], (expected / 8).numpy(), atol=1e-5)
     assert not np.allclose(prob, plain)
+
+
+def test_an_ensemble_averages_its_models_probabilities(capsys):
+    image, mask = _volume(2)
+    settings = _settings("sliding_window")
+    one = predict_volume(Pointwise(), image, (1.0, 1.0, 1.0), settings, 2, "cpu", False)
+    other = predict_volume(Shifted(), image, (1.0, 1.0, 1.0), settings, 2, "cpu", False)
+    both = predict_volume([Pointwise(), Shifted()], image, (1.0, 1.0, 1.0), settings, 2, "cpu", False, progress=True)
+    np.testing.assert_allclose(both, (one + other) / 2, atol=1e-6)
+    assert "folds" in capsys.readouterr().err  # the progress bar over the 2 fold models
