@@ -118,10 +118,12 @@ def training_settings(experiment):
     prediction, not training."""
     e = config["experiments"][experiment]
     samples = dataset_config(e["dataset"])["samples"]
+    classification = dataset_config(e["dataset"]).get("classification")
     return as_json({
         "network": e["network"], "loss": e["loss"], "train": e["train"],
         "augment": experiment_augment(experiment),
         "foreground_fraction": samples.get("foreground_fraction"),
+        **({"classification": classification} if classification else {}),
     })
 
 
@@ -384,6 +386,7 @@ def bundle_settings(wildcards):
         "preprocess": {**d["preprocess"], "resampling": resampling_section(wildcards.dataset)},
         "samples": {**samples, "resampling": resampling_section(wildcards.dataset)},
         "predict": experiment_predict(wildcards.experiment),
+        **({"classification": d["classification"]} if d.get("classification") else {}),
     })
 
 

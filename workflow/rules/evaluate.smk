@@ -13,6 +13,10 @@ rule evaluate_experiment:
         masks=lambda wildcards: os.path.join(RESULTS, wildcards.dataset, "masks"),
         meta=lambda wildcards: os.path.join(RESULTS, wildcards.dataset, "meta"),
         empty=lambda wildcards: as_json(dataset_config(wildcards.dataset).get("evaluate", {}).get("empty", {})),
+        classification=lambda wildcards: (
+            f"--classification {shlex.quote(as_json(dataset_config(wildcards.dataset)['classification']))}"
+            if dataset_config(wildcards.dataset).get("classification") else ""
+        ),
         brain=lambda wildcards, input: (
             f"--brain-dir {shlex.quote(os.path.dirname(input.brains[0]))}" if input.brains else ""
         ),
@@ -24,4 +28,4 @@ rule evaluate_experiment:
         "python -m lesionbench evaluate --experiment {wildcards.experiment} "
         "--predictions {input.predictions:q} --masks {params.masks:q} --meta {params.meta:q} "
         "--empty {params.empty:q} "
-        "{params.brain} --out {output:q} > {log:q} 2>&1"
+        "{params.brain} {params.classification} --out {output:q} > {log:q} 2>&1"

@@ -4,7 +4,8 @@
 
 rule extract_samples:
     input:
-        R("preprocessed/{case}.npz"),
+        npz=R("preprocessed/{case}.npz"),
+        meta=R("meta/{case}.json"),
     output:
         images=R("samples/{layout}/{case}/images.npy"),
         masks=R("samples/{layout}/{case}/masks.npy"),
@@ -17,5 +18,5 @@ rule extract_samples:
     conda:
         CONDA_ENV
     shell:
-        "python -m lesionbench samples --input {input:q} --out {params.out_dir:q} "
+        "python -m lesionbench samples --input {input.npz:q} --meta {input.meta:q} --out {params.out_dir:q} "
         "--settings {params.settings:q} > {log:q} 2>&1"

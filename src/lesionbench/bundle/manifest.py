@@ -27,6 +27,7 @@ from pydantic import Field, StrictInt
 
 from lesionbench import __version__
 from lesionbench.brainmask import BrainMaskSettings
+from lesionbench.classification.target import ClassTarget
 from lesionbench.config import Settings, choice
 from lesionbench.inference.settings import PredictSettings
 from lesionbench.ingest import IngestSettings
@@ -97,6 +98,7 @@ class Manifest(Settings):
         preprocess: resampling, spacing, normalisation, skull stripping and cropping.
         samples: the sample geometry (layout, size, fit, 2.5D offsets) the folds were trained on.
         predict: threshold, tta, batch size and the fold ensemble.
+        classification: the class a multi-task model predicts (:class:`ClassTarget`), or ``None``.
         postprocessing: the step chosen on cross-validation.
         postprocessing_evidence: the mean cross-validation Dice of each candidate step.
         folds: the fold models, in fold order.
@@ -119,6 +121,7 @@ class Manifest(Settings):
     preprocess: PreprocessSettings
     samples: SampleSettings
     predict: PredictSettings = PredictSettings()
+    classification: ClassTarget | None = None
     postprocessing: PostprocessingStep = PostprocessingStep()
     postprocessing_evidence: list[dict[str, Any]] = []
     folds: Annotated[list[FoldEntry], Field(min_length=1)]

@@ -38,6 +38,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="brain masks {case}.nii.gz: adds the lesion's distance to the inner skull and solidity, "
              "and the near_skull_geom and irregular_geom subgroup flags (paper 002)",
     )
+    parser.add_argument("--classification", metavar="JSON",
+                        help="the class target {label, positive} (datasets.<d>.classification): with a classes.tsv in "
+                             "the prediction folders, adds cls_prob and cls_label")
     parser.add_argument("--near-skull-mm", type=float, default=3.0,
                         help="near-skull flag: lesion within this distance of the inner table (default 3 mm)")
     parser.add_argument("--irregular-solidity", type=float, default=0.8,
@@ -49,12 +52,16 @@ def run(args: argparse.Namespace) -> int:
     from lesionbench.metrics import EmptyConventions
     from lesionbench.metrics.evaluate import evaluate_experiment
 
+    from lesionbench.classification.target import ClassTarget
+
     empty = load_settings(args.empty)
+    class_target = ClassTarget.from_dict(load_settings(args.classification)) if args.classification else None
     if args.empty_policy is not None:
         empty["both"] = args.empty_policy
     evaluate_experiment(
         args.experiment, args.predictions, args.masks, args.meta, args.out,
         conventions=EmptyConventions.from_dict(empty, "--empty"),
         brain_dir=args.brain_dir, near_skull_mm=args.near_skull_mm, irregular_solidity=args.irregular_solidity,
+        class_target=class_target,
     )
     return 0

@@ -13,6 +13,7 @@ Example::
 from __future__ import annotations
 
 import argparse
+import shutil
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -34,6 +35,9 @@ def apply_to_folder(step: Mapping[str, Any], in_dir: PathLike, out_dir: PathLike
         step: the post-processing step (``{"name": ..., **options}``).
         in_dir: folder of predicted masks.
         out_dir: destination folder (created; must differ from ``in_dir``).
+
+    A multi-task model's ``classes.tsv`` is copied along: post-processing changes the masks,
+    not the class.
 
     Returns:
         The written paths, in name order.
@@ -57,6 +61,10 @@ def apply_to_folder(step: Mapping[str, Any], in_dir: PathLike, out_dir: PathLike
         target = out_dir / path.name
         write_image(apply_to_image(read_mask(path), step), target)
         written.append(target)
+    from lesionbench.inference.predict import CLASSES_TSV
+
+    if (in_dir / CLASSES_TSV).is_file():
+        shutil.copyfile(in_dir / CLASSES_TSV, out_dir / CLASSES_TSV)
     return written
 
 

@@ -21,6 +21,7 @@ from pydantic import BaseModel, Field, StrictBool, StrictInt, ValidationError, c
 
 from lesionbench.augment import AugmentSettings
 from lesionbench.brainmask import BrainMaskSettings
+from lesionbench.classification.target import ClassTarget
 from lesionbench.config.base import Number, Settings, SettingsError, describe_error
 from lesionbench.figures.settings import FigureSettings
 from lesionbench.inference.settings import PredictSettings
@@ -188,6 +189,8 @@ class DatasetConfig(Settings):
         samples: see :class:`SampleSettings`.
         augment: see :class:`AugmentSettings`; an experiment's ``augment`` refines it.
         test: a held-out test set (:class:`TestSetConfig`); the phantom's ``test_cases`` is one too.
+        classification: the case label multi-task networks classify (:class:`ClassTarget`;
+            paper 001: ``{label: lesion_class, positive: avm}``); omit for segmentation only.
         evaluate: see :class:`EvaluateConfig`.
         compare: the comparison of the dataset's own experiments (:class:`CompareSettings`);
             omit when it has fewer than two.
@@ -205,6 +208,7 @@ class DatasetConfig(Settings):
     samples: SampleSettings
     augment: AugmentSettings
     test: TestSetConfig | None = None
+    classification: ClassTarget | None = None
     evaluate: EvaluateConfig = EvaluateConfig()
     compare: CompareSettings | None = None
     figures: FiguresConfig = FiguresConfig()  # type: ignore[valid-type]

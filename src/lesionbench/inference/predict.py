@@ -10,6 +10,7 @@ original reference (docs/architecture.md, "Data flow"), never on resized slices.
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -21,8 +22,8 @@ import torch
 from lesionbench.folds import read_fold
 from lesionbench.inference.runtime import model_to_device, resolve_device
 from lesionbench.inference.settings import PredictSettings, SettingsError
-from lesionbench.inference.volume import predict_volume
-from lesionbench.io import write_image
+from lesionbench.inference.volume import predict_volume_and_class
+from lesionbench.io import atomic_path, write_image
 from lesionbench.samples import SampleSettings, get_layout
 from lesionbench.typing import PathLike
 
@@ -67,6 +68,8 @@ def load_model(checkpoint_path: PathLike, device: str | torch.device = "auto",
         raise CheckpointError(f"{checkpoint_path}: weights do not fit network {network['name']!r} ({error})") from error
     device = resolve_device(device)
     model = model_to_device(model, device).eval()
+    # how its class logits become a probability: as the multitask loss scored them
+    model.class_probability_mode = checkpoint.get("settings", {}).get("loss", {}).get("cls_mode", "sigmoid")
     return model, checkpoint
 
 
@@ -84,10 +87,35 @@ def fold_test_cases(folds_json: PathLike, fold: int) -> list[str]:
 PROBABILITIES_DIR = "probabilities"
 
 
+@dataclass(frozen=True)
+class CasePrediction:
+    """What the network(s) say about one case.
+
+    Attributes:
+        prob: ``(Z, Y, X)`` float32 foreground probability on the original grid.
+        reference: the original grid.
+        cls_prob: probability of class 1 (multi-task 3D networks), else ``None``.
+    """
+
+    prob: np.ndarray
+    reference: sitk.Image
+    cls_prob: float | None = None
+
+
 def predict_probability(models: torch.nn.Module | Sequence[torch.nn.Module], preprocessed_npz: PathLike,
                         reference_image: PathLike | sitk.Image, samples: SampleSettings, batch_size: int = 16,
                         device: str | torch.device = "auto", tta: str = "none",
                         overlap: float = 0.5, progress: bool = False) -> tuple[np.ndarray, sitk.Image]:
+    """``(prob, reference)`` of :func:`predict_case_outputs`."""
+    outputs = predict_case_outputs(models, preprocessed_npz, reference_image, samples, batch_size, device, tta,
+                                   overlap, progress)
+    return outputs.prob, outputs.reference
+
+
+def predict_case_outputs(models: torch.nn.Module | Sequence[torch.nn.Module], preprocessed_npz: PathLike,
+                         reference_image: PathLike | sitk.Image, samples: SampleSettings, batch_size: int = 16,
+                         device: str | torch.device = "auto", tta: str = "none",
+                         overlap: float = 0.5, progress: bool = False) -> CasePrediction:
     """The (ensemble's) foreground probability of one case on its original grid.
 
     Args:
@@ -102,8 +130,7 @@ def predict_probability(models: torch.nn.Module | Sequence[torch.nn.Module], pre
         progress: a progress bar over the fold models (``lesionbench segment``).
 
     Returns:
-        ``(probability (Z, Y, X) float32 in [0, 1], reference grid)``: the probability is
-        resampled linearly from the cropped preprocessed grid onto the original image
+        The :class:`CasePrediction`: the probability (float32 in [0, 1]) is resampled linearly from the cropped preprocessed grid onto the original image
         (:func:`lesionbench.preprocess.uncrop_to_original`), outside the crop 0.
 
     Raises:
@@ -123,8 +150,9 @@ def predict_probability(models: torch.nn.Module | Sequence[torch.nn.Module], pre
     # the first channel's grid (4D images: MSD layout)
     reference = reference_image if isinstance(reference_image, sitk.Image) else reference_grid(reference_image)
     try:
-        prob = predict_volume(models, image, [float(s) for s in npz["spacing"]], samples, batch_size, device, tta=tta,
-                              mask_zyx=np.asarray(npz["mask"]), overlap=overlap, progress=progress)
+        prob, cls_prob = predict_volume_and_class(models, image, [float(s) for s in npz["spacing"]], samples,
+                                                  batch_size, device, tta=tta, mask_zyx=np.asarray(npz["mask"]),
+                                                  overlap=overlap, progress=progress)
     except ValueError as error:
         raise ValueError(f"{preprocessed_npz}: {error}") from None
     prob_original = np.asarray(uncrop_to_original(prob, npz, reference, samples.resampling.antialias), dtype=np.float32)
@@ -132,7 +160,7 @@ def predict_probability(models: torch.nn.Module | Sequence[torch.nn.Module], pre
     if prob_original.shape != expected:
         raise ValueError(f"{preprocessed_npz}: uncropped prediction has shape {prob_original.shape}, "
                          f"but the original image is {expected} (z, y, x)")
-    return np.clip(prob_original, 0.0, 1.0), reference
+    return CasePrediction(np.clip(prob_original, 0.0, 1.0), reference, cls_prob)
 
 
 def write_prediction(prob_zyx: np.ndarray, reference: sitk.Image, out_path: PathLike, threshold: float,
@@ -240,14 +268,43 @@ def predict_fold(checkpoint_path: PathLike, folds_json: PathLike, fold: int, pre
     device = resolve_device(device)
     model, checkpoint = load_model(checkpoint_path, device, network_factory)
     samples = with_placement(checkpoint_samples(checkpoint, checkpoint_path), settings)
-    written = []
+    return _predict_cases([model], inputs, samples, out_dir, settings, device)
+
+
+def _predict_cases(models: Sequence[torch.nn.Module], inputs: Sequence[tuple[str, Path, Path]], samples: SampleSettings,
+                   out_dir: PathLike, settings: PredictSettings, device: torch.device,
+                   postprocess: Callable[[sitk.Image], sitk.Image] | None = None) -> list[Path]:
+    """Predict and write every case of ``inputs``; multi-task models' class probabilities go to
+    ``classes.tsv`` (:data:`CLASSES_TSV`) after the label maps."""
+    written, classes = [], []
     for case, npz_path, image_path in inputs:
-        out_path = predict_case(model, npz_path, image_path, Path(out_dir) / f"{case}.nii.gz", samples,
-                                settings.batch_size, settings.threshold, device, settings.tta,
-                                settings.save_probabilities, settings.overlap)
-        log.info("%s -> %s", case, out_path)
+        out_path = Path(out_dir) / f"{case}.nii.gz"
+        outputs = predict_case_outputs(models, npz_path, image_path, samples, settings.batch_size, device,
+                                       settings.tta, settings.overlap)
+        write_prediction(outputs.prob, outputs.reference, out_path, settings.threshold,
+                         probability_path(out_path) if settings.save_probabilities else None, postprocess)
+        if outputs.cls_prob is not None:
+            classes.append({"case_id": case, "cls_prob": round(outputs.cls_prob, 6)})
+        log.info("%s -> %s (%d model(s))%s", case, out_path, len(models),
+                 "" if outputs.cls_prob is None else f", class probability {outputs.cls_prob:.3f}")
         written.append(out_path)
+    if classes:
+        write_classes(Path(out_dir) / CLASSES_TSV, classes)
     return written
+
+
+#: The class probability of every case a multi-task model predicted, beside its label maps.
+CLASSES_TSV = "classes.tsv"
+
+
+def write_classes(path: Path, rows: Sequence[Mapping[str, Any]]) -> Path:
+    """``classes.tsv``: ``case_id``, ``cls_prob`` (probability of class 1), one row per case."""
+    import pandas as pd
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with atomic_path(path, suffix=".tsv") as tmp:
+        pd.DataFrame(list(rows), columns=["case_id", "cls_prob"]).to_csv(tmp, sep="\t", index=False)
+    return path
 
 
 def load_ensemble(checkpoint_paths: Sequence[PathLike], device: str | torch.device = "auto",
@@ -294,16 +351,7 @@ def predict_ensemble(checkpoint_paths: Sequence[PathLike], cases: Sequence[str],
     device = resolve_device(device)
     models, samples = load_ensemble(checkpoint_paths, device, network_factory)
     samples = with_placement(samples, settings)
-    written = []
-    for case, npz_path, image_path in inputs:
-        out_path = Path(out_dir) / f"{case}.nii.gz"
-        prob, reference = predict_probability(models, npz_path, image_path, samples, settings.batch_size, device,
-                                              settings.tta, settings.overlap)
-        write_prediction(prob, reference, out_path, settings.threshold,
-                         probability_path(out_path) if settings.save_probabilities else None, postprocess)
-        log.info("%s -> %s (%d models)", case, out_path, len(models))
-        written.append(out_path)
-    return written
+    return _predict_cases(models, inputs, samples, out_dir, settings, device, postprocess)
 
 
 def checkpoint_samples(checkpoint: Mapping[str, Any], checkpoint_path: PathLike) -> SampleSettings:

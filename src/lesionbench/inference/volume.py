@@ -71,10 +71,11 @@ def _mean_probability(models: Sequence[torch.nn.Module], batch: torch.Tensor, fl
 
 
 @torch.no_grad()
-def predict_volume(models: torch.nn.Module | Sequence[torch.nn.Module], image_czyx: np.ndarray,
+def predict_volume_and_class(models: torch.nn.Module | Sequence[torch.nn.Module], image_czyx: np.ndarray,
                    spacing_xyz: Sequence[float], settings: SampleSettings, batch_size: int,
                    device: str | torch.device = "auto", amp: bool | str = "auto", tta: str = "none",
-                   mask_zyx: np.ndarray | None = None, overlap: float = 0.5, progress: bool = False) -> np.ndarray:
+                   mask_zyx: np.ndarray | None = None, overlap: float = 0.5,
+                   progress: bool = False) -> tuple[np.ndarray, float | None]:
     """Foreground probability of every voxel of a preprocessed volume, averaged over an ensemble.
 
     Slice layouts are predicted slice by slice here; the ``3d_voi`` layout by
@@ -101,8 +102,10 @@ def predict_volume(models: torch.nn.Module | Sequence[torch.nn.Module], image_cz
         progress: show a progress bar over the fold models (when there are several).
 
     Returns:
-        ``(Z, Y, X)`` float32 probabilities in [0, 1] (sigmoid of one logit channel, or
-        softmax channel 1 for two or more), on the cropped preprocessed grid.
+        ``(probability, class probability)``: ``(Z, Y, X)`` float32 foreground probabilities in
+        [0, 1] (sigmoid of one logit channel, or softmax channel 1 for two or more), on the
+        cropped preprocessed grid; the probability of class 1 of multi-task 3D networks
+        (:func:`lesionbench.inference.volume3d.class_probability_3d`), else ``None``.
 
     Raises:
         ValueError: if ``image_czyx`` is not a non-empty 4D array, ``batch_size`` < 1, no model
@@ -122,9 +125,13 @@ def predict_volume(models: torch.nn.Module | Sequence[torch.nn.Module], image_cz
     if get_layout(settings.layout).network_inputs is None:
         from lesionbench.inference.volume3d import predict_volume_3d
 
+        from lesionbench.inference.volume3d import CLASS_VOI_THRESHOLD, class_probability_3d
+
         prob = predict_volume_3d(models, image_czyx, mask_zyx, settings, batch_size, device, amp, tta, overlap,
                                  progress)
-        return np.clip(prob, 0.0, 1.0).astype(np.float32, copy=False)
+        lesion = mask_zyx if settings.placement == "voi" else (prob >= CLASS_VOI_THRESHOLD)
+        cls_prob = class_probability_3d(models, image_czyx, np.asarray(lesion), settings, tta, device, amp)
+        return np.clip(prob, 0.0, 1.0).astype(np.float32, copy=False), cls_prob
     flips = tta_flips(tta)
     fit = slice_fit(image_czyx.shape[1:], spacing_xyz, settings)
     inputs = get_layout(settings.layout).network_inputs(fit_images(image_czyx, fit, settings), settings)
@@ -139,4 +146,13 @@ def predict_volume(models: torch.nn.Module | Sequence[torch.nn.Module], image_cz
     assert total is not None
     prob_zhw = (total / len(models)).numpy()
     prob = from_network(prob_zhw, fit, settings.resampling.antialias)
-    return np.clip(prob, 0.0, 1.0).astype(np.float32, copy=False)
+    return np.clip(prob, 0.0, 1.0).astype(np.float32, copy=False), None
+
+
+def predict_volume(models: torch.nn.Module | Sequence[torch.nn.Module], image_czyx: np.ndarray,
+                   spacing_xyz: Sequence[float], settings: SampleSettings, batch_size: int,
+                   device: str | torch.device = "auto", amp: bool | str = "auto", tta: str = "none",
+                   mask_zyx: np.ndarray | None = None, overlap: float = 0.5, progress: bool = False) -> np.ndarray:
+    """The foreground probability ``(Z, Y, X)`` of :func:`predict_volume_and_class`."""
+    return predict_volume_and_class(models, image_czyx, spacing_xyz, settings, batch_size, device, amp, tta,
+                                    mask_zyx, overlap, progress)[0]

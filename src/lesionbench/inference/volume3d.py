@@ -24,6 +24,7 @@ import numpy as np
 import torch
 
 from lesionbench.inference.runtime import autocast, foreground_probability, segmentation_logits, to_device
+from lesionbench.networks.multitask import class_probability, classification_logits
 from lesionbench.samples import SampleSettings, crop_voi, paste_voi, voi_start
 
 #: TTA mode -> the sets of axes of a ``(B, C, D, H, W)`` batch mirrored, one pass each: every
@@ -37,6 +38,10 @@ TTA_FLIPS_3D: dict[str, tuple[tuple[int, ...], ...]] = {
 SLIDING_WINDOW_OVERLAP = 0.5
 #: Gaussian sigma of the window weights, as a fraction of the window size (MONAI's and nnU-Net's 1/8).
 SLIDING_WINDOW_SIGMA = 0.125
+
+
+#: The predicted lesion the class VOI is centred on (sliding-window placement): probability >= this.
+CLASS_VOI_THRESHOLD = 0.5
 
 
 class PlacementError(ValueError):
@@ -98,6 +103,43 @@ def predict_volume_3d(models: Sequence[torch.nn.Module], image_czyx: np.ndarray,
         total = prob if total is None else total + prob
     assert total is not None
     return total / len(models)
+
+
+@torch.no_grad()
+def class_probability_3d(models: Sequence[torch.nn.Module], image_czyx: np.ndarray, mask_zyx: np.ndarray,
+                         settings: SampleSettings, tta: str, device: torch.device, amp: Any) -> float | None:
+    """The ensemble's probability of class 1 for the VOI centred on ``mask_zyx`` (paper 001's class).
+
+    Args:
+        models: the fold networks; multi-task ones return ``.cls`` (otherwise ``None`` is returned).
+        image_czyx: the preprocessed volume.
+        mask_zyx: where the lesion is: the reference (placement ``voi``) or the predicted lesion
+            (probability >= :data:`CLASS_VOI_THRESHOLD`, placement ``sliding_window``); no lesion:
+            the VOI at the volume's centre.
+        settings: ``voi``.
+        tta: ``"flips"`` averages the class probability over the 8 mirrorings of the VOI.
+
+    Returns:
+        The mean over models and mirrorings of
+        :func:`lesionbench.networks.multitask.class_probability` (each model's
+        ``class_probability_mode``, ``"sigmoid"`` by default), or ``None`` for networks without
+        a class output.
+    """
+    voi = tuple(int(n) for n in settings.voi)
+    start = voi_start(mask_zyx, voi)
+    window = to_device(torch.from_numpy(np.ascontiguousarray(crop_voi(image_czyx.astype(np.float32), start, voi))[None]),
+                       device)
+    values = []
+    for model in models:
+        mode = getattr(model, "class_probability_mode", "sigmoid")
+        for axes in TTA_FLIPS_3D[tta]:
+            with autocast(device, amp):
+                output = model(torch.flip(window, axes) if axes else window)
+            logits = classification_logits(output)
+            if logits is None:
+                return None
+            values.append(float(class_probability(logits.float(), mode)[0]))
+    return float(np.mean(values))
 
 
 def _one_model(model: torch.nn.Module, image_czyx: np.ndarray, mask_zyx: np.ndarray | None, voi: tuple[int, ...],

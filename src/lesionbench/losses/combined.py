@@ -1,8 +1,12 @@
-"""A weighted sum of registered losses, built from config (``combined`` / ``weighted_sum``).
+"""A weighted sum of registered segmentation losses, built from config (``combined`` / ``weighted_sum``).
+
+Every term scores the segmentation logits. Paper 001's MLSSP loss mixes Dice with the
+*classification* cross entropy instead: that is :class:`lesionbench.losses.multitask.MultiTaskLoss`
+(``multitask``), not a combination of pixel losses.
 
 Examples (``loss:`` section of an experiment)::
 
-    # paper 001 (MLSSP): alpha * Dice + (1 - alpha) * CE, alpha = 0.5
+    # Dice + pixel cross entropy, equally weighted (nnU-Net's default loss)
     {name: combined, terms: [{name: dice, weight: 0.5}, {name: ce, weight: 0.5}]}
     # paper 003 eqs. 3.13-3.16 for the segmentation output: EML + Sobel
     {name: combined, terms: [{name: eml, alpha: 0.75, gamma: 2}, {name: sobel, weight: 1.0}]}

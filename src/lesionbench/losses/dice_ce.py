@@ -1,4 +1,4 @@
-"""Weighted sum of the soft Dice loss and cross entropy (paper 001: alpha Dice + (1 - alpha) CE)."""
+"""Weighted sum of the soft Dice loss and the pixel-wise cross entropy of the segmentation logits."""
 
 from __future__ import annotations
 
@@ -17,8 +17,9 @@ from lesionbench.losses.factory import register_loss
 class DiceCrossEntropyLoss(nn.Module):
     """``dice_weight * Dice loss + ce_weight * cross entropy``.
 
-    Paper 001 (MLSSP) uses ``dice_weight = alpha``, ``ce_weight = 1 - alpha`` with alpha in
-    0.3..0.7; paper 003 lists CE + Dice among its baselines' losses (weights 1, 1).
+    Both terms score pixels. Paper 003 lists CE + Dice among its baselines' losses (weights 1,
+    1). Paper 001's ``alpha * Dice + (1 - alpha) * CE`` is not this loss: its CE is the
+    classification loss of the case's class (``multitask``, :mod:`lesionbench.losses.multitask`).
 
     Args:
         dice_weight: weight of :class:`~lesionbench.losses.dice.DiceLoss`.

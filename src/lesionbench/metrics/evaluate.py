@@ -15,7 +15,7 @@ from __future__ import annotations
 import json
 import logging
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -121,6 +121,7 @@ def evaluate_experiment(
     brain_dir: PathLike | None = None,
     near_skull_mm: float = 3.0,
     irregular_solidity: float = 0.8,
+    class_target: Any = None,
 ) -> pd.DataFrame:
     """Evaluate every prediction of an experiment and write one TSV row per case.
 
@@ -145,6 +146,10 @@ def evaluate_experiment(
             subgroup flags the compare stage prefers (paper 002 section 2.2.3).
         near_skull_mm: distance threshold in mm.
         irregular_solidity: solidity threshold.
+        class_target: the dataset's :class:`~lesionbench.classification.target.ClassTarget`;
+            where prediction folders hold ``classes.tsv`` (multi-task models), its ``cls_prob``
+            and the reference class ``cls_label`` (1 / 0 from the case's label; empty when the
+            label is missing) are added, the columns paper 001's classification tables read.
 
     Returns:
         The table written.
@@ -166,6 +171,7 @@ def evaluate_experiment(
     seen: dict[str, Path] = {}
     folders = [Path(folder) for folder in prediction_dirs]
     probability_dirs = _probability_dirs(folders)
+    class_probs = _class_probabilities(folders)
     for folder in folders:
         fold = _fold_of(folder)
         for pred_path in _predictions_in(folder):
@@ -184,12 +190,45 @@ def evaluate_experiment(
                                solidity=shape["solidity"], near_skull_geom=shape["near_skull"],
                                irregular_geom=shape["irregular"])
             labels = _labels(Path(meta_dir) / f"{case_id}.json", case_id)
+            if class_probs is not None:
+                metrics.update(_class_columns(case_id, class_probs, labels, class_target, folder))
             rows.append({"case_id": case_id, "fold": fold, "experiment": experiment, **metrics, **labels})
     table = _table(rows)
     with atomic_path(out_tsv) as tmp:
         table.to_csv(tmp, sep="\t", index=False, na_rep="NaN")
     log.info("wrote %d cases of %s to %s", len(table), experiment, out_tsv)
     return table
+
+
+def _class_probabilities(folders: Sequence[Path]) -> dict[str, float] | None:
+    """case id -> ``cls_prob`` from the folders' ``classes.tsv`` (multi-task models), or ``None``."""
+    from lesionbench.inference.predict import CLASSES_TSV
+
+    tables = [folder / CLASSES_TSV for folder in folders if (folder / CLASSES_TSV).is_file()]
+    if not tables:
+        return None
+    found: dict[str, float] = {}
+    for table in tables:
+        frame = pd.read_csv(table, sep="\t", dtype={"case_id": str})
+        if list(frame.columns) != ["case_id", "cls_prob"]:
+            raise ValueError(f"{table}: columns {list(frame.columns)}, expected ['case_id', 'cls_prob']")
+        found.update(zip(frame["case_id"], frame["cls_prob"].astype(float)))
+    log.info("class probabilities in %s: adding cls_prob, cls_label", ", ".join(map(str, tables)))
+    return found
+
+
+def _class_columns(case_id: str, class_probs: Mapping[str, float], labels: Mapping[str, Any], class_target: Any,
+                   folder: Path) -> dict[str, Any]:
+    """``cls_prob`` and ``cls_label`` of one case (``cls_label`` NaN when the class is unknown)."""
+    from lesionbench.classification.target import UNKNOWN_CLASS
+
+    if case_id not in class_probs:
+        raise ValueError(f"{folder}: classes.tsv has no class probability for case {case_id}")
+    if class_target is None:
+        raise ValueError(f"{folder}: classes.tsv holds class probabilities, but the dataset names no "
+                         "classification target (datasets.<d>.classification)")
+    index = class_target.class_of(labels)
+    return {"cls_prob": class_probs[case_id], "cls_label": float("nan") if index == UNKNOWN_CLASS else index}
 
 
 def _probability_dirs(folders: Sequence[Path]) -> list[Path]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import zlib
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -24,7 +25,8 @@ def case_rng(seed: int, case_id: str) -> np.random.Generator:
     return np.random.default_rng(np.random.SeedSequence([int(seed), zlib.crc32(case_id.encode("utf-8"))]))
 
 
-def extract_samples(npz_path: PathLike, out_dir: PathLike, settings: SampleSettings) -> dict[str, Any]:
+def extract_samples(npz_path: PathLike, out_dir: PathLike, settings: SampleSettings,
+                    labels: Mapping[str, Any] | None = None) -> dict[str, Any]:
     """Cut the samples of one preprocessed case and write its samples folder.
 
     The case id (for the seeded draws) is the file stem of ``npz_path``.
@@ -34,6 +36,8 @@ def extract_samples(npz_path: PathLike, out_dir: PathLike, settings: SampleSetti
         out_dir: ``{R}/samples/{layout}/{case}/`` (receives ``images.npy``, ``masks.npy``,
             ``index.json``; :mod:`lesionbench.samples.store`).
         settings: layout, size and selection.
+        labels: the case's labels (``meta/{case}.json``), kept as the index's ``labels`` so
+            training can read class targets (``datasets.<d>.classification``).
 
     Returns:
         The index written: the layout's fields (slice layouts:
@@ -55,6 +59,7 @@ def extract_samples(npz_path: PathLike, out_dir: PathLike, settings: SampleSetti
         "layout": settings.layout,
         **fields,
         "label_scale": LABEL_SCALE,
+        "labels": dict(labels or {}),
         "settings": settings.geometry(),
         "provenance": provenance(settings.to_dict(), seed=settings.seed, stage="samples", case=case_id),
     }

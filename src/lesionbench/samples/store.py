@@ -154,6 +154,11 @@ class CaseSamples:
         return str(self.index.get("case_id", self.folder.name))
 
     @property
+    def labels(self) -> dict[str, Any]:
+        """The case's labels (``meta/{case}.json``), as the samples stage kept them."""
+        return dict(self.index.get("labels") or {})
+
+    @property
     def targets(self) -> list[int]:
         """Rows that are samples (2D / 2.5D: target slice indices)."""
         return [int(t) for t in self.index["targets"]]

@@ -39,7 +39,8 @@ from lesionbench.typing import PathLike
 log = logging.getLogger(__name__)
 
 #: Columns of ``volumes.tsv``, in order.
-VOLUME_COLUMNS = ("case", "input", "volume_ml", "abc2_ml", "components", "largest_component_ml", "seconds")
+VOLUME_COLUMNS = ("case", "input", "volume_ml", "abc2_ml", "components", "largest_component_ml", "class",
+                  "class_probability", "seconds")
 #: Stages timed per case (``timings`` of :class:`SegmentResult`), in order.
 STAGES = ("conversion", "brain_mask", "preprocessing", "network", "write")
 
@@ -68,12 +69,18 @@ class Ensemble:
 def load_models(bundle: Bundle, folds: str | Sequence[int] | None = None, device: str = "auto") -> Ensemble:
     """Build the chosen fold networks of ``bundle`` (default: its ``predict.folds``) on ``device``."""
     from lesionbench.inference import load_ensemble, resolve_device, with_placement
+    from lesionbench.samples import SampleSettings
 
     chosen = bundle.manifest.predict.folds if folds is None else folds
     paths = bundle.checkpoints(chosen)
     resolved = resolve_device(device)
     models, samples = load_ensemble(paths, resolved)
     samples = with_placement(samples, bundle.manifest.predict)
+    if samples.placement == "voi" and samples.layout == "3d_voi":
+        # A new scan has no reference lesion to place the VOI on: the whole volume is predicted.
+        log.info("%s: VOI model; new scans are predicted with the sliding window (no reference to place the VOI)",
+                 bundle.manifest.experiment)
+        samples = SampleSettings.from_dict({**samples.to_dict(), "placement": "sliding_window"})
     indices = [entry.fold for entry in bundle.manifest.folds] if chosen == "all" else list(chosen)
     return Ensemble(models, samples, resolved, indices)
 
@@ -134,7 +141,7 @@ def segment_scan(scan: ScanInput, bundle: Bundle, ensemble: Ensemble, out_dir: P
     Raises:
         FileNotFoundError, ValueError: naming the file and the problem (nothing written for it).
     """
-    from lesionbench.inference import predict_probability
+    from lesionbench.inference import predict_case_outputs
 
     manifest = bundle.manifest
     predict = manifest.predict
@@ -171,10 +178,12 @@ def segment_scan(scan: ScanInput, bundle: Bundle, ensemble: Ensemble, out_dir: P
         lap("preprocessing")
         # the scan's own grid (a 4D multi-channel image: its first channel's)
         reference = image if image.GetDimension() == 3 else reference_grid(image_path)
-        prob, reference = predict_probability(ensemble.models, npz_path, reference, ensemble.samples, batch_size,
-                                              ensemble.device, tta, predict.overlap, progress)
+        outputs = predict_case_outputs(ensemble.models, npz_path, reference, ensemble.samples, batch_size,
+                                       ensemble.device, tta, predict.overlap, progress)
+        prob, reference = outputs.prob, outputs.reference
         lap("network")
     label, row = _label_and_row(scan, prob, reference, bundle, predict.threshold)
+    row.update(class_columns(outputs.cls_prob, manifest.classification))
     label_path = out_dir / f"{scan.name}.nii.gz"
     outputs = []
     if save_probabilities:
@@ -192,6 +201,17 @@ def segment_scan(scan: ScanInput, bundle: Bundle, ensemble: Ensemble, out_dir: P
     lap("write")
     row["seconds"] = round(sum(timings.values()), 3)
     return SegmentResult(scan, label_path, row, timings, outputs)
+
+
+def class_columns(cls_prob: float | None, target: Any) -> dict[str, Any]:
+    """``class`` and ``class_probability`` of a ``volumes.tsv`` row: the predicted class's name
+    (class 1 where its probability is >= 0.5) and the probability of class 1; empty for
+    segmentation-only models."""
+    if cls_prob is None:
+        return {"class": "", "class_probability": float("nan")}
+    index = int(cls_prob >= 0.5)
+    name = target.name_of(index) if target is not None else str(index)
+    return {"class": name, "class_probability": round(float(cls_prob), 4)}
 
 
 def _label_and_row(scan: ScanInput, prob: np.ndarray, reference: sitk.Image, bundle: Bundle,

@@ -37,7 +37,11 @@ TABLE_CAPTIONS: dict[str, str] = {
     "volume_subgroups.tsv": "Paper 002 subgroup analysis as numbers: per subgroup and model, mean Rvd, Dice, IoU and "
                             "volume RMSE, MAE.",
     "classification.tsv": "Classification per model (paper 001): confusion counts, accuracy, sensitivity, specificity "
-                          "at the threshold, AUC with its stratified bootstrap CI.",
+                          "at the threshold with Wilson 95% intervals, AUC with its stratified bootstrap CI and its "
+                          "DeLong standard error and interval.",
+    "auc_tests.tsv": "AUC of each model against the reference's on the same cases: DeLong's test for correlated "
+                     "ROC curves (DeLong et al. 1988, Sun and Xu 2014), the difference with its 95% CI, p corrected "
+                     "over the comparisons.",
     "roc.tsv": "ROC curve points (threshold, false and true positive rate) per model.",
 }
 

@@ -10,8 +10,8 @@ Files, in writing order (:func:`output_names` gives the list for a settings obje
 - ``table_{style}.tsv|md|tex|html`` for every ``table_styles`` entry;
 - ``ranking.tsv``, ``ranking_bootstrap.tsv``, ``ranking_significance.tsv`` (challengeR);
 - ``volume_agreement.tsv``, ``abc2_bands.tsv``, ``volume_subgroups.tsv`` (paper 002);
-- ``classification.tsv``, ``roc.tsv`` (paper 001; header only when no model has
-  ``cls_prob``/``cls_label``);
+- ``classification.tsv``, ``roc.tsv``, ``auc_tests.tsv`` (paper 001; DeLong tests of the AUCs
+  against the reference's; header only when no model has ``cls_prob``/``cls_label``);
 - ``provenance.json`` last.
 
 Every file is always written (with a header and no rows when not applicable), so a Snakemake
@@ -44,7 +44,7 @@ FIXED_FILES = ("tests.tsv", "summary.tsv", "global_dice.tsv", "table.md", "table
                "friedman.tsv", "posthoc.tsv")
 #: Files written after the per-style tables.
 ANALYSIS_FILES = ("ranking.tsv", "ranking_bootstrap.tsv", "ranking_significance.tsv", "volume_agreement.tsv",
-                  "abc2_bands.tsv", "volume_subgroups.tsv", "classification.tsv", "roc.tsv")
+                  "abc2_bands.tsv", "volume_subgroups.tsv", "classification.tsv", "roc.tsv", "auc_tests.tsv")
 PROVENANCE_FILE = "provenance.json"
 TABLE_FORMATS = ("tsv", "md", "tex", "html")
 
@@ -98,7 +98,7 @@ def compare(
 def compare_frames(frames: Mapping[str, pd.DataFrame], settings: CompareSettings) -> dict[str, Any]:
     """In-memory form of :func:`compare`: ``{file name: DataFrame or text}``."""
     # These packages import lesionbench.stats themselves: imported here, not at module level.
-    from lesionbench.classification.analysis import classification_table, roc_table
+    from lesionbench.classification.analysis import auc_tests, classification_table, roc_table
     from lesionbench.ranking.analysis import rank_models
     from lesionbench.volumes.bands import BAND_COLUMNS, abc2_by_band
     from lesionbench.volumes.tables import subgroup_table, volume_agreement
@@ -129,6 +129,7 @@ def compare_frames(frames: Mapping[str, pd.DataFrame], settings: CompareSettings
         "ranking_significance.tsv": rankings.significance, "volume_agreement.tsv": volume_agreement(frames, settings),
         "abc2_bands.tsv": bands, "volume_subgroups.tsv": subgroup_table(frames, settings)[0],
         "classification.tsv": classification_table(frames, settings), "roc.tsv": roc_table(frames, settings),
+        "auc_tests.tsv": auc_tests(frames, settings),
     })
     return contents
 

@@ -25,6 +25,7 @@ import torch
 from torch.utils.data import DataLoader, Dataset, Sampler
 
 from lesionbench.augment import OFFLINE_SETS, AugmentSettings, OnlineAugmentation, offline_table
+from lesionbench.classification.target import UNKNOWN_CLASS, ClassTarget
 from lesionbench.folds import FoldsFileError, read_fold
 from lesionbench.samples import CaseSamples, Layout, SampleSettings, get_layout
 from lesionbench.typing import PathLike
@@ -42,11 +43,14 @@ class SplitSamples:
         cases: the cases' sample folders, in sorted case order.
         items: ``(N, 2)`` int64 ``[case position, target]`` in case order, targets ascending.
         has_lesion: ``(N,)`` bool, whether the sample's label holds lesion.
+        classes: ``(N,)`` int64 class target of each sample's case (``datasets.<d>.classification``:
+            1 positive, 0 negative, -1 unknown or no class target).
     """
 
     cases: tuple[CaseSamples, ...]
     items: np.ndarray
     has_lesion: np.ndarray
+    classes: np.ndarray
 
     def __len__(self) -> int:
         return int(self.items.shape[0])
@@ -57,11 +61,14 @@ class SplitSamples:
         return tuple(int(n) for n in self.cases[0].images.shape[2:]) if self.cases else ()
 
 
-def _split(folder: Path, case_ids: Sequence[str]) -> SplitSamples:
+def _split(folder: Path, case_ids: Sequence[str], class_target: ClassTarget | None = None) -> SplitSamples:
     cases = tuple(CaseSamples(folder / case) for case in sorted(case_ids))
     items = [(position, target) for position, case in enumerate(cases) for target in case.targets]
     lesion = [flag for case in cases for flag in case.has_lesion]
-    return SplitSamples(cases, np.asarray(items, dtype=np.int64).reshape(-1, 2), np.asarray(lesion, dtype=bool))
+    per_case = [UNKNOWN_CLASS if class_target is None else class_target.class_of(case.labels) for case in cases]
+    classes = [per_case[position] for position, _ in items]
+    return SplitSamples(cases, np.asarray(items, dtype=np.int64).reshape(-1, 2), np.asarray(lesion, dtype=bool),
+                        np.asarray(classes, dtype=np.int64))
 
 
 @dataclass(frozen=True)
@@ -82,8 +89,12 @@ class FoldSamples:
     sha256: str
 
     @classmethod
-    def open(cls, samples_dir: PathLike, folds_json: PathLike, fold: int) -> FoldSamples:
+    def open(cls, samples_dir: PathLike, folds_json: PathLike, fold: int,
+             class_target: ClassTarget | None = None) -> FoldSamples:
         """Read the index of every training and validation case of ``fold``.
+
+        ``class_target`` names the case label that multi-task networks classify; without it every
+        sample's class is unknown (-1).
 
         Raises:
             FileNotFoundError: a case's samples folder or the folds file is missing.
@@ -95,7 +106,7 @@ class FoldSamples:
             entry = read_fold(folds_json, fold, ("train", "val"))
         except FoldsFileError as error:
             raise TrainingDataError(str(error)) from error
-        train, val = _split(folder, entry["train"]), _split(folder, entry["val"])
+        train, val = _split(folder, entry["train"], class_target), _split(folder, entry["val"], class_target)
         for name, split in (("train", train), ("val", val)):
             if len(split) == 0:
                 raise TrainingDataError(f"{folds_json}: fold {fold} has no {name} samples in {folder}")
@@ -133,7 +144,8 @@ class SampleDataset(Dataset):
     ``index``. With an offline set there are ``len(split) * copies`` indices: index ``i`` is
     sample ``i // copies`` under copy ``i % copies`` of the expansion table.
 
-    Returns per item ``(image (C', *spatial) float32, label (1, *spatial) float32 fraction)``.
+    Returns per item ``(image (C', *spatial) float32, label (1, *spatial) float32 fraction,
+    class int64 scalar)`` (the class of the sample's case; -1 unknown).
     """
 
     def __init__(self, split: SplitSamples, settings: SampleSettings, augment: AugmentSettings | None = None,
@@ -157,7 +169,7 @@ class SampleDataset(Dataset):
         """``(len(self),)`` bool: whether each item's sample holds lesion."""
         return np.repeat(self.split.has_lesion, self.copies)
 
-    def __getitem__(self, key: int | tuple[int, int]) -> tuple[torch.Tensor, torch.Tensor]:
+    def __getitem__(self, key: int | tuple[int, int]) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
         index, draw_seed = (int(key[0]), int(key[1])) if isinstance(key, tuple) else (int(key), 0)
         base, copy = divmod(index, self.copies)
         position, target = (int(v) for v in self.split.items[base])
@@ -167,7 +179,8 @@ class SampleDataset(Dataset):
         elif self.online is not None:
             image, label = self.online(image, label, draw_seed)
         return (torch.from_numpy(np.ascontiguousarray(image, dtype=np.float32)),
-                torch.from_numpy(np.ascontiguousarray(label, dtype=np.float32)))
+                torch.from_numpy(np.ascontiguousarray(label, dtype=np.float32)),
+                torch.tensor(int(self.split.classes[base]), dtype=torch.int64))
 
 
 class EpochBatches(Sampler):

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 import torch
 
 from lesionbench.inference.runtime import autocast, foreground_probability, segmentation_logits, to_device
+from lesionbench.losses.multitask import Targets
 
 LossFunction = Callable[..., torch.Tensor]
 
@@ -52,9 +53,12 @@ def train_one_epoch(model: torch.nn.Module, batches: Iterable[tuple[torch.Tensor
 
     Args:
         model: the network, in train mode afterwards.
-        batches: ``(images (B, C, *spatial) float32, labels (B, 1, *spatial))`` pairs; labels
-            are lesion fractions in ``[0, 1]`` (soft labels) or 0/1.
-        loss_fn: called as ``loss_fn(output, target)`` with ``target`` float ``(B, 1, *spatial)``.
+        batches: ``(images (B, C, *spatial) float32, labels (B, 1, *spatial), classes (B,))``;
+            labels are lesion fractions in ``[0, 1]`` (soft labels) or 0/1, classes int64 (-1
+            unknown).
+        loss_fn: called as ``loss_fn(output, targets)`` with :class:`~lesionbench.losses.Targets`
+            (``mask`` float ``(B, 1, *spatial)``, ``cls`` ``(B,)``); see
+            :func:`lesionbench.training.trainer.batch_loss`.
         optimizer, scheduler, scaler: updated in place (the scaler is a no-op without AMP).
         device: where the model lives.
         amp: the autocast type of the forward pass (``None``: float32).
@@ -69,10 +73,11 @@ def train_one_epoch(model: torch.nn.Module, batches: Iterable[tuple[torch.Tensor
     model.train()
     total = torch.zeros((), dtype=torch.float64, device=device)
     count = 0
-    for images, masks in batches:
+    for images, masks, classes in batches:
         if max_batches is not None and count >= max_batches:
             break
-        images, target = to_device(images, device), to_device(masks, device).float()
+        images = to_device(images, device)
+        target = Targets(to_device(masks, device).float(), to_device(classes, device))
         optimizer.zero_grad(set_to_none=True)
         with autocast(device, amp):
             loss = loss_fn(model(images), target)
@@ -100,15 +105,16 @@ def validate(model: torch.nn.Module, batches: Iterable[tuple[torch.Tensor, torch
     loss_total = torch.zeros((), dtype=torch.float64, device=device)
     counts = torch.zeros(3, dtype=torch.int64, device=device)
     batches_seen = 0
-    for images, masks in batches:
-        images, target = to_device(images, device), to_device(masks, device).float()
+    for images, masks, classes in batches:
+        images = to_device(images, device)
+        target = Targets(to_device(masks, device).float(), to_device(classes, device))
         with autocast(device, amp):
             output = model(images)
             loss = loss_fn(output, target)
         loss_total += loss.detach().double()
         batches_seen += 1
         predicted = foreground_probability(segmentation_logits(output)) >= threshold
-        reference = target[:, 0] >= 0.5
+        reference = target.mask[:, 0] >= 0.5
         counts += torch.stack([(predicted & reference).sum(), predicted.sum(), reference.sum()])
     intersection, n_predicted, n_reference = (int(n) for n in counts.tolist())
     return ValidationResult(

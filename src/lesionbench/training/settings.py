@@ -17,6 +17,7 @@ from typing import Annotated, Any, ClassVar, Literal
 from pydantic import BeforeValidator, ConfigDict, Field, StrictBool, StrictInt, model_validator
 
 from lesionbench.augment import AugmentSettings
+from lesionbench.classification.target import ClassTarget
 from lesionbench.config import KeyProblem, Number, Settings, SettingsError, choice
 from lesionbench.inference.settings import PredictSettings
 from lesionbench.io import settings_hash
@@ -275,6 +276,7 @@ class ExperimentSettings(Settings):
             by the experiment's; :class:`lesionbench.augment.AugmentSettings`); absent: none.
         foreground_fraction: the dataset's ``samples.foreground_fraction`` (share of each batch
             drawn from samples with lesion), or ``None``.
+        classification: the dataset's class target (multi-task networks and losses), or ``None``.
     """
 
     WHERE: ClassVar[str] = ""
@@ -285,6 +287,7 @@ class ExperimentSettings(Settings):
     predict: PredictSettings = PredictSettings()
     augment: AugmentSettings = AugmentSettings(mode="none")
     foreground_fraction: Probability | None = None
+    classification: ClassTarget | None = None
 
     @classmethod
     def from_json(cls, text: str) -> ExperimentSettings:
@@ -300,7 +303,8 @@ class ExperimentSettings(Settings):
                 "train": {**self.train.to_dict(), "optimizer": self.train.optimizer.to_dict(),
                           "schedule": self.train.schedule.to_dict()},
                 "predict": self.predict.to_dict(), "augment": self.augment.to_dict(),
-                "foreground_fraction": self.foreground_fraction}
+                "foreground_fraction": self.foreground_fraction,
+                "classification": None if self.classification is None else self.classification.to_dict()}
 
     def training_hash(self) -> str:
         """Hash of everything that determines the trained weights epoch by epoch.
@@ -310,5 +314,8 @@ class ExperimentSettings(Settings):
         counts; the augmentation counts only through what its mode uses.
         """
         train = {k: v for k, v in self.to_dict()["train"].items() if k not in _NOT_HASHED}
-        return settings_hash({"network": self.network.to_dict(), "loss": self.loss.to_dict(), "train": train,
-                              "augment": self.augment.active(), "foreground_fraction": self.foreground_fraction})
+        hashed = {"network": self.network.to_dict(), "loss": self.loss.to_dict(), "train": train,
+                  "augment": self.augment.active(), "foreground_fraction": self.foreground_fraction}
+        if self.classification is not None:  # absent from older hashes: their checkpoints still resume
+            hashed["classification"] = self.classification.to_dict()
+        return settings_hash(hashed)

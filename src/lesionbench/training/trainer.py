@@ -31,6 +31,7 @@ from lesionbench.inference.runtime import amp_name, model_to_device, needs_loss_
 from lesionbench.inference.settings import SettingsError
 from lesionbench.io import atomic_path, provenance
 from lesionbench.losses.deep_supervision import DeepSupervision
+from lesionbench.losses.multitask import Targets
 from lesionbench.training.checkpoint import (
     capture_rng, resumable_checkpoint, restore_rng, save_checkpoint, seed_everything,
 )
@@ -80,6 +81,26 @@ def network_kwargs(settings: ExperimentSettings, in_channels: int, spatial_dims:
     return kwargs
 
 
+def batch_loss(loss: Callable[..., torch.Tensor], device: torch.device) -> Callable[[Any, Targets], torch.Tensor]:
+    """The loss of a batch, ``(network output, Targets) -> scalar``.
+
+    A loss that reads the class targets (``uses_class_targets``: ``multitask``) gets the
+    :class:`~lesionbench.losses.Targets` pair; every other loss is a segmentation loss, wrapped in
+    :class:`~lesionbench.losses.deep_supervision.DeepSupervision` (side outputs, ``.seg`` of
+    result objects) and given the mask alone.
+    """
+    if isinstance(loss, torch.nn.Module):
+        loss = loss.to(device)
+    if getattr(loss, "uses_class_targets", False):
+        return loss
+    segmentation = DeepSupervision(loss).to(device) if isinstance(loss, torch.nn.Module) else loss
+
+    def on_mask(output: Any, targets: Targets) -> torch.Tensor:
+        return segmentation(output, targets.mask)
+
+    return on_mask
+
+
 def train_fold(samples_dir: PathLike, folds_json: PathLike, fold: int, out_dir: PathLike,
                settings: ExperimentSettings, device: str | torch.device = "auto", *,
                stop_after_epoch: int | None = None, network_factory: NetworkFactory | None = None,
@@ -109,7 +130,7 @@ def train_fold(samples_dir: PathLike, folds_json: PathLike, fold: int, out_dir: 
     """
     out_dir, resume_dir = Path(out_dir), Path(out_dir) / "resume"
     train = settings.train
-    data = FoldSamples.open(samples_dir, folds_json, fold)
+    data = FoldSamples.open(samples_dir, folds_json, fold, settings.classification)
     device = resolve_device(device)
     amp = resolve_amp(train.amp, device)
     kwargs = network_kwargs(settings, data.in_channels, len(data.sample_shape))
@@ -118,9 +139,8 @@ def train_fold(samples_dir: PathLike, folds_json: PathLike, fold: int, out_dir: 
         seed_everything(train.seed)
         model = (network_factory or default_network_factory())(settings.network.name, **kwargs)
         model = model_to_device(model, device)
-        loss_fn = (loss_factory or default_loss_factory())(settings.loss.name, **settings.loss.kwargs)
-        if isinstance(loss_fn, torch.nn.Module):
-            loss_fn = DeepSupervision(loss_fn).to(device)
+        loss_fn = batch_loss((loss_factory or default_loss_factory())(settings.loss.name, **settings.loss.kwargs),
+                             device)
         train_set = SampleDataset(data.train, data.settings, settings.augment, fold)
         batches = EpochBatches(len(train_set), train.batch_size, train.seed, settings.augment.seed, fold,
                                train_set.has_lesion(), settings.foreground_fraction, train.max_train_batches_per_epoch)

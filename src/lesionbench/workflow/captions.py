@@ -29,6 +29,7 @@ REPORTED_TABLES = {
     "abc2_bands": ("abc2_bands.tsv", "abc2_bands.tsv"),
     "volume_subgroups": ("volume_subgroups.tsv", "volume_subgroups.tsv"),
     "classification": ("classification.tsv", "classification.tsv"),
+    "auc_tests": ("auc_tests.tsv", "auc_tests.tsv"),
     **{f"table_paper00{i}": (f"table_paper00{i}.html", f"table_paper00{i}") for i in range(5)},
 }
 

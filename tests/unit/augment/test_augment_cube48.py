@@ -169,11 +169,11 @@ def test_the_loader_expands_every_voi_48_times(monkeypatch):
     layout = SimpleNamespace(read_sample=lambda case, target, settings: vois[target])
     monkeypatch.setattr(training_data, "get_layout", lambda name: layout)
     split = Split(sample_shape=(4, 4, 4), items=np.array([[0, 0], [0, 1]]), cases=(None,),
-                  has_lesion=np.array([True, False]))
+                  has_lesion=np.array([True, False]), classes=np.array([-1, -1]))
     augment = AugmentSettings.from_dict({"mode": "offline", "offline": {"set": "cube48"}})
     dataset = training_data.SampleDataset(split, SimpleNamespace(layout="voi"), augment, fold=0)
     assert len(dataset) == 96 and dataset.has_lesion().tolist() == [True] * 48 + [False] * 48
     for index in (0, 1, 47, 48, 60, 95):
-        image, label = dataset[index]
+        image, label, _ = dataset[index]
         expected = apply_cube_symmetry(*vois[index // 48], index % 48)
         assert np.array_equal(image.numpy(), expected[0]) and np.array_equal(label.numpy(), expected[1])

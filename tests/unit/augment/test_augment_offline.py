@@ -40,7 +40,7 @@ def test_lazy_expansion_equals_the_materialised_one(tmp_path: Path) -> None:
     expected_images, expected_labels = materialised(images, labels, settings, fold=0)
     assert len(lazy) == 4 * 8 == len(expected_images)
     for index in range(len(lazy)):
-        image, label = lazy[index]
+        image, label, _ = lazy[index]
         assert np.array_equal(image.numpy(), expected_images[index]), index
         assert np.array_equal(label.numpy(), expected_labels[index]), index
     assert lazy.has_lesion().tolist() == np.repeat(data.train.has_lesion, 4).tolist()

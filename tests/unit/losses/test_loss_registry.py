@@ -14,7 +14,7 @@ def logit(p):
 
 def test_available_losses():
     assert available_losses() == [
-        "bce", "ce", "combined", "dice", "dice_bce", "dice_ce", "eml", "focal", "sobel", "tversky",
+        "bce", "ce", "combined", "dice", "dice_bce", "dice_ce", "eml", "focal", "multitask", "sobel", "tversky",
         "weighted_sum",
     ]
 

@@ -47,7 +47,7 @@ def test_compare_writes_all_outputs_and_tsv_round_trips(metric_tsvs, tmp_path):
         "tests.tsv", "summary.tsv", "global_dice.tsv", "table.md", "table.tex", "table.html", "friedman.tsv",
         "posthoc.tsv", "table_paper000.tsv", "table_paper000.md", "table_paper000.tex", "table_paper000.html",
         "ranking.tsv", "ranking_bootstrap.tsv", "ranking_significance.tsv", "volume_agreement.tsv", "abc2_bands.tsv",
-        "volume_subgroups.tsv", "classification.tsv", "roc.tsv", "provenance.json"]
+        "volume_subgroups.tsv", "classification.tsv", "roc.tsv", "auc_tests.tsv", "provenance.json"]
     assert (out / "table.md").read_text() == (out / "table_paper000.md").read_text()
     classification = pd.read_csv(out / "classification.tsv", sep="\t")
     assert classification.empty and "auc" in classification.columns  # header only: no cls columns

@@ -26,10 +26,11 @@ def test_fold_samples_list_every_target_of_the_fold(fold: tuple[Path, Path]) -> 
     assert data.train.items[:7].tolist() == [[0, 0], [0, 1], [0, 2], [0, 3], [0, 4], [0, 5], [1, 0]]
     assert data.train.has_lesion.tolist() == [i % 4 != 3 for i in range(6)] * 4
     assert data.in_channels == 1 and data.sample_shape == (32, 32) and len(data.sha256) == 64
-    image, label = SampleDataset(data.train, data.settings)[7]
+    image, label, cls = SampleDataset(data.train, data.settings)[7]
     stored = np.load(fold[0] / "c1" / "images.npy")[1]
     assert image.dtype == torch.float32 and torch.equal(image, torch.from_numpy(stored))
     assert label.shape == (1, 32, 32) and set(label.unique().tolist()) <= {0.0, 1.0}
+    assert cls.dtype == torch.int64 and int(cls) == -1  # no class target: unknown
 
 
 def test_fold_hash_changes_with_the_data(tmp_path: Path) -> None:
@@ -99,7 +100,7 @@ def _epoch_batches(fold: tuple[Path, Path], workers: int, augment: AugmentSettin
     out = []
     for epoch in (1, 2):
         sampler.set_epoch(epoch)
-        out += [torch.cat([images.flatten(1), labels.flatten(1)], 1) for images, labels in loader]
+        out += [torch.cat([images.flatten(1), labels.flatten(1)], 1) for images, labels, _ in loader]
     return out
 
 
@@ -132,7 +133,7 @@ def test_validate_counts_over_all_slices(tmp_path: Path) -> None:
     samples, folds = write_fold(tmp_path / "f", {"a": 4}, {"b": 4, "c": 3})
     data = FoldSamples.open(samples, folds, 0)
     val = SampleDataset(data.val, data.settings)
-    loss = lambda logits, target: (torch.sigmoid(logits) - target).abs().mean()  # noqa: E731
+    loss = lambda logits, target: (torch.sigmoid(logits) - target.mask).abs().mean()  # noqa: E731
     result = validate(_Threshold(), make_loader(val, InOrder(len(val), 3)), loss, torch.device("cpu"), amp=None)
     images = torch.stack([val[i][0] for i in range(len(val))])
     labels = torch.stack([val[i][1] for i in range(len(val))])

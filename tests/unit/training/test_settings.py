@@ -34,7 +34,7 @@ def test_defaults_when_sections_are_short() -> None:
 
 
 @pytest.mark.parametrize("change, message", [
-    ({"dataset": "phantom"}, "^dataset: unknown setting \\(valid: augment, foreground_fraction, loss, network, predict, train\\)"),
+    ({"dataset": "phantom"}, "^dataset: unknown setting \\(valid: augment, classification, foreground_fraction, loss, network, predict, train\\)"),
     ({"train": {"epochs": 2, "lrr": 1}}, "train.lrr: unknown setting"),
     ({"train": {"epochs": 2, "optimizer": {"name": "adam", "lrr": 1}}}, "train.optimizer.lrr: unknown setting"),
     ({"train": {"epochs": 2, "optimizer": {"name": "sgd", "betas": [0.9, 0.9]}}}, "train.optimizer.betas: not an option of 'sgd'"),

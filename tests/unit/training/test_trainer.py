@@ -15,6 +15,7 @@ from lesionbench.inference import load_model
 from lesionbench.training import HISTORY_COLUMNS, FoldSamples, SampleDataset, load_checkpoint, read_history, train_fold
 from lesionbench.training.data import InOrder, make_loader
 from lesionbench.training.loop import validate
+from lesionbench.training.trainer import batch_loss
 from tests.sample_folders import write_fold
 
 from .conftest import tiny_settings
@@ -56,7 +57,8 @@ def test_three_epochs_history_loss_and_best_checkpoint(fold: tuple[Path, Path], 
     model, _ = load_model(out / "best.pt", "cpu")
     data = FoldSamples.open(*fold, 0)
     val = SampleDataset(data.val, data.settings)
-    again = validate(model, make_loader(val, InOrder(len(val), 4)), create_loss("dice"), torch.device("cpu"), amp=None)
+    loss = batch_loss(create_loss("dice"), torch.device("cpu"))
+    again = validate(model, make_loader(val, InOrder(len(val), 4)), loss, torch.device("cpu"), amp=None)
     assert again.dice == pytest.approx(max(dices), abs=1e-12)
     assert (out / "resume" / "last.pt").is_file()
     assert load_checkpoint(out / "resume" / "last.pt")["epoch"] == 3
