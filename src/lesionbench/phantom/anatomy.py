@@ -105,6 +105,8 @@ class HeadVolumes:
         intracranial_sub: ``(S, Z, Y, X)`` bool intracranial space at each sub-slice.
         hu_sub: ``(S, Z, Y, X)`` float32 HU at each sub-slice (``hu`` is their mean).
         tissue: uint8 :data:`TISSUES` label at the slice centres.
+        lesion_excluded: optional bool, voxels no hematoma may occupy (set by the case, e.g.
+            :func:`infratentorial` for a supratentorial cohort); ``None``: none.
     """
 
     hu: np.ndarray
@@ -116,6 +118,7 @@ class HeadVolumes:
     intracranial_sub: np.ndarray
     hu_sub: np.ndarray
     tissue: np.ndarray
+    lesion_excluded: np.ndarray | None = None
 
 
 def subslice_offsets(thickness_mm: float, subsamples: int) -> tuple[float, ...]:
@@ -224,6 +227,35 @@ def _render_chunk(head: HeadParams, z: np.ndarray, y: np.ndarray, x: np.ndarray,
         out.ventricles[sl] = full_ventricles.reshape(shape)
         out.parenchyma_hu[sl] = full_tissue.reshape(shape)
         out.tissue[sl] = tissue_label.reshape(shape)
+
+
+#: The tentorium in the head frame (mm): ``qz_t = TENTORIUM[0] - TENTORIUM[1] * qy - TENTORIUM[2] * |qx|``,
+#: the tent sloping down posteriorly (from the incisura just under the third ventricle, to the
+#: transverse sinus ~40 mm below the head centre) and laterally.
+TENTORIUM = (-14.0, 0.3, 0.1)
+#: The anterior limit of the posterior fossa: ``qy > PETROUS[0] + PETROUS[1] * |qx|`` (the clivus on
+#: the midline, the petrous ridges running back laterally); in front lies the middle cranial fossa.
+PETROUS = (-5.0, 0.45)
+
+
+def infratentorial(grid: Grid, head: HeadParams) -> np.ndarray:
+    """``(Z, Y, X)`` bool: voxel centres below the tentorium, in the posterior fossa (cerebellum,
+    brainstem, fourth ventricle; the phantom draws no separate tissue there).
+
+    A head-frame surface (:data:`TENTORIUM`, :data:`PETROUS`) fitted to the phantom's anatomy:
+    the fourth ventricle lies wholly below it, the lateral and third ventricles (temporal horns
+    included) wholly above it, for every ventricle scale :func:`draw_head` draws.
+    """
+    z, y, x = grid.axes_mm()
+    out = np.empty(grid.shape_zyx, bool)
+    top, slope_y, slope_x = (np.float32(v) for v in TENTORIUM)
+    front, slope_petrous = (np.float32(v) for v in PETROUS)
+    for start in range(0, grid.shape_zyx[0], _CHUNK_SLICES):
+        sl = slice(start, min(start + _CHUNK_SLICES, grid.shape_zyx[0]))
+        qx, qy, qz = head_frame(head, z[sl], y, x)
+        side = np.abs(qx)
+        out[sl] = (qz < top - slope_y * qy - slope_x * side) & (qy > front + slope_petrous * side)
+    return out
 
 
 def _ventricles(qx: np.ndarray, qy: np.ndarray, qz: np.ndarray, k: float) -> np.ndarray:

@@ -29,9 +29,13 @@ MIN_DEPTH_MM = 1.5
 
 
 def lesion_space(head: HeadVolumes) -> np.ndarray:
-    """Where blood may go: voxels intracranial over their whole slice thickness and at least
-    :data:`MIN_DEPTH_MM` under the inner table, ``(Z, Y, X)`` bool."""
-    return head.intracranial_sub.all(axis=0) & (head.depth_mm >= MIN_DEPTH_MM)
+    """Where blood may go: voxels intracranial over their whole slice thickness, at least
+    :data:`MIN_DEPTH_MM` under the inner table and not in ``head.lesion_excluded``,
+    ``(Z, Y, X)`` bool."""
+    space = head.intracranial_sub.all(axis=0) & (head.depth_mm >= MIN_DEPTH_MM)
+    if head.lesion_excluded is not None:
+        space &= ~head.lesion_excluded
+    return space
 
 
 @dataclass(frozen=True)
@@ -196,9 +200,19 @@ def _box_coordinates(grid: Grid, box: tuple[slice, ...], center_zyx: np.ndarray)
     return coords
 
 
+#: Default ``(low, high)`` amplitude (HU) of the hematoma's density texture, per class:
+#: an AVM hematoma is less homogeneous (paper 001, section 1).
+TEXTURE_HU = {"avm": (7.0, 10.0), "other": (1.5, 3.0)}
+
+
 def render_lesion_hu(rng: np.random.Generator, grid: Grid, head: HeadVolumes, hu: np.ndarray,
-                     lesion: LesionRender, lesion_class: str) -> None:
+                     lesion: LesionRender, lesion_class: str,
+                     texture_hu: tuple[float, float] | None = None) -> None:
     """Blend the hematoma into ``hu`` (in place): 50-90 HU, heterogeneous for AVM.
+
+    The density texture is a smooth random field (wavelengths 4-10 mm for AVM, 6-16 mm
+    otherwise) of amplitude drawn uniformly in ``texture_hu`` (``None``: the class's
+    :data:`TEXTURE_HU`).
 
     Each voxel becomes the mean over its sub-slices of blood (where the sub-slice is in the
     hematoma) or the head's own value there. A faint
@@ -209,7 +223,7 @@ def render_lesion_hu(rng: np.random.Generator, grid: Grid, head: HeadVolumes, hu
     coords = _box_coordinates(grid, box, np.array([b.start for b in box], float))
     heterogeneous = lesion_class == "avm"
     texture = FourierField(rng, 10, (4.0, 10.0) if heterogeneous else (6.0, 16.0))
-    amplitude = rng.uniform(7.0, 10.0) if heterogeneous else rng.uniform(1.5, 3.0)
+    amplitude = rng.uniform(*(texture_hu or TEXTURE_HU["avm" if heterogeneous else "other"]))
     blood = np.clip(rng.uniform(60.0, 80.0) + amplitude * texture(coords[2], coords[1], coords[0]), 50.0, 90.0)
     hu_box = hu[box]  # a view: writes go to ``hu``
     if float(sub.sum()) * grid.voxel_volume_ml > 5.0:
