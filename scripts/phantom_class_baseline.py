@@ -1,8 +1,8 @@
 #!/usr/bin/env python
 """How learnable is the phantom's AVM-vs-other class? A hand-feature baseline for paper 001's cohort.
 
-Paper 001 (section 3.1; spec A1.1) classifies 80 intracerebral hemorrhages as AVM-related or
-other: 42 AVM / 38 other (ambiguity A-1), supratentorial, 4.5 mm slices at 0.408 mm in-plane
+Paper 001 (section 3.1; paper 001) classifies 80 intracerebral hemorrhages as AVM-related or
+other: 42 AVM / 38 other (docs/paper001.md, A-1), supratentorial, 4.5 mm slices at 0.408 mm in-plane
 (512 matrix, ~209 mm field of view; A-2). This script builds that cohort with the phantom
 (or reads a written phantom dataset), measures a few features of the REFERENCE lesion on the
 image, and reports the stratified, seeded k-fold cross-validated AUC of a logistic regression

@@ -85,10 +85,10 @@ CUBE48_COPIES = len(CUBE_SYMMETRIES)
 
 
 def _draw_cube48(n: int, shape: tuple[int, ...], settings: OfflineSettings, rng: np.random.Generator) -> np.ndarray:
-    """Paper 001 (section 3.2 (5); spec section A1.5): the 48 symmetries of the cube per VOI.
+    """Paper 001 (section 3.2 (5); paper 001 section 3.2 (5)): the 48 symmetries of the cube per VOI.
 
     The paper: "rotate 90 deg about Y and Z, flip along X, Y, Z and transpose: 3 x 8 x 2 = 48"
-    copies. Read as the spec does [inferred], these are the 48 symmetries of the cube (the
+    copies. Read as docs/paper001.md, A-7, these are the 48 symmetries of the cube (the
     hyperoctahedral group): every ``(axis permutation, flip mask)`` pair over the three spatial
     axes, 6 x 8 = 48, the identity included, applied identically to image and label; the class
     label of a VOI is unchanged. (Taken literally, {identity, rot90 about Y, rot90 about Z} x

@@ -133,6 +133,18 @@ def network_options(network_config: Mapping[str, Any], in_channels: int,
     return network_config["name"], options
 
 
+def with_input_size(name: str, options: dict[str, Any], size: Sequence[int]) -> dict[str, Any]:
+    """``options`` with ``input_size = size`` for networks sized by their input (paper 001's
+    classifier tail), as the trainer sets it from the samples."""
+    from lesionbench.networks.factory import NETWORKS
+
+    if name not in NETWORKS.names():  # create_network reports it
+        return options
+    if "input_size" in (NETWORKS.entry(name).option_names() or ()) and "input_size" not in options:
+        return {**options, "input_size": list(size)}
+    return options
+
+
 def resolve_device(device: str | torch.device) -> torch.device:
     """``"cpu"``, ``"cuda"``, ``"cuda:N"`` or ``"auto"`` (CUDA when available).
 
@@ -197,6 +209,7 @@ def measure(
                          f"got {repeats}, {warmup}, {threads}")
     torch_device = resolve_device(device)
     name, options = network_options(network_config, in_channels, len(size))
+    options = with_input_size(name, options, size)
     shape = (1, in_channels, *size)
     with torch_threads(threads):
         torch.manual_seed(seed)

@@ -43,7 +43,7 @@ def class_cross_entropy(logits: torch.Tensor, classes: torch.Tensor, mode: str =
 
     ``"sigmoid"``: paper 001's eq. (2) taken literally for its "2 outputs through a sigmoid"
     (section 2.2): the binary cross entropy of every unit against the one-hot target, averaged
-    over units and samples (spec ambiguity A-5). ``"softmax"``: the K-class softmax cross entropy.
+    over units and samples (docs/paper001.md, A-5). ``"softmax"``: the K-class softmax cross entropy.
     """
     if mode == "sigmoid":
         one_hot = F.one_hot(classes, logits.shape[1]).to(logits.dtype)
@@ -61,7 +61,7 @@ class MultiTaskLoss(nn.Module):
         alpha: weight of the segmentation task in ``[0, 1]`` (paper 001: 0.4).
         seg: the segmentation loss's registry name (default ``dice``: eq. 1 with ``eps = 1``).
         seg_options: its options (default ``{"reduction": "sample", "smooth": 1.0}``: one Dice
-            per VOI, then the batch mean, spec A3).
+            per VOI, then the batch mean, paper 001).
         cls_mode: ``"sigmoid"`` (eq. 2 on two sigmoid units, the paper's text) or ``"softmax"``.
 
     Samples whose class is unknown (-1) count in the segmentation term only; a batch without a

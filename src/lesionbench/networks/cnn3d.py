@@ -12,7 +12,7 @@ paper 001 uses, so that the single-task baseline "CNN" (:class:`CNN3D`: two inpu
 the tail) and the multi-task networks MLSSP, Y-Net and He et al.
 (:mod:`lesionbench.networks.mlssp`) differ only in where the tail is attached.
 
-Shapes at the paper's input and the inferred default widths ``F1 = K = 32`` (spec A2.2)::
+Shapes at the paper's input and the inferred default widths ``F1 = K = 32`` (paper 001)::
 
     input                                1 x 64^3
     conv a, conv b  conv3 1->F1, conv3 F1->F1       F1 x 64^3
@@ -26,12 +26,12 @@ Shapes at the paper's input and the inferred default widths ``F1 = K = 32`` (spe
 Deviations and inferred choices, stated:
 
 - Widths are not given in the paper: ``F1 = features[0] = 32`` and ``K = cls_width = F1`` are
-  the spec's defaults (ambiguity A-4); blocks 1 and 2 have the same width ("identical").
+  the defaults of docs/paper001.md (A-4); blocks 1 and 2 have the same width ("identical").
 - ``norm="batch"`` (default) puts a batch norm after every 3x3x3 conv (as Cicek et al.'s 3D
   U-Net; the paper mentions none); ``norm=None`` gives the text-literal network. The FC layers
   never have a norm. No dropout (none is mentioned).
 - The networks return **logits**; the output sigmoid of block 5 is the loss's and the
-  evaluation's business. The paper's convention (ambiguity A-5): two independent sigmoid units
+  evaluation's business. The paper's convention (docs/paper001.md, A-5): two independent sigmoid units
   trained with the binary CE of eq. (2) against the one-hot class target (mean over the 2
   units), ``cls_prob = p_AVM / (p_AVM + p_other)`` for the ROC, class = argmax; this
   conversion is :func:`lesionbench.networks.multitask.class_probability` (``mode="sigmoid"``;
@@ -62,7 +62,7 @@ from lesionbench.networks.blocks import (
 )
 from lesionbench.networks.factory import register_network
 
-#: Paper 001's widths (inferred, spec A-4): the 3D U-Net levels; the CNN uses ``features[0]``.
+#: Paper 001's widths (inferred, docs/paper001.md A-4): the 3D U-Net levels; the CNN uses ``features[0]``.
 STANDARD_FEATURES: tuple[int, ...] = (32, 64, 128, 256, 512)
 #: Paper 001's VOI: 64 x 64 x 64 voxels (section 3.2 (4)).
 STANDARD_INPUT_SIZE: tuple[int, int, int] = (64, 64, 64)

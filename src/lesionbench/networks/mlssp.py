@@ -18,10 +18,10 @@ he_mtl3d   last decoder block, ``F1 x 64^3``      the whole U-Net except the 1x1
 
 The U-Net is :class:`~lesionbench.networks.unet.UNet` with ``spatial_dims=3``: per level two
 3x3x3 convs + ReLU, 2x2x2 max pooling (``downsample="maxpool"``, default) or a 2x2x2 stride-2
-convolution (``"conv"``; ambiguity A-3), 4 down-samplings at the default 5 widths, 2x2x2
+convolution (``"conv"``; docs/paper001.md, A-3), 4 down-samplings at the default 5 widths, 2x2x2
 transposed convs + ReLU, concatenated skips, a 1x1x1 conv head (sigmoid in the loss).
 
-Inferred choices and deviations, stated (the spec's ambiguities A-3, A-4, A-5, A-9):
+Inferred choices and deviations, stated (docs/paper001.md, A-3, A-4, A-5, A-9):
 
 - Widths: ``features = (32, 64, 128, 256, 512)``, ``cls_width = K = features[0]``; batch
   norm after every 3x3x3 conv (``norm=None``: the text-literal networks, which mention none).
@@ -137,7 +137,7 @@ class MultiTaskUNet3D(nn.Module):
         )
 
     def shared_modules(self) -> list[nn.Module]:
-        """The modules both tasks' outputs depend on (hard parameter sharing, spec A2.6)."""
+        """The modules both tasks' outputs depend on (hard parameter sharing, paper 001)."""
         unet = self.unet
         if self.BRANCH == "enc1":
             return [unet.encoders[0]]
@@ -186,7 +186,7 @@ class YNet3D(MultiTaskUNet3D):
     class label at the bottom-level heat map", sharing "all encoder parameters". Rebuilt as
     the same 3D U-Net with the MLSSP classifier tail on the bottleneck output (``F5 x 4^3`` at
     64^3: blocks 1-2 pool it to ``2^3`` then ``1^3``, flatten ``K``). Mehta et al.'s own
-    classification branch and 2D design are not reproduced (spec ambiguity A-9). Options and
+    classification branch and 2D design are not reproduced (docs/paper001.md, A-9). Options and
     shapes: :class:`MultiTaskUNet3D`.
     """
 
@@ -205,7 +205,7 @@ class HeMTL3D(MultiTaskUNet3D):
 
     Deviation: He et al.'s asymmetric network with a DenseNet/ResNet encoder is **not**
     reproduced; the shared 3D U-Net (encoder and decoder) replaces it, so that the branch point
-    is the only difference from MLSSP and Y-Net (spec ambiguity A-9). Options and shapes:
+    is the only difference from MLSSP and Y-Net (docs/paper001.md, A-9). Options and shapes:
     :class:`MultiTaskUNet3D`.
     """
 

@@ -51,7 +51,7 @@ def class_probability(cls_logits: torch.Tensor, mode: str = "sigmoid") -> torch.
     - ``"sigmoid"`` (paper 001's text, section 2.2: "2 outputs through a sigmoid", trained with
       the binary CE of eq. 2 on the one-hot target): every unit is an independent sigmoid
       ``p_i = sigmoid(l_i)``; the probability is the normalised ``p_1 / sum_i p_i``
-      (``p_AVM / (p_AVM + p_other)`` for two classes; ambiguity A-5), computed as a softmax of
+      (``p_AVM / (p_AVM + p_other)`` for two classes; docs/paper001.md, A-5), computed as a softmax of
       ``log sigmoid(l)`` so that it stays finite when every ``p_i`` underflows. One column:
       ``sigmoid(l_0)``.
     - ``"softmax"``: ``softmax(l)_1``, for a network trained with the 2-class softmax CE.

@@ -54,7 +54,7 @@ class UNet(nn.Module):
     - ``downsample="conv"`` replaces each 2x2 max pooling by a learned 2x2 stride-2 convolution
       keeping the level's width, followed by the activation (no norm), mirroring the up-conv:
       one reading of paper 001's "2x2x2 stride-2 down-sampling convolution kernel" (its
-      section 2.1; ambiguity A-3 of the papers' implementation spec). The default
+      section 2.1; docs/paper001.md, A-3 spec). The default
       ``"maxpool"`` is Ronneberger's (and Cicek et al.'s 3D U-Net's) operator; it leaves the
       network, its parameters and its ``state_dict`` as before the option existed.
 

@@ -2,7 +2,7 @@
 
 Paper 001 crops "a 64 x 64 x 64 VOI containing the lesion" from the skull-stripped, 1 mm
 isotropic, windowed volume as the network input. The placement is not stated; the reading used
-here (docs/architecture.md, spec ambiguity A-6): the VOI is centred on the centre of the
+here (docs/paper001.md, A-6): the VOI is centred on the centre of the
 reference lesion's bounding box and shifted to stay inside the volume; an axis shorter than the
 VOI is zero-padded on both sides (centred). A case without lesion gets the VOI centred on its
 (cropped) volume. One VOI per case, at the preprocessed spacing (no in-plane fit).

@@ -27,7 +27,7 @@ from lesionbench.training.schedules import SCHEDULES
 #: Training settings that do not change the trained weights of an epoch; excluded from the hash
 #: that decides whether a checkpoint may be resumed (so ``epochs`` can be raised and resumed).
 #: Loader workers change nothing either: every draw is made in the main process.
-_NOT_HASHED = ("epochs", "threads", "workers")
+_NOT_HASHED = ("epochs", "threads", "workers", "checkpoint")
 #: Network options that come from the data (the trainer fills them in), never refused.
 _DATA_OPTIONS = ("in_channels", "out_channels", "spatial_dims")
 
@@ -225,6 +225,9 @@ class TrainSettings(Settings):
         schedule: see :class:`ScheduleSettings`; stepped once per iteration.
         seed: seeds torch, numpy, ``random`` and the shuffling generator.
         val_every: validate every this many epochs (and always after the last epoch).
+        checkpoint: which epoch's weights become ``best.pt``: ``best`` (the highest validation
+            Dice) or ``last`` (the final epoch; paper 001 describes no validation-based
+            selection, docs/paper001.md A-8).
         amp: mixed precision: ``"auto"`` (on for CUDA only), ``true`` (needs CUDA), ``false``,
             or the autocast type ``"bfloat16"``/``"float16"``; ``auto`` and ``true`` take
             bfloat16 where the GPU has it (see :func:`lesionbench.inference.runtime.resolve_amp`).
@@ -244,6 +247,7 @@ class TrainSettings(Settings):
     schedule: ScheduleSettings = ScheduleSettings()
     seed: Annotated[StrictInt, Field(ge=0)] = 0
     val_every: Annotated[StrictInt, Field(ge=1)] = 1
+    checkpoint: Literal["best", "last"] = "best"
     amp: choice("amp mode", (True, False, "auto", "float16", "bfloat16")) = "auto"  # type: ignore[valid-type]
     threads: Annotated[StrictInt, Field(ge=1)] | None = None
     max_train_batches_per_epoch: Annotated[StrictInt, Field(ge=1)] | None = None

@@ -21,7 +21,7 @@ import math
 import os
 import shutil
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -63,16 +63,27 @@ def default_loss_factory() -> LossFactory:
     return create_loss
 
 
-def network_kwargs(settings: ExperimentSettings, in_channels: int, spatial_dims: int) -> dict[str, Any]:
+def network_kwargs(settings: ExperimentSettings, in_channels: int, spatial_dims: int,
+                   sample_shape: Sequence[int] | None = None) -> dict[str, Any]:
     """The network's keyword arguments: the config's, with ``in_channels`` and ``spatial_dims``
-    from the data and ``out_channels`` defaulting to 1 (one sigmoid lesion channel).
+    from the data, ``input_size`` (networks whose classifier is sized by it: paper 001's) from
+    the sample shape, and ``out_channels`` defaulting to 1 (one sigmoid lesion channel).
 
     Raises:
-        SettingsError: if the config names an ``in_channels`` or ``spatial_dims`` that the
-            data contradicts.
+        SettingsError: if the config names an ``in_channels``, ``spatial_dims`` or ``input_size``
+            that the data contradicts.
     """
+    from lesionbench.networks.factory import NETWORKS
+
     kwargs = dict(settings.network.kwargs)
-    for key, value in (("in_channels", in_channels), ("spatial_dims", spatial_dims)):
+    data = [("in_channels", in_channels), ("spatial_dims", spatial_dims)]
+    options = NETWORKS.entry(settings.network.name).option_names() or ()
+    if sample_shape is not None and "input_size" in options:
+        if "input_size" in kwargs and list(kwargs["input_size"]) != list(sample_shape):
+            raise SettingsError(f"network.input_size: {list(kwargs['input_size'])} in the settings, but the training "
+                                f"samples are {list(sample_shape)}")
+        kwargs["input_size"] = list(sample_shape)
+    for key, value in data:
         if key in kwargs and kwargs[key] != value:
             raise SettingsError(f"network.{key}: {kwargs[key]} in the settings, but the training "
                                 f"samples have {key} = {value}")
@@ -133,7 +144,7 @@ def train_fold(samples_dir: PathLike, folds_json: PathLike, fold: int, out_dir: 
     data = FoldSamples.open(samples_dir, folds_json, fold, settings.classification)
     device = resolve_device(device)
     amp = resolve_amp(train.amp, device)
-    kwargs = network_kwargs(settings, data.in_channels, len(data.sample_shape))
+    kwargs = network_kwargs(settings, data.in_channels, len(data.sample_shape), data.sample_shape)
     training_hash = settings.training_hash()
     with reproducible(device, train.threads):
         seed_everything(train.seed)
@@ -184,8 +195,10 @@ def train_fold(samples_dir: PathLike, folds_json: PathLike, fold: int, out_dir: 
             state["history"].append(row)
             state["epoch"] = epoch
             improved = result is not None and result.dice > state["best_val_dice"]
+            if train.checkpoint == "last":  # the final epoch's weights, whatever the validation says
+                improved = epoch == train.epochs
             if improved:
-                state["best_val_dice"], state["best_epoch"] = result.dice, epoch
+                state["best_val_dice"], state["best_epoch"] = (result.dice if result else math.nan), epoch
             checkpoint = _checkpoint(model, optimizer, scheduler, scaler, state, settings, kwargs, data,
                                      training_hash, device, amp)
             if improved:

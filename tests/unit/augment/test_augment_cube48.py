@@ -1,4 +1,4 @@
-"""Paper 001's offline set ``cube48`` (section 3.2 (5), spec A1.5): the 48 symmetries of the cube."""
+"""Paper 001's offline set ``cube48`` (section 3.2 (5), paper 001): the 48 symmetries of the cube."""
 
 from __future__ import annotations
 

@@ -95,7 +95,7 @@ def test_bad_key_in_an_experiment_set_override_names_the_experiment_it_lands_in(
                   {"paper004": {"dataset": "phantom", "scale": "tiny", "override": {"train": {"epoks": 3}}}})
     message = _message(config)
     assert message.startswith("experiments.paper004_")
-    assert ".train.epoks: unknown setting (valid: amp, batch_size, epochs," in message
+    assert ".train.epoks: unknown setting (valid: amp, batch_size, checkpoint, epochs," in message
 
 
 def test_missing_dataset():

@@ -99,7 +99,7 @@ def test_the_classifier_tails_are_one_class_and_the_branch_point_is_the_differen
     assert nets["ynet3d"].classifier.block1[0][0].in_channels == NARROW[-1]
     assert nets["mlssp"].classifier.in_size == nets["he_mtl3d"].classifier.in_size == (SIZE,) * 3
     assert nets["ynet3d"].classifier.in_size == (SIZE // 16,) * 3
-    # tail blocks 3-5 (spec A2.2): FC -> 64, FC 64 -> 64, FC 64 -> 2
+    # tail blocks 3-5 (paper 001): FC -> 64, FC 64 -> 64, FC 64 -> 2
     tail = nets["mlssp"].classifier
     assert tail.block3[0].out_features == 64 and tail.block4[0].in_features == 64 and tail.block5.out_features == 2
     assert tail.flat_features == NARROW[0] * (SIZE // 4) ** 3
@@ -118,7 +118,7 @@ def _names_under(net: nn.Module, prefixes: tuple[str, ...]) -> set[str]:
 @pytest.mark.parametrize(
     "name, shared_prefixes",
     [
-        # spec A2.6: MLSSP shares exactly enc1's two 3x3x3 convs (+ their batch norms)
+        # paper 001: MLSSP shares exactly enc1's two 3x3x3 convs (+ their batch norms)
         ("mlssp", ("unet.encoders.0.",)),
         # Y-Net: the whole encoder, enc1 to the bottleneck
         ("ynet3d", ("unet.encoders.", "unet.bottleneck.", "unet.downsamplers.")),
@@ -289,7 +289,7 @@ def test_classification_logits_of_plain_tensors_and_other_results():
 def test_class_probability_sigmoid_is_the_normalised_pair():
     logits = torch.tensor([[0.0, 0.0], [-1.0, 2.0], [3.0, -3.0], [0.5, 0.5], [-200.0, -100.0]])
     p = torch.sigmoid(logits.double())
-    expected = (p[:, 1] / p.sum(1)).float()  # p_AVM / (p_AVM + p_other), spec A-5
+    expected = (p[:, 1] / p.sum(1)).float()  # p_AVM / (p_AVM + p_other), docs/paper001.md A-5
     prob = class_probability(logits)
     assert prob.shape == (5,) and prob.dtype == torch.float32
     torch.testing.assert_close(prob, expected)

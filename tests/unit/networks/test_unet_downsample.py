@@ -1,4 +1,4 @@
-"""``unet``'s ``downsample`` option (paper 001 section 2.1, ambiguity A-3) and its encode/decode split."""
+"""``unet``'s ``downsample`` option (paper 001 section 2.1, docs/paper001.md, A-3) and its encode/decode split."""
 
 import pytest
 import torch

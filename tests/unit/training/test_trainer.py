@@ -154,3 +154,10 @@ def test_batch_norm_networks_train_when_a_batch_of_one_would_remain(tmp_path: Pa
     result = train_fold(samples, folds, 0, tmp_path / "m", settings, device="cpu")
     assert result["complete"] and math.isfinite(result["history"][0]["train_loss"])
     assert load_checkpoint(tmp_path / "m" / "resume" / "last.pt")["scheduler"]["last_epoch"] == 2  # 9 // 4 batches
+
+
+def test_the_last_epoch_can_be_the_checkpoint(fold: tuple[Path, Path], tmp_path: Path) -> None:
+    """``train.checkpoint: last`` (paper 001 selects no epoch on validation): best.pt is epoch 3."""
+    result = train_fold(*fold, 0, tmp_path / "m", tiny_settings(epochs=3, lr=3e-2, checkpoint="last"), device="cpu")
+    assert result["best_epoch"] == 3
+    assert load_checkpoint(tmp_path / "m" / "best.pt")["epoch"] == 3

@@ -106,21 +106,28 @@ def test_shipped_sets_load_at_every_scale(path: Path) -> None:
 @pytest.mark.parametrize("path", sorted((REPO / "resources" / "experiments").glob("*.yaml")), ids=lambda p: p.stem)
 def test_shipped_sets_build_their_tiny_networks(path: Path) -> None:
     """At the tiny scale, every network of a shipped set builds from its options and maps a
-    (1, 1, 32, 32) slice to logits of the same size (so option names are right)."""
+    (1, 1, 32, 32) slice, or a (1, 1, 16, 16, 16) VOI for 3D-only networks, to logits of the
+    same size (so option names are right)."""
     import torch
 
-    from lesionbench.networks import create_network
+    from lesionbench.networks import create_network, supported_spatial_dims
 
     data = load_experiment_set(path)
     assert "tiny" in data["scales"] and "demo" in data["scales"], path.name
     torch.manual_seed(0)
     for name, experiment in scaled_experiments(data, "tiny", path).items():
+        network_name = experiment["network"]["name"]
         options = {k: v for k, v in experiment["network"].items() if k != "name"}
-        network = create_network(experiment["network"]["name"], in_channels=1, **{"out_channels": 1, **options}).eval()
+        size = (32, 32) if 2 in supported_spatial_dims(network_name) else (16, 16, 16)
+        if len(size) == 3:
+            options = {"spatial_dims": 3, **options}
+            if network_name != "unet":
+                options.setdefault("input_size", list(size))
+        network = create_network(network_name, in_channels=1, **{"out_channels": 1, **options}).eval()
         with torch.no_grad():
-            logits = network(torch.rand(1, 1, 32, 32))
+            logits = network(torch.rand(1, 1, *size))
         logits = logits if isinstance(logits, torch.Tensor) else logits.seg
-        assert logits.shape[-2:] == (32, 32), (path.name, name)
+        assert logits.shape[2:] == size, (path.name, name)
 
 
 def test_report_captions_are_current() -> None:
