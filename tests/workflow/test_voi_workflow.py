@@ -12,7 +12,7 @@ import pandas as pd
 import pytest
 import yaml
 
-from tests.workflow.test_workflow import REPO, snakemake
+from tests.workflow.test_workflow import snakemake
 
 pytestmark = pytest.mark.workflow
 

@@ -12,7 +12,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--cases", type=int, help="number of cases of the dataset")
     parser.add_argument("--seed", type=int, help="dataset seed")
     parser.add_argument("--matrix", type=int, help="in-plane size in pixels (default 512)")
-    parser.add_argument("--slices", type=int, help="number of axial slices (5 mm unless slice_thickness_mm says otherwise) (default 32)")
+    parser.add_argument("--slices", type=int,
+                        help="number of axial slices (5 mm unless slice_thickness_mm says otherwise; default 32)")
     parser.add_argument("--case-index", type=int, metavar="I",
                         help="write only case I (ph{I:03d}) into OUT_DIR, without samples.tsv")
     parser.add_argument("--settings", metavar="JSON",

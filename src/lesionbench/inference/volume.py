@@ -53,9 +53,10 @@ def tta_flips(tta: str) -> tuple[tuple[int, ...], ...]:
     return TTA_FLIPS[tta]
 
 
-def _mean_probability(models: Sequence[torch.nn.Module], batch: torch.Tensor, flips: Sequence[tuple[int, ...]],
-                      device: torch.device, amp: Any) -> torch.Tensor:
-    """Mean foreground probability ``(B, H, W)`` over every model and mirroring of ``batch``."""
+def mean_probability(models: Sequence[torch.nn.Module], batch: torch.Tensor, flips: Sequence[tuple[int, ...]],
+                     device: torch.device, amp: Any) -> torch.Tensor:
+    """Mean foreground probability ``(B, *spatial)`` over every model and mirroring of ``batch``
+    ``(B, C, *spatial)``; ``flips`` lists the batch axes mirrored in each pass."""
     total: torch.Tensor | None = None
     for model in models:
         for axes in flips:
@@ -64,7 +65,7 @@ def _mean_probability(models: Sequence[torch.nn.Module], batch: torch.Tensor, fl
                 logits = segmentation_logits(model(inputs))
             prob = foreground_probability(logits).float()
             if axes:
-                prob = torch.flip(prob, tuple(axis - 1 for axis in axes))  # (B, H, W): one axis fewer
+                prob = torch.flip(prob, tuple(axis - 1 for axis in axes))  # (B, *spatial): one axis fewer
             total = prob if total is None else total + prob
     assert total is not None
     return total / (len(models) * len(flips))
@@ -138,7 +139,7 @@ def predict_volume_and_class(models: torch.nn.Module | Sequence[torch.nn.Module]
     slices = torch.from_numpy(np.ascontiguousarray(inputs))
     total: torch.Tensor | None = None
     for model in fold_progress(models, progress):
-        probabilities = [_mean_probability([model], to_device(slices[start:start + batch_size], device), flips,
+        probabilities = [mean_probability([model], to_device(slices[start:start + batch_size], device), flips,
                                            device, amp).cpu()
                          for start in range(0, slices.shape[0], batch_size)]
         model_prob = torch.cat(probabilities)

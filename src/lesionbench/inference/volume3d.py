@@ -23,7 +23,7 @@ from typing import Any
 import numpy as np
 import torch
 
-from lesionbench.inference.runtime import autocast, foreground_probability, segmentation_logits, to_device
+from lesionbench.inference.runtime import autocast, to_device
 from lesionbench.networks.multitask import class_probability, classification_logits
 from lesionbench.samples import SampleSettings, crop_voi, paste_voi, voi_start
 
@@ -57,21 +57,11 @@ def ensemble_probability(models: Sequence[torch.nn.Module], batch: torch.Tensor,
         batch: ``(B, C, D, H, W)`` on ``device``.
         tta: a key of :data:`TTA_FLIPS_3D`.
     """
+    from lesionbench.inference.volume import mean_probability
+
     if tta not in TTA_FLIPS_3D:
         raise ValueError(f"unknown tta {tta!r} (valid: {', '.join(TTA_FLIPS_3D)})")
-    flips = TTA_FLIPS_3D[tta]
-    total: torch.Tensor | None = None
-    for model in models:
-        for axes in flips:
-            inputs = torch.flip(batch, axes) if axes else batch
-            with autocast(device, amp):
-                logits = segmentation_logits(model(inputs))
-            prob = foreground_probability(logits).float()  # (B, D, H, W)
-            if axes:
-                prob = torch.flip(prob, tuple(axis - 1 for axis in axes))
-            total = prob if total is None else total + prob
-    assert total is not None
-    return (total / (len(models) * len(flips)))[:, None]
+    return mean_probability(models, batch, TTA_FLIPS_3D[tta], device, amp)[:, None]
 
 
 def predict_volume_3d(models: Sequence[torch.nn.Module], image_czyx: np.ndarray, mask_zyx: np.ndarray | None,
@@ -96,7 +86,6 @@ def predict_volume_3d(models: Sequence[torch.nn.Module], image_czyx: np.ndarray,
     from lesionbench.inference.volume import fold_progress
 
     voi = tuple(int(n) for n in settings.voi)
-    shape = image_czyx.shape[1:]
     total: np.ndarray | None = None
     for model in fold_progress(models, progress):
         prob = _one_model(model, image_czyx, mask_zyx, voi, settings.placement, batch_size, device, amp, tta, overlap)
