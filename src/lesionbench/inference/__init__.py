@@ -27,8 +27,9 @@ from lesionbench.inference.volume import TTA_FLIPS, predict_volume
 from lesionbench.inference.volume3d import TTA_FLIPS_3D, PlacementError, predict_volume_3d
 
 __all__ = [
-    "CLASSES_TSV", "CasePrediction", "PROBABILITIES_DIR", "TTA_FLIPS", "TTA_FLIPS_3D", "TTA_MODES", "PlacementError", "FoldsFileError", "PredictSettings", "SettingsError",
-    "fold_test_cases", "foreground_probability", "load_ensemble", "load_model", "predict_case", "predict_ensemble",
-    "predict_case_outputs", "predict_fold", "predict_probability", "predict_volume", "predict_volume_3d", "probability_path",
-    "resolve_device", "segmentation_logits", "with_placement", "write_prediction",
+    "CLASSES_TSV", "PROBABILITIES_DIR", "TTA_FLIPS", "TTA_FLIPS_3D", "TTA_MODES", "CasePrediction", "FoldsFileError",
+    "PlacementError", "PredictSettings", "SettingsError", "fold_test_cases", "foreground_probability",
+    "load_ensemble", "load_model", "predict_case", "predict_case_outputs", "predict_ensemble", "predict_fold",
+    "predict_probability", "predict_volume", "predict_volume_3d", "probability_path", "resolve_device",
+    "segmentation_logits", "with_placement", "write_prediction",
 ]

@@ -130,8 +130,10 @@ def predict_case_outputs(models: torch.nn.Module | Sequence[torch.nn.Module], pr
         progress: a progress bar over the fold models (``lesionbench segment``).
 
     Returns:
-        The :class:`CasePrediction`: the probability (float32 in [0, 1]) is resampled linearly from the cropped preprocessed grid onto the original image
-        (:func:`lesionbench.preprocess.uncrop_to_original`), outside the crop 0.
+        The :class:`CasePrediction`: the probability (float32 in [0, 1]) is resampled linearly
+        from the cropped preprocessed grid onto the original image
+        (:func:`lesionbench.preprocess.uncrop_to_original`), outside the crop 0; ``cls_prob``
+        for multi-task 3D models.
 
     Raises:
         FileNotFoundError, ValueError: naming the file, for missing or inconsistent inputs.

@@ -80,7 +80,10 @@ class MultiTaskLoss(nn.Module):
         if seg == "multitask":
             raise ValueError("multitask: seg must be a segmentation loss")
         self.alpha, self.cls_mode = float(alpha), cls_mode
-        options = {"reduction": "sample", "smooth": 1.0} if seg_options is None and seg == "dice" else dict(seg_options or {})
+        if seg_options is None and seg == "dice":
+            options = {"reduction": "sample", "smooth": 1.0}
+        else:
+            options = dict(seg_options or {})
         self.seg = create_loss(seg, **options)
 
     def forward(self, output: Any, targets: Targets) -> torch.Tensor:

@@ -13,7 +13,8 @@ from lesionbench.samples.store import CaseSamples, NpyRows, SampleStoreError, wr
 from lesionbench.samples.voi import crop_voi, paste_voi, voi_start
 
 __all__ = [
-    "LAYOUTS", "PLACEMENTS", "PREDICTION_ONLY_KEYS", "TRAINING_ONLY_KEYS", "CaseSamples", "Layout", "NpyRows", "SampleSettings", "SampleStoreError",
+    "LAYOUTS", "PLACEMENTS", "PREDICTION_ONLY_KEYS", "TRAINING_ONLY_KEYS", "CaseSamples", "Layout", "NpyRows",
+    "SampleSettings", "SampleStoreError",
     "case_rng", "extract_samples", "fit_images", "fit_labels", "gather_stacks", "get_layout", "input_channels",
     "crop_voi", "paste_voi", "select_slices", "slice_fit", "voi_start", "write_case_samples",
 ]

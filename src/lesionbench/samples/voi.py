@@ -53,7 +53,8 @@ def voi_start(mask_zyx: np.ndarray, voi: Sequence[int]) -> tuple[int, int, int]:
     return starts[0], starts[1], starts[2]
 
 
-def _windows(shape: Sequence[int], start: Sequence[int], voi: Sequence[int]) -> tuple[tuple[slice, ...], tuple[slice, ...]]:
+def _windows(shape: Sequence[int], start: Sequence[int],
+             voi: Sequence[int]) -> tuple[tuple[slice, ...], tuple[slice, ...]]:
     """``(source slices, VOI slices)``: the overlap of the VOI with the volume on both sides."""
     source, target = [], []
     for n, s, size in zip(shape, start, voi):
