@@ -10,7 +10,7 @@ rule choose_postprocessing:
     output:
         R("models/{experiment}/postprocessing.json"),
     params:
-        masks=lambda wildcards: os.path.join(RESULTS, wildcards.dataset, "masks"),
+        masks=ingested_dir("masks"),
     log:
         LOG("postprocess/{experiment}/select.log"),
     conda:

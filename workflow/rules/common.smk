@@ -20,7 +20,13 @@ CONDA_ENV = "../../envs/lesionbench.yaml"
 # its experiment sets expand into experiments and comparisons (lesionbench.workflow).
 sys.path.insert(0, _SRC)
 from lesionbench.config import SettingsError  # noqa: E402
-from lesionbench.config.workflow import check_config, config_warnings, fold_group  # noqa: E402
+from lesionbench.config.workflow import (  # noqa: E402
+    check_config,
+    config_warnings,
+    fold_group,
+    ingest_owner,
+    segmenting,
+)
 from lesionbench.datasets import RECIPES  # noqa: E402
 from lesionbench.workflow.captions import REPORTED_TABLES  # noqa: E402
 
@@ -49,9 +55,36 @@ def dataset_config(dataset):
 TEST_PREFIX = "test_"
 
 
+def owner_of(dataset):
+    """The dataset that converts ``dataset``'s cases: itself, or the one its shared source names."""
+    return ingest_owner(config, dataset)
+
+
+#: What ingest_case and compute_brain_mask write below results/{dataset}/: a dataset with a
+#: shared source (``source: {kind: dataset}``) reads these from the owner's folder.
+INGESTED = ("images/", "masks/", "meta/ingest/", "brain/", "raw/")
+
+
+def dataset_path(dataset, path):
+    """``results/{dataset}/{path}``, or the owner's folder for what ingestion writes."""
+    return os.path.join(RESULTS, owner_of(dataset) if path.startswith(INGESTED) else dataset, path)
+
+
+def ingested(pattern):
+    """Input function: one case's ingest output (``pattern`` below results/{dataset})."""
+    return lambda wildcards: dataset_path(wildcards.dataset, pattern.format(case=wildcards.case))
+
+
+def ingested_dir(name):
+    """Params function: the folder of an ingest output (``images``, ``masks``, ``brain``)."""
+    return lambda wildcards: os.path.join(RESULTS, owner_of(wildcards.dataset), name)
+
+
 def case_ids(dataset):
     """Case ids of a dataset, known before any job runs (one job per case): the source's and,
-    with a separate test source, its cases as ``test_<id>``."""
+    with a separate test source, its cases as ``test_<id>``; a shared source's are its owner's."""
+    if owner_of(dataset) != dataset:
+        return case_ids(owner_of(dataset))
     source = dataset_config(dataset)["source"]
     ids = SOURCE_KINDS[source["kind"]].case_ids(source)
     test_source = (dataset_config(dataset).get("test") or {}).get("source")
@@ -71,6 +104,8 @@ def case_source(dataset, case):
 def fixed_test_cases(dataset):
     """The held-out test cases known before any job: a separate test source's, or the phantom's
     ``test_cases`` (the last ones). A ``test: {fraction}`` set is drawn by make_folds instead."""
+    if owner_of(dataset) != dataset and not (dataset_config(dataset).get("test") or {}).get("fraction"):
+        return fixed_test_cases(owner_of(dataset))
     d = dataset_config(dataset)
     if (d.get("test") or {}).get("source") is not None:
         return [case for case in case_ids(dataset) if case.startswith(TEST_PREFIX)]
@@ -166,9 +201,11 @@ def all_outputs():
         outputs.append(f"{RESULTS}/{dataset}/qc/preprocess.tsv")
     for name, experiment in config["experiments"].items():
         root = f"{RESULTS}/{experiment['dataset']}"
-        outputs += [f"{root}/models/{name}/model.json", f"{root}/metrics/postprocessed/{name}.tsv"]
-        if has_test_set(experiment["dataset"]):
-            outputs += [f"{root}/test/metrics/{name}.tsv", f"{root}/test/metrics/postprocessed/{name}.tsv"]
+        test = has_test_set(experiment["dataset"])
+        outputs += [f"{root}/metrics/{name}.tsv"] + ([f"{root}/test/metrics/{name}.tsv"] if test else [])
+        if segmenting(config, name):  # a classifier has no label maps: no post-processing, no bundle
+            outputs += [f"{root}/models/{name}/model.json", f"{root}/metrics/postprocessed/{name}.tsv"]
+            outputs += [f"{root}/test/metrics/postprocessed/{name}.tsv"] if test else []
     for dataset, named in config["comparisons"].items():
         if has_test_set(dataset):
             for comparison in named:
@@ -202,10 +239,7 @@ def all_cases(pattern):
 
     def expand_cases(wildcards):
         dataset = wildcards.dataset
-        return [
-            os.path.join(RESULTS, dataset, pattern.format(case=case, layout=layout_of(dataset)))
-            for case in case_ids(dataset)
-        ]
+        return [dataset_path(dataset, pattern.format(case=case, layout=layout_of(dataset))) for case in case_ids(dataset)]
 
     return expand_cases
 
@@ -296,13 +330,13 @@ SOURCE_KINDS = {
 
 
 def has_brain_mask(dataset):
-    """CT datasets configure a brain mask; MR and 2D recipes have none."""
-    return "brain_mask" in dataset_config(dataset)
+    """CT datasets configure a brain mask (a shared source: its owner does); MR and 2D recipes have none."""
+    return "brain_mask" in dataset_config(owner_of(dataset))
 
 
 def brain_input(wildcards):
     if has_brain_mask(wildcards.dataset):
-        return {"brain": os.path.join(RESULTS, wildcards.dataset, "brain", f"{wildcards.case}.nii.gz")}
+        return {"brain": dataset_path(wildcards.dataset, f"brain/{wildcards.case}.nii.gz")}
     return {}
 
 
@@ -321,7 +355,7 @@ def brain_argument(wildcards, input):
 
 def folds_group_argument(wildcards):
     """``--group-by LABEL`` when the dataset's folds keep a patient's cases together, else empty."""
-    group_by = fold_group(dataset_config(wildcards.dataset))
+    group_by = fold_group(dataset_config(wildcards.dataset), dataset_config(owner_of(wildcards.dataset)))
     return f"--group-by {shlex.quote(group_by)}" if group_by else ""
 
 
@@ -377,12 +411,12 @@ def bundle_settings(wildcards):
     from lesionbench.samples import TRAINING_ONLY_KEYS
 
     e = config["experiments"][wildcards.experiment]
-    d = dataset_config(wildcards.dataset)
+    d, owner = dataset_config(wildcards.dataset), dataset_config(owner_of(wildcards.dataset))
     samples = {k: v for k, v in d["samples"].items() if k not in TRAINING_ONLY_KEYS}
     return as_json({
         "experiment": wildcards.experiment, "dataset": wildcards.dataset, "label": e.get("label"),
         "modality": d["modality"], "channels": d.get("channels", 1), "network": e["network"],
-        "ingest": d.get("ingest", {}), "brain_mask": d.get("brain_mask"),
+        "ingest": owner.get("ingest", {}), "brain_mask": owner.get("brain_mask"),
         "preprocess": {**d["preprocess"], "resampling": resampling_section(wildcards.dataset)},
         "samples": {**samples, "resampling": resampling_section(wildcards.dataset)},
         "predict": experiment_predict(wildcards.experiment),
@@ -431,11 +465,19 @@ def network_input_size(dataset):
     return settings.voi if get_layout(settings.layout).spatial_dims == 3 else settings.size
 
 
-def model_folders(kind):
+def model_folders(kind, segmenting_only=False):
+    """``results/{dataset}/{kind}/{experiment}`` of every compared experiment (``segmenting_only``:
+    of those with label maps, for the overlays)."""
+
     def folders(wildcards):
-        return [os.path.join(RESULTS, wildcards.dataset, kind, e) for e in comparison_of(wildcards)["experiments"]]
+        return [os.path.join(RESULTS, wildcards.dataset, kind, e) for e in compared(wildcards, segmenting_only)]
 
     return folders
+
+
+def compared(wildcards, segmenting_only=False):
+    experiments = comparison_of(wildcards)["experiments"]
+    return [e for e in experiments if segmenting(config, e)] if segmenting_only else list(experiments)
 
 
 def all_histories(wildcards):
@@ -456,7 +498,7 @@ def test_metric_tables(wildcards):
 def all_test_prediction_dirs(wildcards):
     return [
         os.path.join(RESULTS, wildcards.dataset, "test", "predictions", e, "ensemble")
-        for e in comparison_of(wildcards)["experiments"]
+        for e in compared(wildcards, segmenting_only=True)
     ]
 
 
@@ -472,9 +514,10 @@ def ensemble_checkpoints(wildcards):
 
 
 def all_prediction_dirs(wildcards):
+    """The label maps the overlays draw (classifiers have none)."""
     return [
         os.path.join(RESULTS, wildcards.dataset, "predictions", e, f"fold-{fold}")
-        for e in comparison_of(wildcards)["experiments"]
+        for e in compared(wildcards, segmenting_only=True)
         for fold in folds_of(wildcards.dataset)
     ]
 
@@ -509,7 +552,8 @@ def segment_scans(name):
 
 
 def segment_experiments(name):
-    return list(segment_sets()[name].get("experiments") or config["experiments"])
+    """The experiments a segment set names, or every experiment that segments."""
+    return list(segment_sets()[name].get("experiments") or [e for e in config["experiments"] if segmenting(config, e)])
 
 
 def segment_inputs(wildcards):

@@ -47,9 +47,9 @@ rule plot_figures:
     params:
         settings=figure_settings,
         histories=model_folders("models"),
-        predictions=model_folders("predictions"),
-        images=lambda wildcards: os.path.join(RESULTS, wildcards.dataset, "images"),
-        masks=lambda wildcards: os.path.join(RESULTS, wildcards.dataset, "masks"),
+        predictions=model_folders("predictions", segmenting_only=True),
+        images=ingested_dir("images"),
+        masks=ingested_dir("masks"),
     log:
         LOG("figures/{comparison}.log"),
     conda:

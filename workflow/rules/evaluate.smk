@@ -10,7 +10,7 @@ rule evaluate_experiment:
     output:
         R("metrics/{experiment}.tsv"),
     params:
-        masks=lambda wildcards: os.path.join(RESULTS, wildcards.dataset, "masks"),
+        masks=ingested_dir("masks"),
         meta=lambda wildcards: os.path.join(RESULTS, wildcards.dataset, "meta"),
         empty=lambda wildcards: as_json(dataset_config(wildcards.dataset).get("evaluate", {}).get("empty", {})),
         classification=lambda wildcards: (

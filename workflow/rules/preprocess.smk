@@ -4,9 +4,9 @@
 rule preprocess_case:
     input:
         unpack(brain_input),
-        image=R("images/{case}.nii.gz"),
-        mask=R("masks/{case}.nii.gz"),
-        meta=R("meta/ingest/{case}.json"),
+        image=ingested("images/{case}.nii.gz"),
+        mask=ingested("masks/{case}.nii.gz"),
+        meta=ingested("meta/ingest/{case}.json"),
     output:
         npz=R("preprocessed/{case}.npz"),
         meta=R("meta/{case}.json"),

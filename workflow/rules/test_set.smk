@@ -14,7 +14,7 @@ rule predict_test:
     params:
         settings=predict_settings,
         preprocessed=lambda wildcards: os.path.join(RESULTS, wildcards.dataset, "preprocessed"),
-        images=lambda wildcards: os.path.join(RESULTS, wildcards.dataset, "images"),
+        images=ingested_dir("images"),
     threads: config.get("train_threads", 2)
     resources:
         gpu=1,
@@ -102,8 +102,8 @@ use rule plot_figures as plot_test_figures with:
     params:
         settings=figure_settings,
         histories=model_folders("models"),
-        predictions=model_folders("test/predictions"),
-        images=lambda wildcards: os.path.join(RESULTS, wildcards.dataset, "images"),
-        masks=lambda wildcards: os.path.join(RESULTS, wildcards.dataset, "masks"),
+        predictions=model_folders("test/predictions", segmenting_only=True),
+        images=ingested_dir("images"),
+        masks=ingested_dir("masks"),
     log:
         LOG("figures/test/{comparison}.log"),

@@ -39,7 +39,7 @@ rule predict_fold:
     params:
         settings=predict_settings,
         preprocessed=lambda wildcards: os.path.join(RESULTS, wildcards.dataset, "preprocessed"),
-        images=lambda wildcards: os.path.join(RESULTS, wildcards.dataset, "images"),
+        images=ingested_dir("images"),
     threads: config.get("train_threads", 2)
     resources:
         gpu=1,

@@ -2,7 +2,9 @@
 
 Probability maps need no option: where a prediction folder has a ``probabilities/`` subfolder
 (predict with ``save_probabilities``), the threshold-free metrics ``auc``, ``ap``,
-``dice_mean256`` and ``dice_max256`` are added, and every case must then have its map.
+``dice_mean256`` and ``dice_max256`` are added, and every case must then have its map. Likewise
+VOI crops (``voi/{case}.npz``, written by predict for ``3d_voi`` models) add ``dice_voi``,
+``sensitivity_voi``, ``specificity_voi`` and ``ppv_voi`` (inside the VOI, paper 001).
 """
 
 from __future__ import annotations
@@ -18,7 +20,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--predictions", required=True, nargs="+", metavar="DIR",
         help="prediction folders, one per fold, named fold-<k>, holding {case}.nii.gz; where they hold "
              "probabilities/{case}.nii.gz (predict's save_probabilities), the columns auc, ap, dice_mean256 and "
-             "dice_max256 are added",
+             "dice_max256 are added; where they hold voi/{case}.npz (3d_voi models), dice_voi, sensitivity_voi, "
+             "specificity_voi and ppv_voi",
     )
     parser.add_argument("--masks", required=True, metavar="DIR", help="reference masks {case}.nii.gz")
     parser.add_argument("--meta", required=True, metavar="DIR", help="case metadata {case}.json (labels)")

@@ -72,11 +72,38 @@ def _recipe_source(kind: str, recipe: Any) -> type[Settings]:
     return model
 
 
-def _sources() -> Any:
+class SharedSource(Settings):
+    """``source: {kind: dataset, dataset: NAME}``: the cases of another dataset, as it ingested them.
+
+    The dataset reads the other one's converted images, reference masks, ingest metadata and
+    brain masks (``results/NAME/{images,masks,meta/ingest,brain}``), so conversion and skull
+    stripping run once, and preprocesses, samples, folds, trains and evaluates on its own
+    (``results/{dataset}/...``): a second preprocessing of the same raw cases, e.g. the 2D slices
+    of paper 000 and the 1 mm isotropic VOIs of paper 001. The cases and a phantom's
+    ``test_cases`` are the other dataset's; ``ingest``, ``brain_mask`` and ``modality`` follow
+    it (set neither ``ingest`` nor ``brain_mask`` here).
+
+    Attributes:
+        kind: ``dataset``.
+        dataset: the dataset whose cases are shared (it must have a source of its own).
+    """
+
+    kind: Literal["dataset"]
+    dataset: Annotated[str, Field(pattern=NAME_PATTERN)]
+
+
+def _source_members() -> list[Any]:
     from lesionbench.datasets import RECIPES
 
-    members = [PhantomSource] + [_recipe_source(kind, recipe) for kind, recipe in RECIPES.items()]
-    return Annotated[Union[tuple(members)], Field(discriminator="kind")]  # noqa: UP007
+    return [PhantomSource] + [_recipe_source(kind, recipe) for kind, recipe in RECIPES.items()]
+
+
+def _sources() -> Any:
+    return Annotated[Union[tuple(_source_members())], Field(discriminator="kind")]  # noqa: UP007
+
+
+def _dataset_sources() -> Any:
+    return Annotated[Union[tuple([*_source_members(), SharedSource])], Field(discriminator="kind")]  # noqa: UP007
 
 
 class TestSetConfig(Settings):
@@ -163,7 +190,8 @@ def _figure_docs() -> dict[str, str]:
 
 
 #: The figure-only keys of :class:`FigureSettings` (the rest are the compare block's).
-_FIGURE_KEYS = ("overlay_cases", "pick_metric", "window", "dpi", "seed", "reference_color", "distribution", "annotate")
+_FIGURE_KEYS = ("overlay_cases", "pick_metric", "window", "dpi", "seed", "reference_color", "distribution", "annotate",
+                "class_column", "size_column", "size_split_ml")
 FiguresConfig = create_model(
     "FiguresConfig", __base__=Settings,
     **{key: (FigureSettings.model_fields[key].annotation, FigureSettings.model_fields[key].default)
@@ -178,7 +206,8 @@ class DatasetConfig(Settings):
 
     Attributes:
         source: where the cases come from; ``kind`` picks the recipe (``phantom``,
-            ``sample_sheet`` for one's own data, or a public dataset's layout).
+            ``sample_sheet`` for one's own data, or a public dataset's layout), or ``dataset``
+            for another dataset's cases, converted once (:class:`SharedSource`).
         modality: ``CT`` or ``MR``.
         channels: input channels of the network (1 for CT; the MR sequences stacked).
         ingest: see :class:`IngestSettings`.
@@ -197,7 +226,7 @@ class DatasetConfig(Settings):
         figures: see :class:`FiguresConfig`.
     """
 
-    source: _sources()  # type: ignore[valid-type]
+    source: _dataset_sources()  # type: ignore[valid-type]
     modality: Literal["CT", "MR"]
     channels: Annotated[StrictInt, Field(ge=1)] = 1
     ingest: IngestSettings = IngestSettings()
@@ -331,12 +360,15 @@ class WorkflowConfig(Settings):
     segment: dict[Annotated[str, Field(pattern=NAME_PATTERN)], SegmentSetConfig] = {}
 
 
-def fold_group(dataset: Mapping[str, Any]) -> str | None:
-    """The label ``folds`` groups cases by (``folds.group_by``, ``auto`` resolved), or ``None``."""
+def fold_group(dataset: Mapping[str, Any], owner: Mapping[str, Any] | None = None) -> str | None:
+    """The label ``folds`` groups cases by (``folds.group_by``, ``auto`` resolved), or ``None``.
+
+    ``owner``: the dataset whose source a shared source names (its recipe resolves ``auto``).
+    """
     group_by = dataset.get("folds", {}).get("group_by", "auto")
     if group_by != "auto":
         return group_by
-    recipe = _recipe(dataset["source"]["kind"])
+    recipe = _recipe((owner or dataset)["source"]["kind"])
     return recipe.patient_label if recipe is not None else None
 
 
@@ -350,8 +382,9 @@ def config_warnings(config: Mapping[str, Any]) -> list[str]:
     """What a valid configuration may still get wrong: folds that may split a patient's cases."""
     found = []
     for name, dataset in config["datasets"].items():
-        recipe = _recipe(dataset["source"]["kind"])
-        if recipe is not None and not recipe.case_is_patient and fold_group(dataset) is None:
+        owner = config["datasets"][ingest_owner(config, name)]
+        recipe = _recipe(owner["source"]["kind"])
+        if recipe is not None and not recipe.case_is_patient and fold_group(dataset, owner) is None:
             found.append(f"datasets.{name}.folds: the {recipe.kind} cases carry no patient id: slices of one "
                          f"patient may fall into different folds (training and test); give folds.group_by a "
                          f"label that names the patient if you have one")
@@ -388,8 +421,84 @@ def check_config(config: Mapping[str, Any], root: str | Path) -> dict[str, Any]:
         for comparison, spec in comparisons.items():
             where = f"datasets.{dataset}.compare" if comparison == "main" else f"experiment_sets.{comparison}.compare"
             _validate(CompareSettings, spec["compare"], where)
+    _check_shared_sources(resolved)
+    _check_tasks(resolved)
     _check_segment_sets(resolved)
     return resolved
+
+
+def ingest_owner(config: Mapping[str, Any], dataset: str) -> str:
+    """The dataset whose ``results`` folder holds ``dataset``'s converted cases: itself, or the
+    dataset its ``source: {kind: dataset}`` names."""
+    source = config["datasets"][dataset]["source"]
+    return source["dataset"] if source["kind"] == "dataset" else dataset
+
+
+def _check_shared_sources(config: Mapping[str, Any]) -> None:
+    """A shared source names another dataset with its own source, and takes over its ingestion."""
+    datasets = config["datasets"]
+    for name, dataset in datasets.items():
+        if dataset["source"]["kind"] != "dataset":
+            continue
+        where, owner = f"datasets.{name}.source.dataset", dataset["source"]["dataset"]
+        if owner == name or owner not in datasets:
+            raise SettingsError(f"{where}: {owner!r} is not another dataset (valid: "
+                                f"{', '.join(sorted(d for d in datasets if d != name))})")
+        if datasets[owner]["source"]["kind"] == "dataset":
+            raise SettingsError(f"{where}: {owner!r} shares another dataset's cases itself; name that one")
+        for key in ("ingest", "brain_mask"):
+            if key in dataset:
+                raise SettingsError(f"datasets.{name}.{key}: the cases are {owner!r}'s, converted with its {key}; "
+                                    "remove it here")
+        if dataset["modality"] != datasets[owner]["modality"]:
+            raise SettingsError(f"datasets.{name}.modality: {dataset['modality']} differs from {owner!r}'s "
+                                f"{datasets[owner]['modality']}")
+        if (dataset.get("test") or {}).get("source") is not None:
+            raise SettingsError(f"datasets.{name}.test.source: the cases are {owner!r}'s; a test source belongs "
+                                "there")
+
+
+def segmenting(config: Mapping[str, Any], experiment: str) -> bool:
+    """Whether ``experiment``'s network has a segmentation output (a classifier has none: no
+    label maps, post-processing, bundle or volumes; only its class probabilities)."""
+    from lesionbench.networks import segments
+
+    return segments(config["experiments"][experiment]["network"]["name"])
+
+
+def _check_tasks(config: Mapping[str, Any]) -> None:
+    """What a network predicts fits what its dataset and loss provide.
+
+    A loss that reads class targets (``multitask``, ``class_ce``) needs the dataset's
+    ``classification``; a classifier without segmentation output needs such a loss and the
+    reference-centred VOI to classify (``placement: voi``: it cannot localise a lesion itself).
+    """
+    from lesionbench.losses import LOSSES
+
+    for name, experiment in config["experiments"].items():
+        dataset = config["datasets"][experiment["dataset"]]
+        loss = experiment["loss"]["name"]
+        reads_classes = getattr(LOSSES.entry(loss).factory, "uses_class_targets", False)
+        if reads_classes and not dataset.get("classification"):
+            raise SettingsError(f"experiments.{name}.loss: {loss!r} trains on class labels, but dataset "
+                                f"{experiment['dataset']!r} has no classification target (datasets.<d>.classification)")
+        if segmenting(config, name):
+            continue
+        network = experiment["network"]["name"]
+        if not reads_classes:
+            raise SettingsError(f"experiments.{name}.loss: network {network!r} only classifies; train it with a "
+                                f"class loss (class_ce), not {loss!r}")
+        placement = experiment.get("predict", {}).get("placement", dataset["samples"].get("placement", "voi"))
+        if placement != "voi":
+            raise SettingsError(f"experiments.{name}.predict.placement: network {network!r} only classifies and "
+                                "cannot find the lesion itself; it needs placement: voi (the reference-centred VOI)")
+    for dataset, comparisons in config["comparisons"].items():
+        for comparison, spec in comparisons.items():
+            reference = spec["compare"].get("reference")
+            if reference in config["experiments"] and not segmenting(config, reference):
+                where = f"datasets.{dataset}.compare" if comparison == "main" else f"experiment_sets.{comparison}"
+                raise SettingsError(f"{where}.reference: {reference!r} only classifies; the reference of the "
+                                    "segmentation statistics must segment")
 
 
 def _check_segment_sets(config: Mapping[str, Any]) -> None:
@@ -401,5 +510,8 @@ def _check_segment_sets(config: Mapping[str, Any]) -> None:
         if unknown:
             raise SettingsError(f"segment.{name}.experiments: unknown experiment(s) {unknown} "
                                 f"(valid: {', '.join(sorted(config['experiments']))})")
+        classifiers = [e for e in spec.get("experiments") or () if not segmenting(config, e)]
+        if classifiers:
+            raise SettingsError(f"segment.{name}.experiments: {classifiers} only classify and cannot segment new scans")
         if not spec.get("experiments") and not config["experiments"]:
             raise SettingsError(f"segment.{name}: no experiment to segment with")

@@ -1,5 +1,6 @@
-"""Publication figures: box/violin plots with significance, learning curves, overlays, volume
-agreement, ROC curves, ranking plots and complexity.
+"""Publication figures: box/violin plots with significance, per-case metric strips, mean bars,
+learning curves, overlays (also by lesion class and size), volume agreement, ROC curves, ranking
+plots and complexity.
 
 Each figure has a ``plot_*`` function that returns the figure and what was drawn
 (:class:`Drawn`, for tests) and a writer that saves PNG and PDF atomically;
@@ -27,12 +28,19 @@ from lesionbench.figures.make import (
     find_predictions,
     make_figures,
 )
+from lesionbench.figures.mean_bars import mean_bars, mean_intervals, plot_mean_bars
+from lesionbench.figures.metric_strip import metric_strip, plot_metric_strip
 from lesionbench.figures.overlay_grid import overlay_grid, plot_overlay_grid
 from lesionbench.figures.overlays import (
     largest_slice,
     overlay_montage,
     pick_cases,
     plot_overlay_montage,
+)
+from lesionbench.figures.overlays_by_class import (
+    overlays_by_class,
+    pick_by_class_and_size,
+    plot_overlays_by_class,
 )
 from lesionbench.figures.ranking import (
     plot_rank_blobs,
@@ -61,17 +69,25 @@ __all__ = [
     "largest_slice",
     "learning_curves",
     "make_figures",
+    "mean_bars",
+    "mean_intervals",
+    "metric_strip",
     "model_colors",
     "overlay_grid",
     "overlay_montage",
+    "overlays_by_class",
     "pearson_r",
+    "pick_by_class_and_size",
     "pick_cases",
     "plot_bland_altman",
     "plot_boxplot",
     "plot_complexity",
     "plot_learning_curves",
+    "plot_mean_bars",
+    "plot_metric_strip",
     "plot_overlay_grid",
     "plot_overlay_montage",
+    "plot_overlays_by_class",
     "plot_rank_blobs",
     "plot_roc_curves",
     "plot_significance_map",

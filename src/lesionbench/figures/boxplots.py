@@ -10,6 +10,7 @@ not drawn as fliers because every case is already drawn as a jittered point.
 
 from __future__ import annotations
 
+import logging
 import math
 from collections.abc import Mapping, Sequence
 from pathlib import Path
@@ -17,11 +18,14 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from lesionbench.figures.columns import with_columns
 from lesionbench.figures.settings import FigureSettings
-from lesionbench.figures.style import Drawn, model_colors, new_figure, save_figure
-from lesionbench.stats.frames import metric_values, order_models, selected_frames
+from lesionbench.figures.style import Drawn, model_colors, model_ticks, new_figure, save_figure
+from lesionbench.stats.frames import MetricsTableError, metric_values, order_models, selected_frames
 from lesionbench.stats.tables import format_p
 from lesionbench.typing import PathLike
+
+log = logging.getLogger(__name__)
 
 JITTER = 0.15  # half-width of the horizontal jitter of the points, in box widths
 BRACKET_STEP = 0.09  # vertical distance between brackets, as a fraction of the data range
@@ -38,7 +42,8 @@ def plot_boxplot(
     frames: Mapping[str, pd.DataFrame], metric: str, settings: FigureSettings,
     colors: Mapping[str, str] | None = None, tests: pd.DataFrame | None = None,
 ) -> Drawn:
-    """Draw one metric's box (or violin) plot.
+    """Draw one metric's box (or violin) plot of the models that have the metric column (a
+    classification-only model has none and is left out).
 
     Args:
         frames: ``{experiment: metrics frame}``, one row per case.
@@ -54,10 +59,15 @@ def plot_boxplot(
         ``artists[("points", model)]`` the scatter of cases, ``artists[("bracket", model)]``
         the p text; ``data[("values", model)]`` the values drawn (NaN removed, in case-id
         order) and ``data[("p_adjusted", model)]`` the p printed.
+
+    Raises:
+        MetricsTableError: if no model has the metric column.
     """
-    models = order_models(list(frames), settings.reference)
+    models = [m for m in order_models(list(frames), settings.reference) if metric in frames[m].columns]
+    if not models:
+        raise MetricsTableError(f"box plot: no model has a '{metric}' column")
     colors = dict(colors) if colors is not None else model_colors(models)
-    chosen = selected_frames(frames, settings.subset)
+    chosen = selected_frames(with_columns(frames, metric), settings.subset)
     values = []
     for model in models:
         series = metric_values(chosen[model], metric, f"experiment '{model}'").dropna().sort_index()
@@ -81,9 +91,7 @@ def plot_boxplot(
         data[("values", model)] = values[i]
     if settings.annotate and tests is not None and len(models) > 1:
         _brackets(ax, values, positions, models, tests, metric, settings, artists, data)
-    labels = [settings.label(m) for m in models]
-    long = max(map(len, labels)) > 8
-    ax.set_xticks(positions, labels, rotation=30 if long else 0, ha="right" if long else "center")
+    model_ticks(ax, positions, [settings.label(m) for m in models])
     ax.set_ylabel(settings.metric_label(metric))
     ax.grid(axis="y", alpha=0.3)
     ax.set_title(f"{settings.metric_label(metric)} per case (n = {max(map(len, values), default=0)})")
@@ -133,7 +141,8 @@ def boxplots(
     settings: FigureSettings | None = None, colors: Mapping[str, str] | None = None,
     tests: pd.DataFrame | None = None,
 ) -> list[Path]:
-    """Write ``boxplot_{metric}`` (or ``violin_{metric}``) ``.png`` and ``.pdf`` for every metric.
+    """Write ``boxplot_{metric}`` (or ``violin_{metric}``) ``.png`` and ``.pdf`` for every metric
+    that some model has.
 
     Returns:
         The paths written.
@@ -142,6 +151,9 @@ def boxplots(
     prefix = "violin" if settings.distribution == "violin" else "boxplot"
     written: list[Path] = []
     for metric in metrics:
+        if not with_columns(frames, metric):
+            log.info("figures: no model has a '%s' column; %s_%s skipped", metric, prefix, metric)
+            continue
         drawn = plot_boxplot(frames, metric, settings, colors, tests)
         written += save_figure(drawn.figure, Path(out_dir) / f"{prefix}_{metric}", settings.dpi,
                                {"figure": prefix, "metric": metric})

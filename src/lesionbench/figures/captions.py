@@ -15,11 +15,22 @@ FIGURE_CAPTIONS: dict[str, str] = {
                 "in ``tests.tsv`` (``*`` < alpha, ``**`` < 0.01, ``***`` < 0.001).",
     "violin_": "Per-case values of one metric as violins (kernel density) with the median line and every case as "
                "a point; brackets as in the box plots: adjusted Wilcoxon p against the reference model.",
+    "metric_strip": "Every case's segmentation metrics for the reference model (paper 001 Fig. 3): one panel per "
+                    "metric, each case a jittered point over a box (median, quartiles, whiskers at 1.5 IQR), on the "
+                    "cases that enter the statistics (cases with a reference lesion).",
+    "mean_bars_": "Mean of one metric per model (paper 001 Fig. 4) on the cases that enter the statistics, the mean "
+                  "printed above each bar, error bars its bootstrap 95% interval, as ``mean``, ``mean_ci_low`` and "
+                  "``mean_ci_high`` in ``summary.tsv``; models without the metric (classification only) have no "
+                  "bar.",
     "learning_curves": "Training loss and validation Dice per epoch: thin lines one fold each, thick lines the mean "
                        "over the folds that reached that epoch.",
     "overlays_per_model": "For each model (rows), its best, median and worst case by its own Dice: the axial slice "
                           "with the largest reference area in the CT window, the reference contour and the model's "
                           "contour in the model's colour.",
+    "overlays_by_class": "One case per lesion class and size group (paper 001 Fig. 5: AVM or other, smaller or "
+                         "larger than a sphere 3 cm across, 14.14 mL), each the reference model's median case by "
+                         "Dice in its group (columns), every model with predictions a row: the axial slice with the "
+                         "largest reference area in the CT window, reference contour and the model's contour.",
     "overlays": "Best, median and worst case of the reference model by Dice: the axial slice with the largest "
                 "reference lesion, reference contour and every model's contour in its colour.",
     "volume_scatter": "Predicted against reference lesion volume (voxel count x voxel volume, mL) per case and "

@@ -58,13 +58,15 @@ def read_complexity(path: PathLike) -> pd.DataFrame:
 
 def plot_complexity(frames: Mapping[str, pd.DataFrame], complexity: pd.DataFrame, settings: FigureSettings,
                     colors: Mapping[str, str] | None = None) -> Drawn | None:
-    """Draw mean metric against parameters (and FLOPs); None if no model is in both tables.
+    """Draw mean metric against parameters (and FLOPs); None if no model is in both tables with
+    the metric column (a classification-only model has no segmentation metric).
 
     Returns:
         The figure; ``data[("point", model)]`` = ``(parameters, flops, mean metric)``.
     """
     metric = settings.metrics[0]
-    models = [m for m in order_models(list(frames), settings.reference) if m in complexity.index]
+    models = [m for m in order_models(list(frames), settings.reference)
+              if m in complexity.index and metric in frames[m].columns]
     if not models:
         return None
     colors = dict(colors) if colors is not None else model_colors(models)

@@ -1,15 +1,19 @@
 """The figures stage: all figures of a dataset into ``{R}/figures`` (docs/file-formats.md).
 
 Writes, as PNG and PDF: ``boxplot_{metric}`` (or ``violin_{metric}``) with the adjusted p vs
-the reference, ``volume_scatter``, ``bland_altman``, ``ranking_blobs_{metric}`` and
-``significance_map_{metric}`` for every ranking metric; ``roc_curves`` when a model writes
-classification outputs; ``learning_curves`` with histories; ``overlays`` (the reference model's
-best, median and worst case, every model's contour) and ``overlays_per_model`` (each model's own
-best, median and worst case) with images, masks and predictions; ``complexity`` with a
-complexity table. Every model gets its colour once, from the full list of models (reference
-first), so a model has the same colour in every figure. The statistics drawn are recomputed
-with the compare settings carried by the figure settings, with the same functions and seeds
-as the compare stage, so they equal the numbers in ``{R}/stats``.
+the reference; ``metric_strip`` (every case's metrics for the reference model, paper 001 Fig. 3)
+and ``mean_bars_{metric}`` (mean per model with its bootstrap CI, paper 001 Fig. 4);
+``volume_scatter``, ``bland_altman``, ``ranking_blobs_{metric}`` and ``significance_map_{metric}``
+for every ranking metric; ``roc_curves`` when a model writes classification outputs;
+``learning_curves`` with histories; ``overlays`` (the reference model's best, median and worst
+case, every model's contour), ``overlays_per_model`` (each model's own best, median and worst
+case) and ``overlays_by_class`` (one case per lesion class and size group, paper 001 Fig. 5, when
+the tables carry those labels) with images, masks and predictions; ``complexity`` with a
+complexity table. A model whose table lacks a figure's columns (a classification-only network
+has no segmentation metric) is left out of that figure. Every model gets its colour once, from
+the full list of models (reference first), so a model has the same colour in every figure. The
+statistics drawn are recomputed with the compare settings carried by the figure settings, with
+the same functions and seeds as the compare stage, so they equal the numbers in ``{R}/stats``.
 """
 
 from __future__ import annotations
@@ -24,10 +28,14 @@ import pandas as pd
 
 from lesionbench.figures.agreement import bland_altman_figure
 from lesionbench.figures.boxplots import boxplots
+from lesionbench.figures.columns import among, with_columns
 from lesionbench.figures.complexity import plot_complexity, read_complexity
 from lesionbench.figures.curves import learning_curves
+from lesionbench.figures.mean_bars import mean_bars
+from lesionbench.figures.metric_strip import metric_strip
 from lesionbench.figures.overlay_grid import overlay_grid
 from lesionbench.figures.overlays import overlay_montage, pick_cases
+from lesionbench.figures.overlays_by_class import overlays_by_class
 from lesionbench.figures.ranking import ranking_figures
 from lesionbench.figures.roc import roc_curves
 from lesionbench.figures.settings import FigureSettings
@@ -102,10 +110,11 @@ def make_figures(
 ) -> list[Path]:
     """Draw every figure whose inputs are given.
 
-    Box plots, volume plots, ranking plots and ROC curves need only ``frames``; learning
-    curves need ``histories``; the overlays need ``images_dir``, ``masks_dir`` and
-    ``predictions`` (the montage picks its cases with :func:`pick_cases` on the reference
-    model, the grid on each model); the complexity plot needs ``complexity_tsv``.
+    Box plots, metric strip, mean bars, volume plots, ranking plots and ROC curves need only
+    ``frames``; learning curves need ``histories``; the overlays need ``images_dir``,
+    ``masks_dir`` and ``predictions`` (the montage picks its cases with :func:`pick_cases` on the
+    reference model, the grid on each model, the class x size grid by lesion class and size on
+    the reference model); the complexity plot needs ``complexity_tsv``.
 
     Args:
         frames: ``{experiment: metrics frame}``.
@@ -129,8 +138,10 @@ def make_figures(
     extra = [m for m in list(histories) + list(predictions) if m not in models]
     colors = model_colors(models + list(dict.fromkeys(extra)))
     complexity = read_complexity(complexity_tsv) if complexity_tsv is not None else None  # fail before drawing
-    tests = paired_tests(frames, settings.compare_settings(models)) if settings.annotate and len(models) > 1 else None
+    tests = _tests(frames, settings)
     written = boxplots(frames, settings.metrics, out, settings, colors, tests)
+    written += metric_strip(frames, out / "metric_strip", settings, colors)
+    written += mean_bars(frames, settings.metrics, out, settings, colors)
     written += volume_scatter(frames, out / "volume_scatter", settings, colors)
     written += bland_altman_figure(frames, out / "bland_altman", settings, colors)
     written += ranking_figures(frames, out, settings, colors)
@@ -140,19 +151,44 @@ def make_figures(
     else:
         log.info("figures: no training histories given; learning curves skipped")
     if predictions and images_dir is not None and masks_dir is not None:
-        cases = pick_cases(frames[models[0]], settings.overlay_cases, settings.pick_metric, settings.subset)
-        first = settings.reference if settings.reference in predictions else None
-        ordered = {m: predictions[m] for m in order_models(list(predictions), first)}
-        written += overlay_montage(cases, images_dir, masks_dir, ordered, out / "overlays",
-                                   settings=settings, colors=colors)
-        if any(m in predictions for m in models):
-            written += overlay_grid(frames, images_dir, masks_dir, predictions, out / "overlays_per_model",
-                                    settings, colors)
+        written += _overlays(frames, Path(images_dir), Path(masks_dir), predictions, out, settings, colors)
     else:
         log.info("figures: images, masks or predictions missing; overlays skipped")
     drawn = plot_complexity(frames, complexity, settings, colors) if complexity is not None else None
     if drawn is not None:
         written += save_figure(drawn.figure, out / "complexity", settings.dpi, {"figure": "complexity"})
+    return written
+
+
+def _tests(frames: Mapping[str, pd.DataFrame], settings: FigureSettings) -> pd.DataFrame | None:
+    """The paired tests the box plots annotate, on the models with every metric column (a
+    classification-only model has none); None without annotation or with fewer than 2 such models."""
+    tested = with_columns(frames, *settings.metrics)
+    if not settings.annotate or len(tested) < 2:
+        return None
+    return paired_tests(tested, among(settings, list(tested)).compare_settings(list(tested)))
+
+
+def _overlays(frames: Mapping[str, pd.DataFrame], images_dir: Path, masks_dir: Path,
+              predictions: Mapping[str, Mapping[str, PathLike]], out: Path, settings: FigureSettings,
+              colors: Mapping[str, str]) -> list[Path]:
+    """``overlays`` (cases of the first model with a ``pick_metric`` column, the reference
+    first), ``overlays_per_model`` and ``overlays_by_class``."""
+    models = order_models(list(frames), settings.reference)
+    picker = next((m for m in models if settings.pick_metric in frames[m].columns), None)
+    written: list[Path] = []
+    if picker is None:
+        log.info("figures: no model has a '%s' column; overlays skipped", settings.pick_metric)
+        return written
+    cases = pick_cases(frames[picker], settings.overlay_cases, settings.pick_metric, settings.subset)
+    first = settings.reference if settings.reference in predictions else None
+    ordered = {m: predictions[m] for m in order_models(list(predictions), first)}
+    written += overlay_montage(cases, images_dir, masks_dir, ordered, out / "overlays", settings=settings,
+                               colors=colors)
+    if any(m in predictions and settings.pick_metric in frames[m].columns for m in models):
+        written += overlay_grid(frames, images_dir, masks_dir, predictions, out / "overlays_per_model", settings,
+                                colors)
+    written += overlays_by_class(frames, images_dir, masks_dir, ordered, out / "overlays_by_class", settings, colors)
     return written
 
 

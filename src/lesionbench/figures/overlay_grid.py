@@ -15,9 +15,15 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from matplotlib.lines import Line2D
 
-from lesionbench.figures.overlays import largest_slice, load_case, pick_cases
+from lesionbench.figures.overlays import (
+    contour_legend,
+    draw_contours,
+    largest_slice,
+    load_case,
+    pick_cases,
+    show_slice,
+)
 from lesionbench.figures.settings import FigureSettings
 from lesionbench.figures.style import Drawn, model_colors, new_figure, save_figure
 from lesionbench.stats.frames import metric_values, order_models
@@ -30,7 +36,8 @@ LEGEND_INCHES = 0.5
 def plot_overlay_grid(frames: Mapping[str, pd.DataFrame], images_dir: PathLike, masks_dir: PathLike,
                       predictions: Mapping[str, Mapping[str, PathLike]], settings: FigureSettings,
                       colors: Mapping[str, str] | None = None) -> Drawn:
-    """Draw the models x (best ... worst) grid for the models that have predictions.
+    """Draw the models x (best ... worst) grid for the models that have predictions and a
+    ``pick_metric`` column (a classification-only model has none: it is left out).
 
     Returns:
         The figure; ``data[("cases", model)]`` the cases of the row (best first),
@@ -38,18 +45,19 @@ def plot_overlay_grid(frames: Mapping[str, pd.DataFrame], images_dir: PathLike, 
         who)]`` the contours (``who`` = ``"reference"`` or the model).
 
     Raises:
-        ValueError: if no model has both metrics and predictions.
+        ValueError: if no model has both the pick metric and predictions.
     """
-    models = [m for m in order_models(list(frames), settings.reference) if m in predictions]
+    models = [m for m in order_models(list(frames), settings.reference)
+              if m in predictions and settings.pick_metric in frames[m].columns]
     if not models:
-        raise ValueError("overlay grid: no model has both a metrics table and predictions")
+        raise ValueError("overlay grid: no model has both a metrics table and predictions "
+                         f"(a table with a '{settings.pick_metric}' column)")
     colors = dict(colors) if colors is not None else model_colors(models)
     picks = {m: pick_cases(frames[m], settings.overlay_cases, settings.pick_metric, settings.subset) for m in models}
     ncols = max(1, max(len(c) for c in picks.values()))
     figure = new_figure(PANEL_INCHES * ncols, PANEL_INCHES * len(models) + LEGEND_INCHES, settings.dpi,
                         facecolor="black")
     axes = figure.subplots(len(models), ncols, squeeze=False)
-    level, width = settings.window
     artists, data = {}, {}
     for row, model in enumerate(models):
         values = metric_values(frames[model], settings.pick_metric, f"experiment '{model}'")
@@ -63,20 +71,15 @@ def plot_overlay_grid(frames: Mapping[str, pd.DataFrame], images_dir: PathLike, 
             image, reference, preds, (sx, sy) = load_case(case, images_dir, masks_dir, {model: predictions[model]})
             z = largest_slice(reference) if reference.any() else image.shape[0] // 2
             data[("slice", model, case)] = z
-            ax.imshow(image[z], cmap="gray", vmin=level - width / 2, vmax=level + width / 2, aspect=sy / sx,
-                      interpolation="nearest")
-            for who, mask, color in (("reference", reference, settings.reference_color),
-                                     (model, preds[model], colors[model])):
-                if mask[z].any():
-                    artists[("contour", model, case, who)] = ax.contour(mask[z].astype(float), levels=[0.5],
-                                                                        colors=[color], linewidths=1.2)
+            show_slice(ax, image[z], settings.window, (sx, sy))
+            outlines = [("reference", reference[z], settings.reference_color, 1.2),
+                        (model, preds[model][z], colors[model], 1.2)]
+            for who, contour in draw_contours(ax, outlines).items():
+                artists[("contour", model, case, who)] = contour
             value = float(values.get(case, np.nan))
             ax.set_title(f"{settings.label(model)}, {_position(col, len(picks[model]))}: {case}\n"
                          f"{settings.metric_label(settings.pick_metric)} {value:.2f}", color="white", fontsize="x-small")
-    handles = [Line2D([], [], color=settings.reference_color, linewidth=1.6, label="Reference")]
-    handles += [Line2D([], [], color=colors[m], linewidth=1.6, label=settings.label(m)) for m in models]
-    figure.legend(handles=handles, loc="outside lower center", ncols=min(len(handles), 4), fontsize="small",
-                  facecolor="0.15", edgecolor="0.4", labelcolor="white")
+    contour_legend(figure, models, colors, settings)
     return Drawn(figure, artists, data)
 
 

@@ -11,10 +11,14 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping, Sequence
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
 import SimpleITK as sitk
+from matplotlib.axes import Axes
+from matplotlib.figure import Figure
+from matplotlib.image import AxesImage
 from matplotlib.lines import Line2D
 
 from lesionbench.figures.settings import FigureSettings
@@ -115,7 +119,6 @@ def plot_overlay_montage(
         raise ValueError("overlay montage: no cases to show")
     models = list(predictions)
     colors = dict(colors) if colors is not None else model_colors(models)
-    level, width = settings.window
     ncols = min(len(cases), MAX_COLUMNS)
     nrows = math.ceil(len(cases) / ncols)
     figure = new_figure(PANEL_INCHES * ncols, PANEL_INCHES * nrows + LEGEND_INCHES, settings.dpi,
@@ -131,25 +134,45 @@ def plot_overlay_montage(
         else:
             z = image.shape[0] // 2
         data[("slice", case)] = z
-        artists[("image", case)] = ax.imshow(
-            image[z], cmap="gray", vmin=level - width / 2, vmax=level + width / 2,
-            aspect=sy / sx, interpolation="nearest",
-        )
-        for model, mask, color, lw in [("reference", reference, settings.reference_color, 1.6)] + [
-            (m, preds[m], colors[m], 1.1) for m in models
-        ]:
-            if mask[z].any():
-                artists[("contour", case, model)] = ax.contour(
-                    mask[z].astype(float), levels=[0.5], colors=[color], linewidths=lw)
+        artists[("image", case)] = show_slice(ax, image[z], settings.window, (sx, sy))
+        outlines = [("reference", reference[z], settings.reference_color, 1.6)]
+        outlines += [(m, preds[m][z], colors[m], 1.1) for m in models]
+        for model, contour in draw_contours(ax, outlines).items():
+            artists[("contour", case, model)] = contour
         ax.set_title(f"{case} (slice {z})", color="white", fontsize="small")
         ax.set_axis_off()
     for ax in axes[len(cases):]:
         ax.set_axis_off()
+    contour_legend(figure, models, colors, settings)
+    return Drawn(figure, artists, data)
+
+
+def show_slice(ax: Axes, image_yx: np.ndarray, window: tuple[float, float], spacing_xy: tuple[float, float]
+               ) -> AxesImage:
+    """Show one ``(Y, X)`` slice in HU in the display window ``(level, width)``, pixels of
+    ``spacing_xy`` mm drawn to scale; returns the image artist."""
+    level, width = window
+    sx, sy = spacing_xy
+    return ax.imshow(image_yx, cmap="gray", vmin=level - width / 2, vmax=level + width / 2, aspect=sy / sx,
+                     interpolation="nearest")
+
+
+def draw_contours(ax: Axes, outlines: Sequence[tuple[str, np.ndarray, str, float]]) -> dict[str, Any]:
+    """Contour each ``(name, mask_yx, colour, line width)`` that is non-empty on the slice.
+
+    Returns:
+        ``{name: contour set}`` of the masks drawn.
+    """
+    return {name: ax.contour(mask.astype(float), levels=[0.5], colors=[color], linewidths=width)
+            for name, mask, color, width in outlines if mask.any()}
+
+
+def contour_legend(figure: Figure, models: Sequence[str], colors: Mapping[str, str], settings: FigureSettings) -> None:
+    """The legend below the panels: the reference contour, then each model's colour."""
     handles = [Line2D([], [], color=settings.reference_color, linewidth=1.6, label="Reference")]
     handles += [Line2D([], [], color=colors[m], linewidth=1.6, label=settings.label(m)) for m in models]
     figure.legend(handles=handles, loc="outside lower center", ncols=min(len(handles), 4), fontsize="small",
                   facecolor="0.15", edgecolor="0.4", labelcolor="white")
-    return Drawn(figure, artists, data)
 
 
 def overlay_montage(

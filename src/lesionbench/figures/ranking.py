@@ -22,6 +22,7 @@ import pandas as pd
 from matplotlib.colors import ListedColormap
 from matplotlib.patches import Patch
 
+from lesionbench.figures.columns import among, with_columns
 from lesionbench.figures.settings import FigureSettings
 from lesionbench.figures.style import Drawn, model_colors, new_figure, save_figure
 from lesionbench.ranking.analysis import Rankings, rank_metric
@@ -121,12 +122,15 @@ def plot_rank_blobs(rankings: Rankings, metric: str, settings: FigureSettings,
 def ranking_figures(frames: Mapping[str, pd.DataFrame], out_dir: PathLike, settings: FigureSettings,
                     colors: Mapping[str, str] | None = None) -> list[Path]:
     """Write ``ranking_blobs_{metric}`` and ``significance_map_{metric}`` (PNG and PDF) for every
-    ranking metric of the compare settings."""
-    models = list(frames)
-    cmp = settings.compare_settings(models)
+    ranking metric of the compare settings, ranking the models that have the metric column (a
+    classification-only model has none); nothing for a metric no model has."""
     written: list[Path] = []
-    for metric in cmp.ranking_metrics:
-        rankings = rank_metric(frames, metric, cmp)
+    for metric in settings.compare_settings(list(frames)).ranking_metrics:
+        ranked = with_columns(frames, metric)
+        if not ranked:
+            continue
+        cmp = among(settings, list(ranked)).compare_settings(list(ranked))
+        rankings = rank_metric(ranked, metric, cmp)
         blobs = plot_rank_blobs(rankings, metric, settings, colors)
         written += save_figure(blobs.figure, Path(out_dir) / f"ranking_blobs_{metric}", settings.dpi,
                                {"figure": "ranking_blobs", "metric": metric})

@@ -41,6 +41,12 @@ class FigureSettings(Settings):
         reference_color: colour of the reference contour in the overlays.
         distribution: ``"box"`` (``boxplot_{metric}``) or ``"violin"`` (``violin_{metric}``).
         annotate: draw the adjusted p of each model vs the reference above the boxes.
+        class_column: case-label column of the lesion class that splits the columns of
+            ``overlays_by_class`` (paper 001 Fig. 5: AVM or other).
+        size_column: case-label column of the reference lesion volume in mL that splits
+            ``overlays_by_class`` into small and large lesions.
+        size_split_ml: volume (mL) at or above which a lesion is large; 14.14 mL is the volume
+            of a sphere 3 cm across, paper 001's 3 cm split.
         compare_options: the compare-only keys of the same JSON (filled by :meth:`from_dict`).
     """
 
@@ -59,6 +65,9 @@ class FigureSettings(Settings):
     reference_color: str = "white"
     distribution: Literal["box", "violin"] = "box"
     annotate: StrictBool = True
+    class_column: Annotated[str, Field(min_length=1)] = "lesion_class"
+    size_column: Annotated[str, Field(min_length=1)] = "lesion_volume_ml"
+    size_split_ml: Annotated[Number, Field(gt=0.0)] = 14.14
     compare_options: dict[str, Any] = {}
 
     @model_validator(mode="before")

@@ -9,10 +9,11 @@ released as soon as it is saved.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any, NamedTuple
 
+from matplotlib.axes import Axes
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
@@ -73,6 +74,12 @@ def new_figure(width_in: float, height_in: float, dpi: int, **kwargs: Any) -> Fi
     figure = Figure(figsize=(width_in, height_in), dpi=dpi, layout=kwargs.pop("layout", "constrained"), **kwargs)
     FigureCanvasAgg(figure)
     return figure
+
+
+def model_ticks(ax: Axes, positions: Sequence[float], labels: Sequence[str]) -> None:
+    """Label the x positions with model names, slanted when one is longer than 8 characters."""
+    long = max(map(len, labels), default=0) > 8
+    ax.set_xticks(list(positions), list(labels), rotation=30 if long else 0, ha="right" if long else "center")
 
 
 def save_figure(figure: Figure, out_stem: PathLike, dpi: int, info: Mapping[str, Any] | None = None) -> list[Path]:

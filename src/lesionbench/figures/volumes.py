@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from lesionbench.figures.columns import among, with_columns
 from lesionbench.figures.settings import FigureSettings
 from lesionbench.figures.style import Drawn, model_colors, new_figure, save_figure
 from lesionbench.stats.frames import metric_values, order_models, selected_frames
@@ -32,15 +33,19 @@ def pearson_r(x: np.ndarray, y: np.ndarray) -> float:
 
 def plot_volume_scatter(
     frames: Mapping[str, pd.DataFrame], settings: FigureSettings, colors: Mapping[str, str] | None = None,
-) -> Drawn:
-    """Draw predicted vs reference volume.
+) -> Drawn | None:
+    """Draw predicted vs reference volume of the models with both volume columns; None if none
+    has them (a classification-only model has no predicted volume).
 
     Returns:
         The figure; ``artists[("points", model)]`` is the scatter (offsets = (reference,
         predicted) mL in case-id order), ``data[("r", model)]`` Pearson's r and
         ``data[("volumes", model)]`` the ``(n, 2)`` array plotted.
     """
-    models = order_models(list(frames), settings.reference)
+    frames = with_columns(frames, REFERENCE_COLUMN, PREDICTED_COLUMN)
+    models = order_models(list(frames), among(settings, list(frames)).reference)
+    if not models:
+        return None
     colors = dict(colors) if colors is not None else model_colors(models)
     chosen = selected_frames(frames, settings.subset)
     figure = new_figure(5.0, 5.0, settings.dpi)
@@ -77,7 +82,9 @@ def volume_scatter(
     frames: Mapping[str, pd.DataFrame], out_path_stem: PathLike, settings: FigureSettings | None = None,
     colors: Mapping[str, str] | None = None,
 ) -> list[Path]:
-    """Write ``{out_path_stem}.png`` and ``.pdf``; returns the paths."""
+    """Write ``{out_path_stem}.png`` and ``.pdf``; returns the paths (none without volume columns)."""
     settings = settings or FigureSettings()
     drawn = plot_volume_scatter(frames, settings, colors)
+    if drawn is None:
+        return []
     return save_figure(drawn.figure, out_path_stem, settings.dpi, {"figure": "volume_scatter"})

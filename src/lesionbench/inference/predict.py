@@ -5,13 +5,17 @@ back to the cropped grid -> :func:`lesionbench.preprocess.uncrop_to_original` (p
 resampling onto the original image) -> threshold -> ``uint8`` NIfTI with the original image's
 origin, spacing and direction. Metrics are then computed on the original grid against the
 original reference (docs/architecture.md, "Data flow"), never on resized slices.
+
+For ``3d_voi`` models, fold and test-set predictions also write ``voi/{case}.npz``: prediction and
+reference inside the reference-centred VOI on the preprocessed grid (:mod:`lesionbench.inference.voi`),
+for paper 001's metrics inside the VOI; new scans (``lesionbench segment``) have no reference and get none.
 """
 
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
 from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -22,8 +26,10 @@ import torch
 from lesionbench.folds import read_fold
 from lesionbench.inference.runtime import model_to_device, resolve_device
 from lesionbench.inference.settings import PredictSettings, SettingsError
+from lesionbench.inference.voi import PreprocessedPrediction, voi_crop
 from lesionbench.inference.volume import predict_volume_and_class
 from lesionbench.io import atomic_path, write_image
+from lesionbench.metrics.voi import voi_path, write_voi
 from lesionbench.samples import SampleSettings, get_layout
 from lesionbench.typing import PathLike
 
@@ -85,6 +91,8 @@ def fold_test_cases(folds_json: PathLike, fold: int) -> list[str]:
 
 #: Subfolder of a prediction folder holding the probability maps (``predict.save_probabilities``).
 PROBABILITIES_DIR = "probabilities"
+#: The sample layout whose fold and test-set predictions also write ``voi/{case}.npz``.
+VOI_LAYOUT = "3d_voi"
 
 
 @dataclass(frozen=True)
@@ -92,14 +100,18 @@ class CasePrediction:
     """What the network(s) say about one case.
 
     Attributes:
-        prob: ``(Z, Y, X)`` float32 foreground probability on the original grid.
+        prob: ``(Z, Y, X)`` float32 foreground probability on the original grid; ``None`` for a
+            classifier (no segmentation output).
         reference: the original grid.
-        cls_prob: probability of class 1 (multi-task 3D networks), else ``None``.
+        cls_prob: probability of class 1 (multi-task 3D networks and classifiers), else ``None``.
+        preprocessed: the probability and reference on the cropped preprocessed grid, kept only
+            when asked (``keep_preprocessed``: the VOI crop of ``3d_voi`` models), else ``None``.
     """
 
-    prob: np.ndarray
+    prob: np.ndarray | None
     reference: sitk.Image
     cls_prob: float | None = None
+    preprocessed: PreprocessedPrediction | None = None
 
 
 def predict_probability(models: torch.nn.Module | Sequence[torch.nn.Module], preprocessed_npz: PathLike,
@@ -115,7 +127,8 @@ def predict_probability(models: torch.nn.Module | Sequence[torch.nn.Module], pre
 def predict_case_outputs(models: torch.nn.Module | Sequence[torch.nn.Module], preprocessed_npz: PathLike,
                          reference_image: PathLike | sitk.Image, samples: SampleSettings, batch_size: int = 16,
                          device: str | torch.device = "auto", tta: str = "none",
-                         overlap: float = 0.5, progress: bool = False) -> CasePrediction:
+                         overlap: float = 0.5, progress: bool = False,
+                         keep_preprocessed: bool = False) -> CasePrediction:
     """The (ensemble's) foreground probability of one case on its original grid.
 
     Args:
@@ -128,6 +141,8 @@ def predict_case_outputs(models: torch.nn.Module | Sequence[torch.nn.Module], pr
         tta: ``"none"`` or ``"flips"`` (:func:`lesionbench.inference.volume.predict_volume`).
         overlap: sliding-window overlap (``3d_voi`` with ``placement: sliding_window``).
         progress: a progress bar over the fold models (``lesionbench segment``).
+        keep_preprocessed: also return the probability and reference on the preprocessed grid
+            (``CasePrediction.preprocessed``; no copy).
 
     Returns:
         The :class:`CasePrediction`: the probability (float32 in [0, 1]) is resampled linearly
@@ -157,12 +172,18 @@ def predict_case_outputs(models: torch.nn.Module | Sequence[torch.nn.Module], pr
                                                   overlap=overlap, progress=progress)
     except ValueError as error:
         raise ValueError(f"{preprocessed_npz}: {error}") from None
+    if prob is None:
+        return CasePrediction(None, reference, cls_prob)
     prob_original = np.asarray(uncrop_to_original(prob, npz, reference, samples.resampling.antialias), dtype=np.float32)
     expected = tuple(reversed(reference.GetSize()))
     if prob_original.shape != expected:
         raise ValueError(f"{preprocessed_npz}: uncropped prediction has shape {prob_original.shape}, "
                          f"but the original image is {expected} (z, y, x)")
-    return CasePrediction(np.clip(prob_original, 0.0, 1.0), reference, cls_prob)
+    preprocessed = None
+    if keep_preprocessed:
+        spacing_xyz = tuple(float(s) for s in npz["spacing"])
+        preprocessed = PreprocessedPrediction(prob, np.asarray(npz["mask"]), spacing_xyz)
+    return CasePrediction(np.clip(prob_original, 0.0, 1.0), reference, cls_prob, preprocessed)
 
 
 def write_prediction(prob_zyx: np.ndarray, reference: sitk.Image, out_path: PathLike, threshold: float,
@@ -252,7 +273,8 @@ def predict_fold(checkpoint_path: PathLike, folds_json: PathLike, fold: int, pre
         preprocessed_dir: folder of ``{case}.npz`` (preprocess stage).
         images_dir: folder of ``{case}.nii.gz`` (ingest stage), the original grids.
         out_dir: ``{R}/predictions/{experiment}/fold-{k}``; receives ``{case}.nii.gz`` (and
-            ``probabilities/{case}.nii.gz`` with ``settings.save_probabilities``).
+            ``probabilities/{case}.nii.gz`` with ``settings.save_probabilities``; ``voi/{case}.npz``
+            for ``3d_voi`` models, :func:`write_case_voi`).
         settings: ``batch_size``, ``threshold``, ``tta``, ``save_probabilities`` (``folds`` is
             for ensembles: a fold's test cases are predicted by that fold's model); the sample
             geometry (layout, size, fit) is the one stored in the checkpoint.
@@ -277,22 +299,53 @@ def _predict_cases(models: Sequence[torch.nn.Module], inputs: Sequence[tuple[str
                    out_dir: PathLike, settings: PredictSettings, device: torch.device,
                    postprocess: Callable[[sitk.Image], sitk.Image] | None = None) -> list[Path]:
     """Predict and write every case of ``inputs``; multi-task models' class probabilities go to
-    ``classes.tsv`` (:data:`CLASSES_TSV`) after the label maps."""
+    ``classes.tsv`` (:data:`CLASSES_TSV`) after the label maps; a classifier writes
+    ``classes.tsv`` alone (the returned list of label maps is then empty). ``3d_voi`` models also
+    write ``voi/{case}.npz`` (:func:`write_case_voi`) before each label map."""
     written, classes = [], []
+    Path(out_dir).mkdir(parents=True, exist_ok=True)
     for case, npz_path, image_path in inputs:
         out_path = Path(out_dir) / f"{case}.nii.gz"
         outputs = predict_case_outputs(models, npz_path, image_path, samples, settings.batch_size, device,
-                                       settings.tta, settings.overlap)
-        write_prediction(outputs.prob, outputs.reference, out_path, settings.threshold,
-                         probability_path(out_path) if settings.save_probabilities else None, postprocess)
+                                       settings.tta, settings.overlap, keep_preprocessed=writes_voi(samples))
         if outputs.cls_prob is not None:
             classes.append({"case_id": case, "cls_prob": round(outputs.cls_prob, 6)})
+        if outputs.prob is None:  # a classifier: its class alone
+            log.info("%s: class probability %.3f (%d model(s))", case, outputs.cls_prob, len(models))
+            continue
+        if outputs.preprocessed is not None:
+            write_case_voi(outputs.preprocessed, out_path, samples, settings.threshold, postprocess)
+        write_prediction(outputs.prob, outputs.reference, out_path, settings.threshold,
+                         probability_path(out_path) if settings.save_probabilities else None, postprocess)
         log.info("%s -> %s (%d model(s))%s", case, out_path, len(models),
                  "" if outputs.cls_prob is None else f", class probability {outputs.cls_prob:.3f}")
         written.append(out_path)
     if classes:
         write_classes(Path(out_dir) / CLASSES_TSV, classes)
     return written
+
+
+def writes_voi(samples: SampleSettings) -> bool:
+    """Whether fold and test-set predictions of models trained on ``samples`` write ``voi/{case}.npz``
+    (``3d_voi`` layouts, either placement)."""
+    return samples.layout == VOI_LAYOUT
+
+
+def write_case_voi(case: PreprocessedPrediction, out_path: PathLike, samples: SampleSettings, threshold: float,
+                   postprocess: Callable[[sitk.Image], sitk.Image] | None = None) -> Path:
+    """Write the VOI crop of one case (:func:`lesionbench.inference.voi.voi_crop`) beside its label map.
+
+    Args:
+        case: the probability and reference on the preprocessed grid.
+        out_path: the case's label map ``{case}.nii.gz``; the crop goes to ``voi/{case}.npz`` beside it.
+        samples: the models' geometry (``voi``: the VOI size).
+        threshold: foreground where the preprocessed probability is ``>= threshold``.
+        postprocess: the label maps' post-processing, if any.
+
+    Returns:
+        The written ``voi/{case}.npz`` (atomic write).
+    """
+    return write_voi(voi_path(out_path), voi_crop(case, samples, threshold, postprocess))
 
 
 #: The class probability of every case a multi-task model predicted, beside its label maps.
@@ -341,7 +394,7 @@ def predict_ensemble(checkpoint_paths: Sequence[PathLike], cases: Sequence[str],
         checkpoint_paths: the chosen folds' ``best.pt``.
         cases: case ids; ``{case}.npz`` in ``preprocessed_dir``, ``{case}.nii.gz`` in ``images_dir``.
         out_dir: receives ``{case}.nii.gz`` (and ``probabilities/{case}.nii.gz`` with
-            ``settings.save_probabilities``).
+            ``settings.save_probabilities``; ``voi/{case}.npz`` for ``3d_voi`` models, :func:`write_case_voi`).
         settings: batch size, threshold, tta, save_probabilities.
         postprocess: applied to each thresholded label map (the post-processing chosen on
             cross-validation), if given; the probability map is written before it.

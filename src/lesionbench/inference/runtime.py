@@ -93,6 +93,12 @@ def to_device(batch: torch.Tensor, device: torch.device) -> torch.Tensor:
     return batch
 
 
+def has_segmentation(output: Any) -> bool:
+    """Whether a network output carries segmentation logits (a tensor, or a result with a
+    tensor ``seg``); a classifier's :class:`~lesionbench.networks.multitask.ClassOutput` does not."""
+    return isinstance(output, torch.Tensor) or isinstance(getattr(output, "seg", None), torch.Tensor)
+
+
 def segmentation_logits(output: Any) -> torch.Tensor:
     """The segmentation logits of a network output ``(B, K, *spatial)``.
 

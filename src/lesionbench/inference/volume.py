@@ -76,7 +76,7 @@ def predict_volume_and_class(models: torch.nn.Module | Sequence[torch.nn.Module]
                    spacing_xyz: Sequence[float], settings: SampleSettings, batch_size: int,
                    device: str | torch.device = "auto", amp: bool | str = "auto", tta: str = "none",
                    mask_zyx: np.ndarray | None = None, overlap: float = 0.5,
-                   progress: bool = False) -> tuple[np.ndarray, float | None]:
+                   progress: bool = False) -> tuple[np.ndarray | None, float | None]:
     """Foreground probability of every voxel of a preprocessed volume, averaged over an ensemble.
 
     Slice layouts are predicted slice by slice here; the ``3d_voi`` layout by
@@ -106,11 +106,14 @@ def predict_volume_and_class(models: torch.nn.Module | Sequence[torch.nn.Module]
         ``(probability, class probability)``: ``(Z, Y, X)`` float32 foreground probabilities in
         [0, 1] (sigmoid of one logit channel, or softmax channel 1 for two or more), on the
         cropped preprocessed grid; the probability of class 1 of multi-task 3D networks
-        (:func:`lesionbench.inference.volume3d.class_probability_3d`), else ``None``.
+        (:func:`lesionbench.inference.volume3d.class_probability_3d`), else ``None``. Networks
+        without segmentation output (paper 001's CNN) give ``(None, class probability)``, the
+        class of the VOI on the reference lesion (``mask_zyx``).
 
     Raises:
         ValueError: if ``image_czyx`` is not a non-empty 4D array, ``batch_size`` < 1, no model
-            is given or ``tta`` is unknown.
+            is given or ``tta`` is unknown; a classifier without a reference lesion
+            (:class:`~lesionbench.inference.volume3d.PlacementError`).
     """
     if image_czyx.ndim != 4 or 0 in image_czyx.shape:
         raise ValueError(f"image must be a non-empty (C, Z, Y, X) array, got shape {image_czyx.shape}")
@@ -126,8 +129,12 @@ def predict_volume_and_class(models: torch.nn.Module | Sequence[torch.nn.Module]
     if get_layout(settings.layout).network_inputs is None:
         from lesionbench.inference.volume3d import predict_volume_3d
 
-        from lesionbench.inference.volume3d import CLASS_VOI_THRESHOLD, class_probability_3d
+        from lesionbench.inference.volume3d import CLASS_VOI_THRESHOLD, class_probability_3d, reference_lesion
+        from lesionbench.networks.factory import module_segments
 
+        if not any(module_segments(model) for model in models):  # classifiers: the class of the reference VOI
+            return None, class_probability_3d(models, image_czyx, reference_lesion(mask_zyx), settings, tta, device,
+                                              amp)
         prob = predict_volume_3d(models, image_czyx, mask_zyx, settings, batch_size, device, amp, tta, overlap,
                                  progress)
         lesion = mask_zyx if settings.placement == "voi" else (prob >= CLASS_VOI_THRESHOLD)

@@ -94,6 +94,18 @@ def predict_volume_3d(models: Sequence[torch.nn.Module], image_czyx: np.ndarray,
     return total / len(models)
 
 
+def reference_lesion(mask_zyx: np.ndarray | None) -> np.ndarray:
+    """The reference lesion a classifier's VOI is placed on (it cannot localise one itself).
+
+    Raises:
+        PlacementError: no mask, or an empty one.
+    """
+    if mask_zyx is None or not np.any(mask_zyx > 0):
+        raise PlacementError("a classifier (a network without segmentation output) classifies the VOI on the "
+                             "reference lesion, and this volume has none")
+    return np.asarray(mask_zyx)
+
+
 @torch.no_grad()
 def class_probability_3d(models: Sequence[torch.nn.Module], image_czyx: np.ndarray, mask_zyx: np.ndarray,
                          settings: SampleSettings, tta: str, device: torch.device, amp: Any) -> float | None:

@@ -16,12 +16,12 @@ from lesionbench.losses.dice import DiceLoss, soft_dice  # noqa: E402
 from lesionbench.losses.dice_ce import DiceCrossEntropyLoss  # noqa: E402
 from lesionbench.losses.eml import EnhancedMixingLoss  # noqa: E402
 from lesionbench.losses.focal import FocalLoss  # noqa: E402
-from lesionbench.losses.multitask import MultiTaskLoss, Targets, class_cross_entropy  # noqa: E402
+from lesionbench.losses.multitask import ClassCrossEntropyLoss, MultiTaskLoss, Targets, class_cross_entropy  # noqa: E402
 from lesionbench.losses.sobel import SobelLoss, sobel_edges  # noqa: E402
 from lesionbench.losses.tversky import TverskyLoss, tversky_index  # noqa: E402
 
 __all__ = [
-    "LOSSES", "CombinedLoss", "CrossEntropyLoss", "DiceCrossEntropyLoss", "DiceLoss",
+    "LOSSES", "ClassCrossEntropyLoss", "CombinedLoss", "CrossEntropyLoss", "DiceCrossEntropyLoss", "DiceLoss",
     "EnhancedMixingLoss", "FocalLoss", "MultiTaskLoss", "SobelLoss", "Targets", "TverskyLoss", "available_losses",
     "class_cross_entropy", "create_loss", "register_loss", "sobel_edges", "soft_dice", "tversky_index",
 ]

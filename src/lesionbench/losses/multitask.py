@@ -98,3 +98,34 @@ class MultiTaskLoss(nn.Module):
             total = total + (1.0 - self.alpha) * class_cross_entropy(cls_logits[known].float(), targets.cls[known],
                                                                     self.cls_mode)
         return total
+
+
+@register_loss("class_ce")
+class ClassCrossEntropyLoss(nn.Module):
+    """``CE(output.cls, class)`` alone: paper 001's eq. (2), the loss of the single-task CNN (Table 3).
+
+    Args:
+        cls_mode: ``"sigmoid"`` (eq. 2 on two sigmoid units, the paper's text) or ``"softmax"``.
+
+    Samples whose class is unknown (-1) are left out; a batch without a known class scores 0
+    (with a gradient of 0, so the step changes nothing but the optimizer's moments).
+    """
+
+    uses_class_targets = True
+
+    def __init__(self, cls_mode: str = "sigmoid") -> None:
+        super().__init__()
+        if cls_mode not in CLASS_LOSS_MODES:
+            raise ValueError(f"class_ce: cls_mode must be one of {list(CLASS_LOSS_MODES)}, got {cls_mode!r}")
+        self.cls_mode = cls_mode
+
+    def forward(self, output: Any, targets: Targets) -> torch.Tensor:
+        """Scalar loss of an output with class logits ``.cls (B, n_classes)``."""
+        cls_logits = getattr(output, "cls", None)
+        if not isinstance(cls_logits, torch.Tensor):
+            raise TypeError(f"class_ce: the network output ({type(output).__name__}) has no class logits "
+                            "(use a classifier or a multi-task network: cnn3d, mlssp, ynet3d, he_mtl3d)")
+        known = targets.cls >= 0
+        if not bool(known.any()):
+            return cls_logits.sum() * 0.0
+        return class_cross_entropy(cls_logits[known].float(), targets.cls[known], self.cls_mode)

@@ -8,6 +8,14 @@ Where predict also saved the foreground probability maps (``predict.save_probabi
 (:data:`lesionbench.metrics.registry.PROBABILITY_METRICS`) become columns of the table: they
 are found in the prediction folders themselves, so the table gains them exactly when the
 experiment's predictions carry the maps, with no option to keep in step with predict.
+
+Likewise, where predict wrote the VOI crops of ``3d_voi`` models (``fold-{k}/voi/{case}.npz``:
+prediction and reference inside the VOI around the reference lesion, on the preprocessed grid;
+:mod:`lesionbench.metrics.voi`), the overlap metrics inside the VOI
+(:data:`lesionbench.metrics.registry.VOI_METRICS`: ``dice_voi``, ``sensitivity_voi``,
+``specificity_voi``, ``ppv_voi``; paper 001, sections 3.4-3.5) become columns. Specificity inside
+the VOI depends on the VOI size (more background voxels -> higher specificity), so it is only
+comparable across models evaluated on the same VOIs.
 """
 
 from __future__ import annotations
@@ -25,7 +33,8 @@ import SimpleITK as sitk
 
 from lesionbench.io import ImageFileError, atomic_path, read_image, read_mask, same_grid
 from lesionbench.metrics.conventions import EmptyConventions, EmptyPolicy
-from lesionbench.metrics.registry import METRICS, PROBABILITY_METRICS, as_conventions, compute_metrics
+from lesionbench.metrics.registry import METRICS, PROBABILITY_METRICS, VOI_METRICS, as_conventions, compute_metrics
+from lesionbench.metrics.voi import VOI_DIR, voi_metrics, voi_path
 from lesionbench.typing import PathLike
 
 log = logging.getLogger(__name__)
@@ -46,9 +55,9 @@ _FOLD_NAME = re.compile(r"^fold-(\d+)$")
 
 def evaluate_case(
     pred_path: PathLike, ref_path: PathLike, conventions: EmptyConventions | EmptyPolicy | str = EmptyConventions(),
-    prob_path: PathLike | None = None,
+    prob_path: PathLike | None = None, voi_npz: PathLike | None = None,
 ) -> dict[str, float | bool | int]:
-    """Metrics of one predicted mask (and, if given, its probability map) against its reference mask.
+    """Metrics of one predicted mask (and, if given, its probability map and VOI crop) against its reference.
 
     Args:
         pred_path: predicted mask (NIfTI or anything SimpleITK reads; non-zero is lesion).
@@ -57,16 +66,21 @@ def evaluate_case(
             or a both-empty policy ``"one"`` / ``"nan"``.
         prob_path: foreground probability map (float, same grid), for the threshold-free
             metrics; None leaves them out.
+        voi_npz: the case's ``voi/{case}.npz`` (:mod:`lesionbench.metrics.voi`), for the metrics
+            inside the VOI; None leaves them out. Its specificity depends on the VOI size (more
+            background voxels -> higher specificity): comparable only across models on the same VOIs.
 
     Returns:
         ``{metric: value}`` for every metric of ``metrics.registry.METRICS`` (then of
-        ``PROBABILITY_METRICS`` with ``prob_path``) plus ``ref_empty``, ``pred_empty``,
-        ``tp``, ``fp``, ``fn``, ``tn``.
+        ``PROBABILITY_METRICS`` with ``prob_path``, then of ``VOI_METRICS`` with ``voi_npz``) plus
+        ``ref_empty``, ``pred_empty``, ``tp``, ``fp``, ``fn``, ``tn`` (the flags and counts of the
+        whole grid).
 
     Raises:
         FileNotFoundError: if a file does not exist.
         ImageFileError: if a file cannot be read, is not 3-D, holds a non-finite probability,
             or is not on the grid of the reference (the message names both files).
+        lesionbench.metrics.voi.VoiFileError: an invalid VOI crop, naming the file.
     """
     conventions = as_conventions(conventions)
     for path in (pred_path, ref_path):
@@ -79,7 +93,10 @@ def evaluate_case(
     ref = sitk.GetArrayViewFromImage(ref_image).astype(bool)
     spacing_zyx = tuple(float(s) for s in reversed(ref_image.GetSpacing()))
     prob = None if prob_path is None else _read_probability(prob_path, ref_image, ref_path)
-    return compute_metrics(pred, ref, spacing_zyx, conventions, prob=prob)
+    row = compute_metrics(pred, ref, spacing_zyx, conventions, prob=prob)
+    if voi_npz is not None:
+        row.update(voi_metrics(voi_npz, conventions))
+    return row
 
 
 def _check_grid(image: sitk.Image, path: PathLike, ref_image: sitk.Image, ref_path: PathLike) -> None:
@@ -132,7 +149,13 @@ def evaluate_experiment(
             has a ``probabilities`` subfolder (:data:`PROBABILITIES_DIR`), every case must have
             its map ``probabilities/{case}.nii.gz`` there, and the threshold-free metrics
             (``auc``, ``ap``, ``dice_mean256``, ``dice_max256``) are added after the other
-            metrics; without such a folder the table has no such column.
+            metrics; without such a folder the table has no such column. Likewise, if any of
+            them has a ``voi`` subfolder (:data:`lesionbench.metrics.voi.VOI_DIR`, ``3d_voi``
+            models), every case must have its ``voi/{case}.npz`` there, and ``dice_voi``,
+            ``sensitivity_voi``, ``specificity_voi``, ``ppv_voi`` (inside the VOI around the
+            reference lesion, paper 001) follow, before the flags. Specificity inside the VOI
+            depends on the VOI size (more background voxels -> higher specificity): it is only
+            comparable across models evaluated on the same VOIs.
         masks_dir: folder of reference masks ``{case}.nii.gz``.
         meta_dir: folder of ``{case}.json`` whose ``"labels"`` dict becomes label columns.
         out_tsv: the TSV to write atomically (columns of docs/file-formats.md, "Evaluate",
@@ -150,13 +173,16 @@ def evaluate_experiment(
             where prediction folders hold ``classes.tsv`` (multi-task models), its ``cls_prob``
             and the reference class ``cls_label`` (1 / 0 from the case's label; empty when the
             label is missing) are added, the columns paper 001's classification tables read.
+            A classifier's folders hold ``classes.tsv`` alone: its table has these columns and
+            the labels only (no segmentation metric).
 
     Returns:
         The table written.
 
     Raises:
         FileNotFoundError: a prediction folder, reference mask or meta file is missing, or a
-            probability map is missing while the experiment has probability maps.
+            probability map (a VOI crop) is missing while the experiment has probability maps
+            (VOI crops).
         ValueError: a folder is not named ``fold-{k}`` or holds no prediction, a case is
             predicted in two folds, a meta file is unreadable or lacks ``labels``, or a
             mask pair is unusable (``ImageFileError``).
@@ -171,7 +197,10 @@ def evaluate_experiment(
     seen: dict[str, Path] = {}
     folders = [Path(folder) for folder in prediction_dirs]
     probability_dirs = _probability_dirs(folders)
+    voi_dirs = _voi_dirs(folders)
     class_probs = _class_probabilities(folders)
+    if class_probs is not None and not any(_has_label_maps(folder) for folder in folders):
+        return _write_table(_classifier_rows(experiment, folders, meta_dir, class_target), out_tsv, experiment)
     for folder in folders:
         fold = _fold_of(folder)
         for pred_path in _predictions_in(folder):
@@ -182,7 +211,7 @@ def evaluate_experiment(
             log.debug("evaluating %s (fold %s)", case_id, fold)
             ref_path = Path(masks_dir) / f"{case_id}{NIFTI_SUFFIX}"
             prob_path = _probability_of(pred_path, probability_dirs)
-            metrics = evaluate_case(pred_path, ref_path, conventions, prob_path)
+            metrics = evaluate_case(pred_path, ref_path, conventions, prob_path, _voi_of(pred_path, voi_dirs))
             if geometry is not None:
                 shape = geometry(ref_path, Path(brain_dir) / f"{case_id}{NIFTI_SUFFIX}", near_skull_mm,
                                  irregular_solidity)
@@ -193,11 +222,42 @@ def evaluate_experiment(
             if class_probs is not None:
                 metrics.update(_class_columns(case_id, class_probs, labels, class_target, folder))
             rows.append({"case_id": case_id, "fold": fold, "experiment": experiment, **metrics, **labels})
-    table = _table(rows)
+    return _write_table(_table(rows), out_tsv, experiment)
+
+
+def _write_table(table: pd.DataFrame, out_tsv: PathLike, experiment: str) -> pd.DataFrame:
     with atomic_path(out_tsv) as tmp:
         table.to_csv(tmp, sep="\t", index=False, na_rep="NaN")
     log.info("wrote %d cases of %s to %s", len(table), experiment, out_tsv)
     return table
+
+
+def _has_label_maps(folder: Path) -> bool:
+    return folder.is_dir() and any(p.name.endswith(NIFTI_SUFFIX) and not p.name.startswith(".")
+                                   for p in folder.iterdir())
+
+
+def _classifier_rows(experiment: str, folders: Sequence[Path], meta_dir: PathLike, class_target: Any) -> pd.DataFrame:
+    """The table of a classifier (no label maps; paper 001's CNN): ``case_id, fold, experiment,
+    cls_prob, cls_label`` and the labels, one row per case of the folders' ``classes.tsv``."""
+    from lesionbench.inference.predict import CLASSES_TSV
+
+    rows, seen = [], {}
+    for folder in folders:
+        fold = _fold_of(folder)
+        if not (folder / CLASSES_TSV).is_file():
+            raise ValueError(f"{folder}: neither label maps nor {CLASSES_TSV} in this folder")
+        frame = pd.read_csv(folder / CLASSES_TSV, sep="\t", dtype={"case_id": str})
+        probs = dict(zip(frame["case_id"], frame["cls_prob"].astype(float)))
+        for case_id in frame["case_id"]:
+            if case_id in seen:
+                raise ValueError(f"{folder / CLASSES_TSV}: case {case_id} is also classified in {seen[case_id]}")
+            seen[case_id] = folder
+            labels = _labels(Path(meta_dir) / f"{case_id}.json", case_id)
+            rows.append({"case_id": case_id, "fold": fold, "experiment": experiment,
+                         **_class_columns(case_id, probs, labels, class_target, folder), **labels})
+    table = pd.DataFrame(rows)
+    return table.sort_values("case_id", kind="stable").reset_index(drop=True) if len(table) else table
 
 
 def _class_probabilities(folders: Sequence[Path]) -> dict[str, float] | None:
@@ -256,6 +316,31 @@ def _probability_of(pred_path: Path, probability_dirs: Sequence[Path]) -> Path |
     return prob_path
 
 
+def _voi_dirs(folders: Sequence[Path]) -> list[Path]:
+    """The ``voi`` subfolders of the prediction folders (empty: no VOI crops)."""
+    found = [folder / VOI_DIR for folder in folders if (folder / VOI_DIR).is_dir()]
+    if found:
+        log.info("VOI crops in %s: adding %s", ", ".join(map(str, found)), ", ".join(VOI_METRICS))
+    return found
+
+
+def _voi_of(pred_path: Path, voi_dirs: Sequence[Path]) -> Path | None:
+    """``voi/{case}.npz`` beside ``pred_path`` when the experiment has VOI crops, else None.
+
+    Raises:
+        FileNotFoundError: naming the missing file and a folder that has VOI crops.
+    """
+    if not voi_dirs:
+        return None
+    path = voi_path(pred_path)
+    if not path.is_file():
+        raise FileNotFoundError(
+            f"{path}: VOI crop not found; {voi_dirs[0]} holds VOI crops, so every predicted case needs one "
+            f"(predict every fold with the same 3d_voi model type, or remove the {VOI_DIR}/ folders)"
+        )
+    return path
+
+
 #: Name of the prediction folder of a held-out test set (every fold's model, averaged); its
 #: rows get this ``fold`` value.
 ENSEMBLE_FOLDER = "ensemble"
@@ -290,8 +375,8 @@ def _labels(meta_path: Path, case_id: str) -> dict[str, Any]:
     labels = meta.get("labels") if isinstance(meta, dict) else None
     if not isinstance(labels, dict):
         raise ValueError(f"{meta_path}: has no 'labels' object")
-    reserved = (set(ID_COLUMNS) | set(METRICS) | set(PROBABILITY_METRICS) | set(FLAG_COLUMNS) | set(COUNT_COLUMNS)
-                | set(GEOMETRY_COLUMNS))
+    reserved = (set(ID_COLUMNS) | set(METRICS) | set(PROBABILITY_METRICS) | set(VOI_METRICS) | set(FLAG_COLUMNS)
+                | set(COUNT_COLUMNS) | set(GEOMETRY_COLUMNS))
     out: dict[str, Any] = {}
     for key, value in labels.items():
         if key == "case_id":
@@ -306,7 +391,8 @@ def _labels(meta_path: Path, case_id: str) -> dict[str, Any]:
 
 def _table(rows: list[dict[str, Any]]) -> pd.DataFrame:
     probability = list(PROBABILITY_METRICS) if rows and next(iter(PROBABILITY_METRICS)) in rows[0] else []
-    fixed = [*ID_COLUMNS, *METRICS, *probability, *FLAG_COLUMNS, *COUNT_COLUMNS]
+    voi = list(VOI_METRICS) if rows and next(iter(VOI_METRICS)) in rows[0] else []
+    fixed = [*ID_COLUMNS, *METRICS, *probability, *voi, *FLAG_COLUMNS, *COUNT_COLUMNS]
     if rows and GEOMETRY_COLUMNS[0] in rows[0]:
         fixed += list(GEOMETRY_COLUMNS)
     label_columns: list[str] = []

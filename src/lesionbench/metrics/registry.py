@@ -8,7 +8,11 @@ and returns a float. The registry's order is the column order of the evaluate TS
 The threshold-free metrics of a probability map (:data:`PROBABILITY_METRICS`: auc, ap,
 dice_mean256, dice_max256) take the case's :class:`~lesionbench.metrics.probabilistic.DistinctScores`
 (the voxel scores sorted once) instead, and are columns only where predict saved probability
-maps; :data:`METRIC_NAMES` lists both registries, the names a configuration may use.
+maps. The overlap metrics inside the VOI around the reference lesion (:data:`VOI_METRICS`:
+dice_voi, sensitivity_voi, specificity_voi, ppv_voi; paper 001, sections 3.4-3.5) are the same
+metrics scored on the VOI crops predict writes for ``3d_voi`` models (``voi/{case}.npz``,
+:mod:`lesionbench.metrics.voi`), and are columns only where those files exist.
+:data:`METRIC_NAMES` lists the three registries, the names a configuration may use.
 """
 
 from __future__ import annotations
@@ -132,8 +136,19 @@ PROBABILITY_METRICS: dict[str, ProbabilityMetric] = {
     "dice_max256": probabilistic.dice_max256_from_scores,
 }
 
-#: Every metric column name: :data:`METRICS`, then :data:`PROBABILITY_METRICS`.
-METRIC_NAMES: tuple[str, ...] = (*METRICS, *PROBABILITY_METRICS)
+#: name -> metric inside the VOI (``voi/{case}.npz``), in column order (after :data:`PROBABILITY_METRICS`): the
+#: very functions of :data:`METRICS`, so the formulas and the empty-mask conventions are those of the whole grid.
+#: Specificity inside the VOI depends on the VOI size (more background voxels -> higher specificity): it is only
+#: comparable across models evaluated on the same VOIs.
+VOI_METRICS: dict[str, Metric] = {
+    "dice_voi": METRICS["dice"],
+    "sensitivity_voi": METRICS["sensitivity"],
+    "specificity_voi": METRICS["specificity"],
+    "ppv_voi": METRICS["ppv"],
+}
+
+#: Every metric column name: :data:`METRICS`, then :data:`PROBABILITY_METRICS`, then :data:`VOI_METRICS`.
+METRIC_NAMES: tuple[str, ...] = (*METRICS, *PROBABILITY_METRICS, *VOI_METRICS)
 
 
 def as_conventions(value: EmptyConventions | EmptyPolicy | str) -> EmptyConventions:
@@ -152,6 +167,8 @@ def get_metric(name: str) -> Metric:
     except KeyError:
         if name in PROBABILITY_METRICS:
             raise KeyError(f"metric {name!r} needs a probability map: see PROBABILITY_METRICS") from None
+        if name in VOI_METRICS:
+            raise KeyError(f"metric {name!r} is scored on the VOI crop: see compute_voi_metrics") from None
         raise KeyError(f"unknown metric {name!r}; valid: {', '.join(METRIC_NAMES)}") from None
 
 
@@ -201,3 +218,34 @@ def compute_metrics(
     c = case.counts
     row.update(ref_empty=c.ref_empty, pred_empty=c.pred_empty, **c._asdict())
     return row
+
+
+def compute_voi_metrics(
+    pred: Mask,
+    ref: Mask,
+    spacing: SpacingZYX,
+    conventions: EmptyConventions | EmptyPolicy | str = EmptyConventions(),
+) -> dict[str, float]:
+    """The :data:`VOI_METRICS` of one case's VOI crop (paper 001, sections 3.4-3.5).
+
+    The same count-based scores and empty-mask conventions as the whole-grid ``dice``,
+    ``sensitivity``, ``specificity`` and ``ppv`` (:mod:`lesionbench.metrics.conventions`), on the VOI's
+    voxels only. Specificity ``TN / (TN + FP)`` inside the VOI depends on the VOI size: a larger VOI
+    adds background voxels, hence true negatives, and raises it (on the whole grid it is ~1). It is
+    therefore only comparable across models evaluated on the same VOIs (same size, same placement).
+
+    Args:
+        pred: bool or 0/1 ``(D, H, W)`` prediction inside the VOI.
+        ref: bool or 0/1 ``(D, H, W)`` reference inside the same VOI.
+        spacing: voxel spacing ``(z, y, x)`` in mm (checked; the overlap scores do not use it).
+        conventions: the empty-mask conventions (a bare both-empty policy keeps the default distance policy).
+
+    Returns:
+        ``{"dice_voi": ..., "sensitivity_voi": ..., "specificity_voi": ..., "ppv_voi": ...}``.
+
+    Raises:
+        ValueError: if the shapes differ or the spacing is not 3 positive values.
+    """
+    conventions = as_conventions(conventions)
+    case = CaseMasks(pred, ref, spacing)
+    return {name: float(metric(case, conventions)) for name, metric in VOI_METRICS.items()}

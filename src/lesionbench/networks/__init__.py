@@ -6,10 +6,13 @@ import line below (no package walking; docs/architecture.md, "Registries").
 """
 
 from lesionbench.networks.factory import (
+    NETWORK_OUTPUTS,
     NETWORKS,
     available_networks,
     create_network,
+    network_outputs,
     register_network,
+    segments,
     supported_spatial_dims,
 )
 
@@ -37,6 +40,7 @@ from lesionbench.networks.fcn8s import FCN8s  # noqa: E402
 from lesionbench.networks.improved_unet import ImprovedUNet  # noqa: E402
 from lesionbench.networks.mlssp import MLSSP, HeMTL3D, MultiTaskUNet3D, YNet3D  # noqa: E402
 from lesionbench.networks.multitask import (  # noqa: E402
+    ClassOutput,
     MultiTaskOutput,
     class_probability,
     classification_logits,
@@ -51,8 +55,8 @@ from lesionbench.networks.unetpp import UNetPlusPlus, UNetPlusPlusOutput  # noqa
 __all__ = [
     "ACSNet", "AttentionUNet", "DeepLabV3", "FCN8s", "PSPNet", "ImprovedUNet", "NETWORKS", "ResAttUNet", "ResUNet", "SAUNet",
     "SegNet", "UNet", "UNetPlusPlus", "UNetPlusPlusOutput", "available_networks", "create_network", "register_network",
-    "supported_spatial_dims",
+    "supported_spatial_dims", "NETWORK_OUTPUTS", "network_outputs", "segments",
     # paper 001 (3D multi-task)
-    "CNN3D", "ClassifierTail", "HeMTL3D", "MLSSP", "MultiTaskOutput", "MultiTaskUNet3D", "YNet3D", "class_probability",
+    "CNN3D", "ClassOutput", "ClassifierTail", "HeMTL3D", "MLSSP", "MultiTaskOutput", "MultiTaskUNet3D", "YNet3D", "class_probability",
     "classification_logits",
 ]

@@ -61,6 +61,7 @@ from lesionbench.networks.blocks import (
     max_pool_type,
 )
 from lesionbench.networks.factory import register_network
+from lesionbench.networks.multitask import ClassOutput
 
 #: Paper 001's widths (inferred, docs/paper001.md A-4): the 3D U-Net levels; the CNN uses ``features[0]``.
 STANDARD_FEATURES: tuple[int, ...] = (32, 64, 128, 256, 512)
@@ -165,7 +166,7 @@ class ClassifierTail(nn.Module):
         return self.block5(self.block4(self.block3(torch.flatten(x, 1))))
 
 
-@register_network("cnn3d", spatial_dims=(3,))
+@register_network("cnn3d", spatial_dims=(3,), outputs=("cls",))
 class CNN3D(nn.Module):
     """Paper 001's single-task classification baseline "CNN" (section 2.2; Table 3).
 
@@ -185,8 +186,9 @@ class CNN3D(nn.Module):
         activation: activation spec (``"relu"`` in the paper).
         input_size: the spatial size ``(D, H, W)`` (or one int) the network is built for.
 
-    Shapes: ``(B, in_channels, *input_size) -> (B, n_classes)`` logits (a plain tensor; see the
-    module docstring for the sigmoid/softmax convention).
+    Shapes: ``(B, in_channels, *input_size) ->`` :class:`~lesionbench.networks.multitask.ClassOutput`
+    with ``cls (B, n_classes)`` logits (see the module docstring for the sigmoid/softmax
+    convention); trained with the ``class_ce`` loss (eq. 2 alone).
 
     Raises:
         ValueError: bad widths or ``input_size``; in ``forward``, an input of another size.
@@ -215,7 +217,7 @@ class CNN3D(nn.Module):
                                          n_classes=n_classes, norm=norm, activation=activation)
         he_init_(self)
 
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        """Class logits ``(B, n_classes)`` of VOIs ``(B, in_channels, *input_size)``."""
+    def forward(self, x: torch.Tensor) -> ClassOutput:
+        """Class logits ``cls (B, n_classes)`` of VOIs ``(B, in_channels, *input_size)``."""
         check_input_size(x, self.input_size, "cnn3d")
-        return self.classifier(self.stem(x))
+        return ClassOutput(self.classifier(self.stem(x)))

@@ -16,15 +16,26 @@ from lesionbench.registry import Registry
 NETWORKS: Registry[nn.Module] = Registry("network")
 
 
-def register_network(name: str, *, spatial_dims: tuple[int, ...] = (2,)) -> Callable[[type], type]:
+#: What a network's ``forward`` returns: ``seg`` (segmentation logits), ``cls`` (class logits per
+#: sample), or both (docs/architecture.md, "Network outputs").
+NETWORK_OUTPUTS: tuple[str, ...] = ("seg", "cls")
+
+
+def register_network(name: str, *, spatial_dims: tuple[int, ...] = (2,),
+                     outputs: tuple[str, ...] = ("seg",)) -> Callable[[type], type]:
     """Class decorator registering a network under ``name``.
 
     Args:
         name: the name used in ``config.yaml`` (``network: {name: unet}``).
         spatial_dims: the dimensions the architecture supports; a class that supports more
             than one takes ``spatial_dims`` as its first constructor argument (MONAI order).
+        outputs: what the network predicts, a subset of :data:`NETWORK_OUTPUTS`: ``("seg",)`` for
+            segmentation networks, ``("seg", "cls")`` for the multi-task ones, ``("cls",)`` for a
+            classifier (the workflow reads it to know which stages apply to an experiment).
     """
-    return NETWORKS.register(name, spatial_dims=tuple(spatial_dims))
+    if not outputs or set(outputs) - set(NETWORK_OUTPUTS):
+        raise ValueError(f"register_network({name!r}): outputs must be a non-empty subset of {NETWORK_OUTPUTS}")
+    return NETWORKS.register(name, spatial_dims=tuple(spatial_dims), outputs=tuple(outputs))
 
 
 def available_networks() -> list[str]:
@@ -39,6 +50,29 @@ def supported_spatial_dims(name: str) -> tuple[int, ...]:
         KeyError: unknown network (message lists the valid names).
     """
     return NETWORKS.entry(name).metadata["spatial_dims"]
+
+
+def network_outputs(name: str) -> tuple[str, ...]:
+    """What network ``name`` predicts: a subset of :data:`NETWORK_OUTPUTS`.
+
+    Raises:
+        KeyError: unknown network (message lists the valid names).
+    """
+    return NETWORKS.entry(name).metadata["outputs"]
+
+
+def segments(name: str) -> bool:
+    """Whether network ``name`` has a segmentation output (a classifier has none)."""
+    return "seg" in network_outputs(name)
+
+
+def module_segments(module: nn.Module) -> bool:
+    """Whether a built network has a segmentation output: its registered class's ``outputs``
+    (a module of an unregistered class, e.g. a test's stand-in, is taken to segment)."""
+    for name in NETWORKS.names():
+        if NETWORKS.entry(name).factory is type(module):
+            return segments(name)
+    return True
 
 
 def create_network(name: str, **kwargs: Any) -> nn.Module:

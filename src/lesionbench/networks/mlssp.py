@@ -161,7 +161,7 @@ class MultiTaskUNet3D(nn.Module):
         return MultiTaskOutput(seg=self.unet.head(decoded), cls=self.classifier(branch))
 
 
-@register_network("mlssp", spatial_dims=(3,))
+@register_network("mlssp", spatial_dims=(3,), outputs=("seg", "cls"))
 class MLSSP(MultiTaskUNet3D):
     """MLSSP, multi-task learning of shared shallow parameters (paper 001, section 2, Fig. 1).
 
@@ -178,7 +178,7 @@ class MLSSP(MultiTaskUNet3D):
     NAME: ClassVar[str] = "mlssp"
 
 
-@register_network("ynet3d", spatial_dims=(3,))
+@register_network("ynet3d", spatial_dims=(3,), outputs=("seg", "cls"))
 class YNet3D(MultiTaskUNet3D):
     """The Y-Net baseline of paper 001 (sections 1 and 3.4.2; ref. [17], Mehta et al. 2018), in 3D.
 
@@ -194,7 +194,7 @@ class YNet3D(MultiTaskUNet3D):
     NAME: ClassVar[str] = "ynet3d"
 
 
-@register_network("he_mtl3d", spatial_dims=(3,))
+@register_network("he_mtl3d", spatial_dims=(3,), outputs=("seg", "cls"))
 class HeMTL3D(MultiTaskUNet3D):
     """The multi-task baseline of He et al. (MedIA 2020; paper 001's ref. [16], sections 1, 3.4.2).
 

@@ -2,7 +2,8 @@
 
 Multi-task networks (paper 001: :class:`~lesionbench.networks.mlssp.MLSSP`,
 :class:`~lesionbench.networks.mlssp.YNet3D`, :class:`~lesionbench.networks.mlssp.HeMTL3D`)
-return a :class:`MultiTaskOutput`. It is the package's general mechanism for a network with a
+return a :class:`MultiTaskOutput`; a classifier without segmentation output (paper 001's CNN,
+:class:`~lesionbench.networks.cnn3d.CNN3D`) returns a :class:`ClassOutput`. It is the package's general mechanism for a network with a
 segmentation and a per-sample classification output: code that only segments (the trainer's
 segmentation loss, :func:`lesionbench.inference.runtime.segmentation_logits`) reads ``.seg`` as
 it does for every result object with a ``seg`` field; classification code reads ``.cls``
@@ -30,6 +31,16 @@ class MultiTaskOutput(NamedTuple):
     """
 
     seg: torch.Tensor
+    cls: torch.Tensor
+
+
+class ClassOutput(NamedTuple):
+    """Classification logits of a classifier without a segmentation output (paper 001's CNN).
+
+    Attributes:
+        cls: classification logits ``(B, n_classes)``, one row per sample.
+    """
+
     cls: torch.Tensor
 
 

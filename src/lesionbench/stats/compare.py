@@ -28,7 +28,7 @@ from typing import Any
 import pandas as pd
 
 from lesionbench.io import atomic_path, file_sha256, provenance, write_json, write_text
-from lesionbench.stats.frames import read_metrics
+from lesionbench.stats.frames import MetricsTableError, read_metrics
 from lesionbench.stats.omnibus import friedman_tests
 from lesionbench.stats.paired import paired_tests
 from lesionbench.stats.render import to_html, to_latex, to_markdown
@@ -53,6 +53,23 @@ def output_names(settings: CompareSettings) -> list[str]:
     """Every file name :func:`compare` writes for ``settings``, in writing order."""
     styled = [f"table_{style}.{fmt}" for style in settings.table_styles for fmt in TABLE_FORMATS]
     return [*FIXED_FILES, *styled, *ANALYSIS_FILES, PROVENANCE_FILE]
+
+
+def segmentation_frames(frames: Mapping[str, pd.DataFrame], settings: CompareSettings) -> dict[str, pd.DataFrame]:
+    """The models with at least one of ``settings.metrics`` as a column (a classifier has none).
+
+    Raises:
+        MetricsTableError: the reference model is a classifier (it cannot be the reference of
+            the segmentation statistics).
+    """
+    kept = {model: frame for model, frame in frames.items() if set(settings.metrics) & set(frame.columns)}
+    left_out = [model for model in frames if model not in kept]
+    if left_out:
+        log.info("compare: %s have no segmentation metric (classification only)", ", ".join(left_out))
+    if settings.reference is not None and settings.reference not in kept and settings.reference in frames:
+        raise MetricsTableError(f"reference model '{settings.reference}' has none of the metrics "
+                                f"{list(settings.metrics)}: a classifier cannot be the reference of a comparison")
+    return kept
 
 
 def compare(
@@ -96,17 +113,23 @@ def compare(
 
 
 def compare_frames(frames: Mapping[str, pd.DataFrame], settings: CompareSettings) -> dict[str, Any]:
-    """In-memory form of :func:`compare`: ``{file name: DataFrame or text}``."""
+    """In-memory form of :func:`compare`: ``{file name: DataFrame or text}``.
+
+    A classifier's table (no segmentation metric column, only ``cls_prob``/``cls_label``; paper
+    001's CNN) takes part in the classification files and the table styles' classification
+    columns only; every segmentation statistic is computed on the other models.
+    """
     # These packages import lesionbench.stats themselves: imported here, not at module level.
     from lesionbench.classification.analysis import auc_tests, classification_table, roc_table
     from lesionbench.ranking.analysis import rank_models
     from lesionbench.volumes.bands import BAND_COLUMNS, abc2_by_band
     from lesionbench.volumes.tables import subgroup_table, volume_agreement
 
+    everyone, frames = frames, segmentation_frames(frames, settings)
     tests = paired_tests(frames, settings)
     summary = summary_table(frames, tests, settings)
     ctx = StyleContext(frames, settings, {"tests": tests, "summary": summary,
-                                          "global_dice": global_dice(frames, settings)})
+                                          "global_dice": global_dice(frames, settings)}, everyone)
     friedman, posthoc = friedman_tests(frames, settings)
     contents: dict[str, Any] = {"tests.tsv": tests, "summary.tsv": summary, "global_dice.tsv": ctx.global_dice,
                                 "friedman.tsv": friedman, "posthoc.tsv": posthoc}
@@ -128,8 +151,8 @@ def compare_frames(frames: Mapping[str, pd.DataFrame], settings: CompareSettings
         "ranking.tsv": rankings.ranking, "ranking_bootstrap.tsv": rankings.bootstrap,
         "ranking_significance.tsv": rankings.significance, "volume_agreement.tsv": volume_agreement(frames, settings),
         "abc2_bands.tsv": bands, "volume_subgroups.tsv": subgroup_table(frames, settings)[0],
-        "classification.tsv": classification_table(frames, settings), "roc.tsv": roc_table(frames, settings),
-        "auc_tests.tsv": auc_tests(frames, settings),
+        "classification.tsv": classification_table(everyone, settings), "roc.tsv": roc_table(everyone, settings),
+        "auc_tests.tsv": auc_tests(everyone, settings),
     })
     return contents
 

@@ -31,6 +31,8 @@ DEFAULT_METRIC_LABELS: dict[str, str] = {
     "pred_volume_ml": "Predicted volume (mL)", "ref_abc2_ml": "Reference ABC/2 (mL)",
     "pred_abc2_ml": "Predicted ABC/2 (mL)", "auc": "AUC", "ap": "AP",
     "dice_mean256": "Mean Dice (256 thresholds)", "dice_max256": "Max Dice (256 thresholds)",
+    "dice_voi": "DSC (VOI)", "sensitivity_voi": "Sensitivity (VOI)", "specificity_voi": "Specificity (VOI)",
+    "ppv_voi": "PPV (VOI)",
 }
 
 #: Method names :func:`statsmodels.stats.multitest.multipletests` accepts (its short names
@@ -68,7 +70,8 @@ def _metric_names() -> list[str]:
 
 
 #: A metric column of ``metrics/{experiment}.tsv`` (:data:`lesionbench.metrics.registry.METRIC_NAMES`:
-#: the label-map metrics, then the threshold-free ones, columns only where probability maps were saved).
+#: the label-map metrics, then the threshold-free ones, columns only where probability maps were saved, then
+#: the ones inside the VOI, columns only where predict wrote VOI crops: ``3d_voi`` models).
 MetricName = choice("metric", _metric_names)
 
 

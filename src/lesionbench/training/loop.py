@@ -8,11 +8,18 @@ positives and the predicted and reference voxel counts over all slices, and
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
+import math
 from dataclasses import dataclass
 
 import torch
 
-from lesionbench.inference.runtime import autocast, foreground_probability, segmentation_logits, to_device
+from lesionbench.inference.runtime import (
+    autocast,
+    foreground_probability,
+    has_segmentation,
+    segmentation_logits,
+    to_device,
+)
 from lesionbench.losses.multitask import Targets
 
 LossFunction = Callable[..., torch.Tensor]
@@ -28,7 +35,8 @@ class ValidationResult:
 
     Attributes:
         loss: mean of the per-batch losses.
-        dice: global Dice over all validation slices (1.0 when both masks are empty).
+        dice: global Dice over all validation slices (1.0 when both masks are empty); NaN for
+            a network without segmentation output (a classifier).
         intersection, predicted, reference: voxel counts behind ``dice``.
     """
 
@@ -37,6 +45,12 @@ class ValidationResult:
     intersection: int
     predicted: int
     reference: int
+
+    @property
+    def score(self) -> float:
+        """What the ``best`` checkpoint maximises: the global Dice, or minus the loss for a
+        network without segmentation output."""
+        return -self.loss if math.isnan(self.dice) else self.dice
 
 
 def global_dice(intersection: int, predicted: int, reference: int) -> float:
@@ -99,7 +113,9 @@ def validate(model: torch.nn.Module, batches: Iterable[tuple[torch.Tensor, torch
     """Validation loss and global Dice of ``model`` (eval mode) over all ``batches``.
 
     Probabilities (sigmoid, or softmax channel 1) are thresholded at ``>= threshold``, and so
-    are soft reference labels (lesion fractions).
+    are soft reference labels (lesion fractions). A network without segmentation output (a
+    classifier, :func:`~lesionbench.inference.runtime.has_segmentation`) gets the loss only and a
+    NaN Dice.
     """
     model.eval()
     loss_total = torch.zeros((), dtype=torch.float64, device=device)
@@ -113,12 +129,15 @@ def validate(model: torch.nn.Module, batches: Iterable[tuple[torch.Tensor, torch
             loss = loss_fn(output, target)
         loss_total += loss.detach().double()
         batches_seen += 1
+        if not has_segmentation(output):
+            continue
         predicted = foreground_probability(segmentation_logits(output)) >= threshold
         reference = target.mask[:, 0] >= 0.5
         counts += torch.stack([(predicted & reference).sum(), predicted.sum(), reference.sum()])
     intersection, n_predicted, n_reference = (int(n) for n in counts.tolist())
+    segmented = batches_seen > 0 and has_segmentation(output)
     return ValidationResult(
         loss=float(loss_total.item()) / max(batches_seen, 1),
-        dice=global_dice(intersection, n_predicted, n_reference),
+        dice=global_dice(intersection, n_predicted, n_reference) if segmented else math.nan,
         intersection=intersection, predicted=n_predicted, reference=n_reference,
     )

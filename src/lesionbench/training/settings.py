@@ -226,7 +226,7 @@ class TrainSettings(Settings):
         seed: seeds torch, numpy, ``random`` and the shuffling generator.
         val_every: validate every this many epochs (and always after the last epoch).
         checkpoint: which epoch's weights become ``best.pt``: ``best`` (the highest validation
-            Dice) or ``last`` (the final epoch; paper 001 describes no validation-based
+            Dice; the lowest validation loss for a classifier) or ``last`` (the final epoch; paper 001 describes no validation-based
             selection, docs/paper001.md A-8).
         amp: mixed precision: ``"auto"`` (on for CUDA only), ``true`` (needs CUDA), ``false``,
             or the autocast type ``"bfloat16"``/``"float16"``; ``auto`` and ``true`` take

@@ -95,7 +95,7 @@ def network_kwargs(settings: ExperimentSettings, in_channels: int, spatial_dims:
 def batch_loss(loss: Callable[..., torch.Tensor], device: torch.device) -> Callable[[Any, Targets], torch.Tensor]:
     """The loss of a batch, ``(network output, Targets) -> scalar``.
 
-    A loss that reads the class targets (``uses_class_targets``: ``multitask``) gets the
+    A loss that reads the class targets (``uses_class_targets``: ``multitask``, ``class_ce``) gets the
     :class:`~lesionbench.losses.Targets` pair; every other loss is a segmentation loss, wrapped in
     :class:`~lesionbench.losses.deep_supervision.DeepSupervision` (side outputs, ``.seg`` of
     result objects) and given the mask alone.
@@ -160,7 +160,8 @@ def train_fold(samples_dir: PathLike, folds_json: PathLike, fold: int, out_dir: 
         scheduler = create_schedule(train.schedule.name, optimizer, train.schedule.options, len(batches))
         scaler = torch.amp.GradScaler(device.type, enabled=needs_loss_scaling(amp))
 
-        state = {"history": [], "best_val_dice": -math.inf, "best_epoch": 0, "epoch": 0}
+        # best_score: what `checkpoint: best` maximises (ValidationResult.score)
+        state = {"history": [], "best_val_dice": -math.inf, "best_score": -math.inf, "best_epoch": 0, "epoch": 0}
         resume = resumable_checkpoint(resume_dir / "last.pt", training_hash, data.sha256, train.epochs)
         if resume is not None:
             model.load_state_dict(resume["state_dict"])
@@ -168,7 +169,7 @@ def train_fold(samples_dir: PathLike, folds_json: PathLike, fold: int, out_dir: 
             scheduler.load_state_dict(resume["scheduler"])
             scaler.load_state_dict(resume["scaler"])
             restore_rng(resume["rng"])
-            state = {key: resume[key] for key in state}
+            state = {key: resume.get(key, state[key]) for key in state}
             state["history"] = [dict(row) for row in state["history"]]
         else:
             (resume_dir / "best.pt").unlink(missing_ok=True)
@@ -194,11 +195,12 @@ def train_fold(samples_dir: PathLike, folds_json: PathLike, fold: int, out_dir: 
                    "lr": lr, "seconds": time.perf_counter() - started}
             state["history"].append(row)
             state["epoch"] = epoch
-            improved = result is not None and result.dice > state["best_val_dice"]
+            improved = result is not None and result.score > state["best_score"]
             if train.checkpoint == "last":  # the final epoch's weights, whatever the validation says
                 improved = epoch == train.epochs
             if improved:
                 state["best_val_dice"], state["best_epoch"] = (result.dice if result else math.nan), epoch
+                state["best_score"] = result.score if result else math.nan
             checkpoint = _checkpoint(model, optimizer, scheduler, scaler, state, settings, kwargs, data,
                                      training_hash, device, amp)
             if improved:
@@ -232,6 +234,7 @@ def _checkpoint(model: torch.nn.Module, optimizer: torch.optim.Optimizer,
         "scaler": scaler.state_dict(),
         "epoch": state["epoch"],
         "best_val_dice": state["best_val_dice"],
+        "best_score": state["best_score"],
         "best_epoch": state["best_epoch"],
         "history": [dict(row) for row in state["history"]],
         "settings": settings.to_dict(),

@@ -140,7 +140,8 @@ def test_unknown_table_style():
 
 
 @pytest.mark.parametrize("path", ["config.yaml", "tests/workflow/tiny_config.yaml",
-                                  *sorted(str(p.relative_to(ROOT)) for p in (ROOT / "resources" / "datasets").glob("*.yaml"))])
+                                  *sorted(str(p.relative_to(ROOT)) for p in (ROOT / "resources" / "datasets").glob("*.yaml")),
+                                  *sorted(str(p.relative_to(ROOT)) for p in (ROOT / "resources" / "configs").glob("*.yaml"))])
 def test_committed_configurations_pass(path):
     config = yaml.safe_load((ROOT / path).read_text())
     resolved = check_config(config, ROOT)
@@ -150,10 +151,52 @@ def test_committed_configurations_pass(path):
 @pytest.mark.parametrize("experiment_set", sorted(p.stem for p in (ROOT / "resources" / "experiments").glob("*.yaml")))
 @pytest.mark.parametrize("scale", ["paper", "demo", "tiny"])
 def test_every_experiment_set_passes_at_every_scale(experiment_set, scale):
-    config = _set(_demo(), "experiment_sets", {experiment_set: {"dataset": "phantom", "scale": scale}})
+    # a set whose models classify runs on the dataset of its ready configuration
+    ready = ROOT / "resources" / "configs" / f"{experiment_set}.yaml"
+    base = yaml.safe_load(ready.read_text()) if ready.is_file() else _demo()
+    dataset = next(iter(base["datasets"]))
+    config = _set(base, "experiment_sets", {experiment_set: {"dataset": dataset, "scale": scale}})
     resolved = check_config(config, ROOT)
     assert any(name.startswith(f"{experiment_set}_") for name in resolved["experiments"])
-    assert experiment_set in resolved["comparisons"]["phantom"]
+    assert experiment_set in resolved["comparisons"][dataset]
+
+
+def test_class_losses_and_classifiers_need_what_they_read():
+    paper001 = yaml.safe_load((ROOT / "resources" / "configs" / "paper001-tiny.yaml").read_text())
+    assert "paper001_cnn3d" in check_config(paper001, ROOT)["experiments"]
+    no_target = _delete(paper001, "datasets.ich_avm_tiny.classification")
+    assert _message(no_target).startswith("experiments.paper001_cnn3d.loss: 'class_ce' trains on class labels, but "
+                                          "dataset 'ich_avm_tiny' has no classification target")
+    cnn = {"dataset": "ich_avm_tiny", "network": {"name": "cnn3d"}, "loss": {"name": "dice"},
+           "train": {"epochs": 1, "batch_size": 2, "optimizer": {"name": "adam", "lr": 1.0e-3}}}
+    paper001 = _set(paper001, "datasets.ich_avm_tiny.compare", {"reference": "cnn", "metrics": ["dice"]})
+    assert _message(_set(paper001, "experiments.cnn", cnn)) == (
+        "experiments.cnn.loss: network 'cnn3d' only classifies; train it with a class loss (class_ce), not 'dice'")
+    sliding = {**cnn, "loss": {"name": "class_ce"}, "predict": {"placement": "sliding_window"}}
+    assert "cannot find the lesion itself" in _message(_set(paper001, "experiments.cnn", sliding))
+    reference = _set(paper001, "experiments.cnn", {**cnn, "loss": {"name": "class_ce"}})
+    assert _message(reference) == ("datasets.ich_avm_tiny.compare.reference: 'cnn' only classifies; the reference of "
+                                   "the segmentation statistics must segment")
+    scans = {"source": {"kind": "scans", "path": "x"}, "experiments": ["paper001_cnn3d"]}
+    assert _message(_set(paper001, "segment.new", scans)) == (
+        "segment.new.experiments: ['paper001_cnn3d'] only classify and cannot segment new scans")
+
+
+def test_a_shared_source_takes_the_owners_cases():
+    demo = _demo()
+    shared = copy.deepcopy(demo["datasets"]["phantom"])
+    for key in ("ingest", "brain_mask", "compare"):
+        shared.pop(key, None)
+    shared["source"] = {"kind": "dataset", "dataset": "phantom"}
+    config = _set(demo, "datasets.again", shared)
+    check_config(config, ROOT)
+    assert _message(_set(config, "datasets.again.source.dataset", "again")).startswith(
+        "datasets.again.source.dataset: 'again' is not another dataset (valid: phantom)")
+    assert _message(_set(config, "datasets.again.brain_mask", {})).startswith(
+        "datasets.again.brain_mask: the cases are 'phantom''s, converted with its brain_mask")
+    assert _message(_set(config, "datasets.again.modality", "MR")).startswith("datasets.again.modality: MR differs")
+    chained = _set(config, "datasets.third", {**shared, "source": {"kind": "dataset", "dataset": "again"}})
+    assert "shares another dataset's cases itself" in _message(chained)
 
 
 def test_adamw_and_bfloat16_are_accepted():

@@ -13,7 +13,8 @@ from lesionbench.figures import (
     make_figures,
 )
 
-EXPECTED = ["boxplot_dice.png", "boxplot_dice.pdf", "volume_scatter.png", "volume_scatter.pdf",
+EXPECTED = ["boxplot_dice.png", "boxplot_dice.pdf", "metric_strip.png", "metric_strip.pdf",
+            "mean_bars_dice.png", "mean_bars_dice.pdf", "volume_scatter.png", "volume_scatter.pdf",
             "bland_altman.png", "bland_altman.pdf", "ranking_blobs_dice.png", "ranking_blobs_dice.pdf",
             "significance_map_dice.png", "significance_map_dice.pdf",
             "learning_curves.png", "learning_curves.pdf", "overlays.png", "overlays.pdf",

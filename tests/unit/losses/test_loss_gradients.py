@@ -10,8 +10,8 @@ OPTIONS = {"combined": {"terms": [{"name": "eml"}, {"name": "sobel"}]},
 REGION = ("bce", "ce", "dice", "dice_bce", "dice_ce", "eml", "focal", "tversky", "combined", "weighted_sum")
 
 
-#: Losses of a segmentation output and the class of each case (tests/unit/losses/test_multitask.py).
-MULTITASK = ("multitask",)
+#: Losses that read the class of each case (tests/unit/losses/test_multitask.py).
+MULTITASK = ("multitask", "class_ce")
 
 
 @pytest.mark.parametrize("name", [name for name in available_losses() if name not in MULTITASK])

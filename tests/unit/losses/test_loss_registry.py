@@ -14,13 +14,13 @@ def logit(p):
 
 def test_available_losses():
     assert available_losses() == [
-        "bce", "ce", "combined", "dice", "dice_bce", "dice_ce", "eml", "focal", "multitask", "sobel", "tversky",
+        "bce", "ce", "class_ce", "combined", "dice", "dice_bce", "dice_ce", "eml", "focal", "multitask", "sobel", "tversky",
         "weighted_sum",
     ]
 
 
 def test_unknown_loss_is_a_key_error_listing_the_names():
-    with pytest.raises(KeyError, match="unknown loss 'lovasz'; valid names: bce, ce, combined, dice, "):
+    with pytest.raises(KeyError, match="unknown loss 'lovasz'; valid names: bce, ce, class_ce, combined, dice, "):
         create_loss("lovasz")
 
 

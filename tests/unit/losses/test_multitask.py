@@ -7,7 +7,7 @@ import torch
 import torch.nn.functional as F
 
 from lesionbench.losses import Targets, create_loss
-from lesionbench.networks.multitask import MultiTaskOutput
+from lesionbench.networks.multitask import ClassOutput, MultiTaskOutput
 
 
 def _batch(seed: int = 0):
@@ -47,3 +47,19 @@ def test_a_segmentation_network_is_a_clear_error():
         create_loss("multitask")(torch.zeros(1, 1, 4, 4, 4), Targets(torch.zeros(1, 1, 4, 4, 4), torch.tensor([1])))
     with pytest.raises(ValueError, match="alpha must be in"):
         create_loss("multitask", alpha=1.5)
+
+
+def test_the_class_loss_alone_is_eq_2_on_the_known_classes():
+    output, mask = _batch(2)
+    logits = output.cls
+    loss = create_loss("class_ce")(ClassOutput(logits), Targets(mask, torch.tensor([0, -1, 1])))
+    known, one_hot = logits[[0, 2]], torch.tensor([[1.0, 0.0], [0.0, 1.0]])
+    bce = -(one_hot * F.logsigmoid(known) + (1 - one_hot) * F.logsigmoid(-known)).mean()
+    assert loss.item() == pytest.approx(bce.item(), rel=1e-6)
+    # the multi-task networks' class logits are read the same way
+    assert create_loss("class_ce")(output, Targets(mask, torch.tensor([0, -1, 1]))).item() == pytest.approx(bce.item())
+    none_known = create_loss("class_ce")(ClassOutput(logits.requires_grad_()), Targets(mask, torch.full((3,), -1)))
+    none_known.backward()
+    assert none_known.item() == 0.0 and torch.count_nonzero(logits.grad) == 0
+    with pytest.raises(TypeError, match="has no class logits"):
+        create_loss("class_ce")(output.seg, Targets(mask, torch.tensor([0, 1, 1])))

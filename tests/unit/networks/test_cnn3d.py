@@ -9,8 +9,11 @@ from torch import nn
 from lesionbench.networks import (
     CNN3D,
     ClassifierTail,
+    ClassOutput,
     classification_logits,
     create_network,
+    network_outputs,
+    segments,
     supported_spatial_dims,
 )
 
@@ -22,9 +25,15 @@ def test_logits_of_small_inputs(size, norm):
                          norm=norm, input_size=size)
     shape = (size,) * 3 if isinstance(size, int) else size
     with torch.no_grad():
-        logits = net.eval()(torch.randn(2, 1, *shape))
-    assert isinstance(logits, torch.Tensor) and logits.shape == (2, 2)
-    assert classification_logits(logits) is None  # a plain tensor: only result objects carry `cls`
+        output = net.eval()(torch.randn(2, 1, *shape))
+    assert isinstance(output, ClassOutput) and not hasattr(output, "seg")
+    assert classification_logits(output) is output.cls and output.cls.shape == (2, 2)
+
+
+def test_the_registry_says_what_each_network_predicts():
+    assert network_outputs("cnn3d") == ("cls",) and not segments("cnn3d")
+    assert network_outputs("mlssp") == network_outputs("ynet3d") == network_outputs("he_mtl3d") == ("seg", "cls")
+    assert network_outputs("unet") == ("seg",) and segments("unet") and segments("mlssp")
 
 
 def test_layer_list_of_section_2_2():
@@ -55,7 +64,7 @@ def test_cls_width_and_n_classes():
     net = CNN3D(features=(4,), cls_width=6, n_classes=3, input_size=8)
     assert net.classifier.block1[0][0].out_channels == 6 and net.classifier.block2[0][0].in_channels == 6
     assert net.classifier.flat_features == 6 * 2 ** 3
-    assert net(torch.randn(2, 1, 8, 8, 8)).shape == (2, 3)
+    assert net(torch.randn(2, 1, 8, 8, 8)).cls.shape == (2, 3)
 
 
 def test_odd_sizes_pool_with_ceil_mode():

@@ -16,6 +16,8 @@ from lesionbench.networks import (
     available_networks,
     classification_logits,
     create_network,
+    network_outputs,
+    segments,
     supported_spatial_dims,
 )
 
@@ -74,18 +76,17 @@ def test_logits_have_the_input_size_for_every_paper_input(name):
 
 @pytest.mark.parametrize("name", _supporting(3))
 def test_3d_networks_run_on_every_paper_volume(name):
-    """Segmentation logits of the input size; a classification output, where there is one, is
-    ``(B, n_classes)`` (a classifier returns only that, as a plain 2-D tensor)."""
+    """Segmentation logits of the input size where the registry says the network segments; a
+    classification output, where there is one, is ``(B, n_classes)``."""
     for size, in_channels, out_channels in PAPER_VOLUMES:
         net = create_network(name, spatial_dims=3, in_channels=in_channels, out_channels=out_channels, **NARROW[name])
         with torch.inference_mode():
             output = net.eval()(torch.randn(1, in_channels, size, size, size))
-        if isinstance(output, torch.Tensor) and output.dim() == 2:
-            assert output.shape == (1, 2) and torch.isfinite(output).all(), name
-            continue
-        logits = segmentation_logits(output)
-        assert logits.shape == (1, out_channels, size, size, size), (name, size)
-        assert torch.isfinite(logits).all()
+        if segments(name):
+            logits = segmentation_logits(output)
+            assert logits.shape == (1, out_channels, size, size, size), (name, size)
+            assert torch.isfinite(logits).all()
         cls = classification_logits(output)
+        assert (cls is not None) == ("cls" in network_outputs(name)), name
         if cls is not None:
             assert cls.shape == (1, 2) and torch.isfinite(cls).all()

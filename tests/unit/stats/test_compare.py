@@ -132,3 +132,29 @@ def test_compare_all_styles_and_analyses(paper_frames, tmp_path):
     assert classification["model"].tolist() == ["ours"] and classification["auc"].iloc[0] == pytest.approx(5 / 6)
     roc = pd.read_csv(out / "roc.tsv", sep="\t")
     assert roc["fpr"].tolist() == [0, 0, 0, 0.5, 0.5, 1.0] and roc["tpr"].tolist()[-1] == 1.0
+
+
+def test_a_classifier_joins_the_classification_files_only(paper_frames, tmp_path):
+    cnn = paper_frames["ours"][["case_id", "fold", "has_lesion", "cls_label"]].assign(
+        experiment="cnn", cls_prob=[0.8, 0.7, 0.3, 0.2, 0.9])  # every pair ordered: AUC 1
+    frames = {**paper_frames, "cnn": cnn}
+    paths = []
+    for name, frame in frames.items():
+        path = tmp_path / "metrics" / f"{name}.tsv"
+        path.parent.mkdir(exist_ok=True)
+        frame.to_csv(path, sep="\t", index=False)
+        paths.append(path)
+    cfg = CompareSettings.from_dict({"reference": "ours", "metrics": ["dice", "ppv"], "table_styles": ["paper001"],
+                                     "bootstrap_resamples": 200, "ranking_resamples": 50})
+    out = tmp_path / "stats"
+    compare(paths, out, cfg)
+    assert sorted(set(pd.read_csv(out / "tests.tsv", sep="\t")["model"])) == ["fcn8s", "unet"]
+    assert "cnn" not in set(pd.read_csv(out / "summary.tsv", sep="\t")["model"])
+    classification = pd.read_csv(out / "classification.tsv", sep="\t").set_index("model")
+    assert list(classification.index) == ["ours", "cnn"] and classification.loc["cnn", "auc"] == pytest.approx(1.0)
+    assert pd.read_csv(out / "auc_tests.tsv", sep="\t")["model"].tolist() == ["cnn"]
+    table = pd.read_csv(out / "table_paper001.tsv", sep="\t").set_index("model")
+    assert list(table.index) == ["ours", "unet", "fcn8s", "cnn"] and np.isnan(table.loc["cnn", "dice"])
+    assert table.loc["cnn", "cls_auc"] == pytest.approx(1.0)
+    with pytest.raises(ValueError, match="reference model 'cnn' has none of the metrics"):
+        compare(paths, tmp_path / "bad", cfg.model_copy(update={"reference": "cnn"}))

@@ -101,6 +101,22 @@ def test_paper001_segmentation_and_classification(paper_frames):
     assert len(plain.display.columns) == 4 and "classification columns left out" in plain.note
 
 
+def test_paper001_prefers_the_metrics_inside_the_voi(paper_frames):
+    # VOI columns: the whole-grid ones shifted by -0.1 (specificity by -0.2), so the table shows which it read.
+    shifts = {"dice": 0.1, "sensitivity": 0.1, "specificity": 0.2, "ppv": 0.1}
+    with_voi = {k: v.assign(**{f"{m}_voi": v[m] - d for m, d in shifts.items()}) for k, v in paper_frames.items()}
+    table = build_table("paper001", context(with_voi, bootstrap_resamples=50))
+    assert table.display.loc["ours"].tolist()[:4] == ["0.650", "0.600", "0.775", "0.700"]
+    data = table.data.set_index("model")
+    assert (data.loc["ours", "dice_voi"], data.loc["ours", "dice"]) == pytest.approx((0.65, 0.75))  # both kept
+    assert "inside the VOI" in table.note
+    # one model without the VOI columns: the whole grid for every model, and the note says so
+    with_voi["unet"] = paper_frames["unet"]
+    mixed = build_table("paper001", context(with_voi, bootstrap_resamples=50))
+    assert mixed.display.loc["ours"].tolist()[:4] == ["0.750", "0.700", "0.975", "0.800"]
+    assert "on the whole image grid" in mixed.note and "dice_voi" not in mixed.data.columns
+
+
 def test_paper000_is_table1_and_style_decimals(paper_frames):
     table = build_table("paper000", context(paper_frames, style_decimals={"paper004": 1}))
     # ours over a-d (.6 .7 .8 .9): R type-7 P25 = .6 + .75 x .1 = .675, P75 = .825 (binary .67499.. and

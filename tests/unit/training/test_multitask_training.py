@@ -13,6 +13,7 @@ import SimpleITK as sitk
 
 from lesionbench.classification.target import ClassTarget
 from lesionbench.inference import CLASSES_TSV, PredictSettings, predict_ensemble, predict_fold
+from lesionbench.inference.volume3d import PlacementError, reference_lesion
 from lesionbench.metrics.evaluate import evaluate_experiment
 from lesionbench.samples import SampleSettings, extract_samples
 from lesionbench.training import ExperimentSettings, FoldSamples, train_fold
@@ -95,3 +96,34 @@ def test_mlssp_trains_and_its_class_reaches_the_metrics(data: Path, tmp_path: Pa
     assert pd.read_csv(ensemble / CLASSES_TSV, sep="\t")["case_id"].tolist() == ["u0"]
     label = sitk.GetArrayFromImage(sitk.ReadImage(str(ensemble / "u0.nii.gz")))
     assert label.shape == SHAPE
+
+
+def test_the_cnn_classifier_trains_on_the_class_alone(data: Path, tmp_path: Path) -> None:
+    settings = ExperimentSettings.from_dict({
+        "network": {"name": "cnn3d", "features": [4], "cls_width": 4, "input_size": [16, 16, 16]},
+        "loss": {"name": "class_ce"},
+        "train": {"epochs": 3, "batch_size": 2, "optimizer": {"name": "adam", "lr": 3e-3}, "seed": 0, "threads": 1,
+                  "workers": 0, "checkpoint": "best"},
+        "classification": TARGET,
+    })
+    result = train_fold(data / "samples", data / "folds.json", 0, tmp_path / "model", settings, device="cpu")
+    history = pd.read_csv(result["history_tsv"], sep="\t")
+    assert history["val_dice"].isna().all() and np.isfinite(history["val_loss"]).all()
+    # no segmentation output: the best checkpoint is the epoch of the lowest validation loss
+    assert result["best_epoch"] == int(history.loc[history["val_loss"].idxmin(), "epoch"])
+    predictions = tmp_path / "predictions" / "fold-0"
+    written = predict_fold(tmp_path / "model" / "best.pt", data / "folds.json", 0, data / "preprocessed",
+                           data / "images", predictions, PredictSettings.from_dict({}), device="cpu")
+    assert written == [] and sorted(p.name for p in predictions.iterdir()) == [CLASSES_TSV]
+    classes = pd.read_csv(predictions / CLASSES_TSV, sep="\t")
+    assert classes["case_id"].tolist() == ["a2", "o2"] and classes["cls_prob"].between(0, 1).all()
+    table = evaluate_experiment("cnn3d", [predictions], data / "masks", data / "meta", tmp_path / "m.tsv",
+                                class_target=ClassTarget.from_dict(TARGET))
+    assert list(table.columns[:5]) == ["case_id", "fold", "experiment", "cls_prob", "cls_label"]
+    assert "dice" not in table.columns and table["cls_label"].tolist() == [1, 0]
+    # the held-out case without a class label is classified on its reference lesion's VOI
+    predict_ensemble([tmp_path / "model" / "best.pt"], ["u0"], data / "preprocessed", data / "images",
+                     tmp_path / "test", PredictSettings.from_dict({}), device="cpu")
+    assert pd.read_csv(tmp_path / "test" / CLASSES_TSV, sep="\t")["case_id"].tolist() == ["u0"]
+    with pytest.raises(PlacementError, match="classifies the VOI on the reference lesion"):
+        reference_lesion(np.zeros(SHAPE, dtype=np.uint8))

@@ -45,12 +45,25 @@ class StyleContext:
     frames: Mapping[str, pd.DataFrame]
     settings: CompareSettings
     precomputed: dict[str, pd.DataFrame] = field(default_factory=dict)
+    #: every model's table, classifiers included (``frames`` holds the segmentation models only);
+    #: ``None``: the same as ``frames``.
+    all_frames: Mapping[str, pd.DataFrame] | None = None
     _tests: dict[tuple[str, ...], pd.DataFrame] = field(default_factory=dict, repr=False)
 
     @cached_property
     def models(self) -> list[str]:
         """Models in table order, the reference first."""
         return order_models(list(self.frames), self.settings.reference)
+
+    @cached_property
+    def classification_frames(self) -> Mapping[str, pd.DataFrame]:
+        """Every model's table, for classification columns (classifiers included)."""
+        return self.frames if self.all_frames is None else self.all_frames
+
+    @cached_property
+    def classifiers(self) -> list[str]:
+        """Models of :attr:`classification_frames` without segmentation metrics, in their order."""
+        return [model for model in self.classification_frames if model not in self.frames]
 
     @cached_property
     def chosen(self) -> dict[str, pd.DataFrame]:
