@@ -23,9 +23,9 @@ from __future__ import annotations
 import json
 import logging
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 import pandas as pd
@@ -196,8 +196,7 @@ def evaluate_experiment(
     rows: list[dict[str, Any]] = []
     seen: dict[str, Path] = {}
     folders = [Path(folder) for folder in prediction_dirs]
-    probability_dirs = _probability_dirs(folders)
-    voi_dirs = _voi_dirs(folders)
+    probability_dirs, voi_dirs = _companion_dirs(folders, _PROBABILITIES), _companion_dirs(folders, _VOIS)
     class_probs = _class_probabilities(folders)
     if class_probs is not None and not any(_has_label_maps(folder) for folder in folders):
         return _write_table(_classifier_rows(experiment, folders, meta_dir, class_target), out_tsv, experiment)
@@ -210,8 +209,9 @@ def evaluate_experiment(
             seen[case_id] = folder
             log.debug("evaluating %s (fold %s)", case_id, fold)
             ref_path = Path(masks_dir) / f"{case_id}{NIFTI_SUFFIX}"
-            prob_path = _probability_of(pred_path, probability_dirs)
-            metrics = evaluate_case(pred_path, ref_path, conventions, prob_path, _voi_of(pred_path, voi_dirs))
+            prob_path = _companion_of(pred_path, probability_dirs, _PROBABILITIES)
+            metrics = evaluate_case(pred_path, ref_path, conventions, prob_path,
+                                    _companion_of(pred_path, voi_dirs, _VOIS))
             if geometry is not None:
                 shape = geometry(ref_path, Path(brain_dir) / f"{case_id}{NIFTI_SUFFIX}", near_skull_mm,
                                  irregular_solidity)
@@ -291,53 +291,43 @@ def _class_columns(case_id: str, class_probs: Mapping[str, float], labels: Mappi
     return {"cls_prob": class_probs[case_id], "cls_label": float("nan") if index == UNKNOWN_CLASS else index}
 
 
-def _probability_dirs(folders: Sequence[Path]) -> list[Path]:
-    """The ``probabilities`` subfolders of the prediction folders (empty: no probability maps)."""
-    found = [folder / PROBABILITIES_DIR for folder in folders if (folder / PROBABILITIES_DIR).is_dir()]
+class _Companion(NamedTuple):
+    """Per-case files some prediction folders hold beside the label maps, in a subfolder."""
+
+    subfolder: str  # e.g. ``probabilities``
+    what: str  # what the files are, for messages
+    adds: tuple[str, ...]  # the metric columns they add
+    path_of: Callable[[Path], Path]  # label map -> the case's file
+    remedy: str  # how to make the folders consistent
+
+
+_PROBABILITIES = _Companion(PROBABILITIES_DIR, "probability map", tuple(PROBABILITY_METRICS),
+                            lambda pred: pred.parent / PROBABILITIES_DIR / pred.name,
+                            "predict with save_probabilities for every fold, or remove them all")
+_VOIS = _Companion(VOI_DIR, "VOI crop", tuple(VOI_METRICS), voi_path,
+                   f"predict every fold with the same 3d_voi model type, or remove the {VOI_DIR}/ folders")
+
+
+def _companion_dirs(folders: Sequence[Path], companion: _Companion) -> list[Path]:
+    """The ``companion.subfolder`` folders of the prediction folders (empty: none has them)."""
+    found = [folder / companion.subfolder for folder in folders if (folder / companion.subfolder).is_dir()]
     if found:
-        log.info("probability maps in %s: adding %s", ", ".join(map(str, found)), ", ".join(PROBABILITY_METRICS))
+        log.info("%ss in %s: adding %s", companion.what, ", ".join(map(str, found)), ", ".join(companion.adds))
     return found
 
 
-def _probability_of(pred_path: Path, probability_dirs: Sequence[Path]) -> Path | None:
-    """``probabilities/{case}.nii.gz`` beside ``pred_path`` when the experiment has maps, else None.
+def _companion_of(pred_path: Path, dirs: Sequence[Path], companion: _Companion) -> Path | None:
+    """The case's companion file when the experiment has them (``dirs`` not empty), else None.
 
     Raises:
-        FileNotFoundError: naming the missing map and a folder that has maps.
+        FileNotFoundError: naming the missing file and a folder that has such files.
     """
-    if not probability_dirs:
+    if not dirs:
         return None
-    prob_path = pred_path.parent / PROBABILITIES_DIR / pred_path.name
-    if not prob_path.is_file():
-        raise FileNotFoundError(
-            f"{prob_path}: probability map not found; {probability_dirs[0]} holds probability maps, so every "
-            f"predicted case needs one (predict with save_probabilities for every fold, or remove them all)"
-        )
-    return prob_path
-
-
-def _voi_dirs(folders: Sequence[Path]) -> list[Path]:
-    """The ``voi`` subfolders of the prediction folders (empty: no VOI crops)."""
-    found = [folder / VOI_DIR for folder in folders if (folder / VOI_DIR).is_dir()]
-    if found:
-        log.info("VOI crops in %s: adding %s", ", ".join(map(str, found)), ", ".join(VOI_METRICS))
-    return found
-
-
-def _voi_of(pred_path: Path, voi_dirs: Sequence[Path]) -> Path | None:
-    """``voi/{case}.npz`` beside ``pred_path`` when the experiment has VOI crops, else None.
-
-    Raises:
-        FileNotFoundError: naming the missing file and a folder that has VOI crops.
-    """
-    if not voi_dirs:
-        return None
-    path = voi_path(pred_path)
+    path = companion.path_of(pred_path)
     if not path.is_file():
-        raise FileNotFoundError(
-            f"{path}: VOI crop not found; {voi_dirs[0]} holds VOI crops, so every predicted case needs one "
-            f"(predict every fold with the same 3d_voi model type, or remove the {VOI_DIR}/ folders)"
-        )
+        raise FileNotFoundError(f"{path}: {companion.what} not found; {dirs[0]} holds {companion.what}s, so every "
+                                f"predicted case needs one ({companion.remedy})")
     return path
 
 

@@ -98,13 +98,17 @@ def test_global_dice_hand_computed():
     assert np.isnan(table["dsc_global"].iloc[1]) and "no foreground" in table["note"].iloc[1]
 
 
-def test_compare_all_styles_and_analyses(paper_frames, tmp_path):
-    paths = []
-    for name, frame in paper_frames.items():
-        path = tmp_path / "metrics" / f"{name}.tsv"
-        path.parent.mkdir(exist_ok=True)
+def _write_tables(frames, tmp_path):
+    """``metrics/{name}.tsv`` of every frame; their paths."""
+    (tmp_path / "metrics").mkdir(exist_ok=True)
+    paths = [tmp_path / "metrics" / f"{name}.tsv" for name in frames]
+    for path, frame in zip(paths, frames.values()):
         frame.to_csv(path, sep="\t", index=False)
-        paths.append(path)
+    return paths
+
+
+def test_compare_all_styles_and_analyses(paper_frames, tmp_path):
+    paths = _write_tables(paper_frames, tmp_path)
     styles = ["paper002", "paper000", "paper001", "paper003", "paper004"]
     cfg = CompareSettings.from_dict({"reference": "ours", "metrics": ["dice", "hd95"], "table_styles": styles,
                                      "bootstrap_resamples": 200, "ranking_resamples": 100})
@@ -138,12 +142,7 @@ def test_a_classifier_joins_the_classification_files_only(paper_frames, tmp_path
     cnn = paper_frames["ours"][["case_id", "fold", "has_lesion", "cls_label"]].assign(
         experiment="cnn", cls_prob=[0.8, 0.7, 0.3, 0.2, 0.9])  # every pair ordered: AUC 1
     frames = {**paper_frames, "cnn": cnn}
-    paths = []
-    for name, frame in frames.items():
-        path = tmp_path / "metrics" / f"{name}.tsv"
-        path.parent.mkdir(exist_ok=True)
-        frame.to_csv(path, sep="\t", index=False)
-        paths.append(path)
+    paths = _write_tables(frames, tmp_path)
     cfg = CompareSettings.from_dict({"reference": "ours", "metrics": ["dice", "ppv"], "table_styles": ["paper001"],
                                      "bootstrap_resamples": 200, "ranking_resamples": 50})
     out = tmp_path / "stats"
