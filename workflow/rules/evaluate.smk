@@ -13,6 +13,7 @@ rule evaluate_experiment:
         masks=ingested_dir("masks"),
         meta=lambda wildcards: os.path.join(RESULTS, wildcards.dataset, "meta"),
         empty=lambda wildcards: as_json(dataset_config(wildcards.dataset).get("evaluate", {}).get("empty", {})),
+        nsd_tolerance=lambda wildcards: dataset_config(wildcards.dataset).get("evaluate", {}).get("nsd_tolerance_mm", 2.0),
         classification=lambda wildcards: (
             f"--classification {shlex.quote(as_json(dataset_config(wildcards.dataset)['classification']))}"
             if dataset_config(wildcards.dataset).get("classification") else ""
@@ -27,5 +28,5 @@ rule evaluate_experiment:
     shell:
         "python -m lesionbench evaluate --experiment {wildcards.experiment} "
         "--predictions {input.predictions:q} --masks {params.masks:q} --meta {params.meta:q} "
-        "--empty {params.empty:q} "
+        "--empty {params.empty:q} --nsd-tolerance-mm {params.nsd_tolerance} "
         "{params.brain} {params.classification} --out {output:q} > {log:q} 2>&1"

@@ -19,6 +19,7 @@ from lesionbench import __version__
 #: command name -> (module, one-line help). The registry of subcommands.
 COMMANDS: dict[str, tuple[str, str]] = {
     "phantom": ("lesionbench.cli.phantom", "generate a head-CT phantom dataset as DICOM series"),
+    "phantom-mr": ("lesionbench.cli.phantom_mr", "generate a skull-stripped T1 MRI stroke phantom as NIfTI"),
     "dicom2nifti": ("lesionbench.cli.dicom2nifti", "convert one DICOM series to NIfTI in HU"),
     "ingest": ("lesionbench.cli.ingest", "ingest one case of a dataset (image, mask, metadata)"),
     "brain-mask": ("lesionbench.cli.brain_mask", "compute a brain mask from a head CT"),

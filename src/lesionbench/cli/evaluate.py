@@ -48,6 +48,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="near-skull flag: lesion within this distance of the inner table (default 3 mm)")
     parser.add_argument("--irregular-solidity", type=float, default=0.8,
                         help="irregular flag: lesion solidity below this value (default 0.8)")
+    parser.add_argument("--nsd-tolerance-mm", type=float, default=2.0,
+                        help="tolerance of the normalised surface Dice column nsd, in mm (default 2)")
 
 
 def run(args: argparse.Namespace) -> int:
@@ -65,6 +67,6 @@ def run(args: argparse.Namespace) -> int:
         args.experiment, args.predictions, args.masks, args.meta, args.out,
         conventions=EmptyConventions.from_dict(empty, "--empty"),
         brain_dir=args.brain_dir, near_skull_mm=args.near_skull_mm, irregular_solidity=args.irregular_solidity,
-        class_target=class_target,
+        class_target=class_target, nsd_tolerance_mm=args.nsd_tolerance_mm,
     )
     return 0

@@ -17,23 +17,29 @@ from lesionbench.datasets.base import CaseFiles, CaseLabels, DatasetError, Recip
 from lesionbench.datasets.ct_ich import CtIch
 from lesionbench.datasets.covid_semiseg import CovidSemiSeg2d
 from lesionbench.datasets.isles22 import Isles22
+from lesionbench.datasets.phantom_mr import MriPhantomCases
 from lesionbench.datasets.sample_sheet import SampleSheet, read_sheet
 
 #: source kind -> recipe.
 RECIPES: dict[str, Recipe] = {
     recipe.kind: recipe for recipe in (CtIch(), Isles22(), Atlas(), CovidSemiSeg2d(), SampleSheet())
 }
+#: recipes of cases the workflow generates itself (the source the configuration names is the
+#: generator's settings; the recipe's is the generated folder): reachable by :func:`get_recipe`
+#: and ``lesionbench dataset ingest``, never a configuration source kind.
+GENERATED_RECIPES: dict[str, Recipe] = {recipe.kind: recipe for recipe in (MriPhantomCases(),)}
 
 
 def get_recipe(kind: str) -> Recipe:
-    """The recipe registered as ``kind``; ``KeyError`` lists the valid kinds."""
+    """The recipe registered as ``kind`` (or a generated source's); ``KeyError`` lists the valid kinds."""
     try:
-        return RECIPES[kind]
+        return RECIPES[kind] if kind in RECIPES else GENERATED_RECIPES[kind]
     except KeyError:
-        raise KeyError(f"unknown dataset kind {kind!r}; valid kinds are {sorted(RECIPES)}") from None
+        raise KeyError(f"unknown dataset kind {kind!r}; valid kinds are {sorted(RECIPES)} "
+                       f"(and the workflow's generated {sorted(GENERATED_RECIPES)})") from None
 
 
 __all__ = [
-    "RECIPES", "Atlas", "CaseFiles", "CaseLabels", "CovidSemiSeg2d", "CtIch", "DatasetError", "Isles22",
-    "Recipe", "SampleSheet", "get_recipe", "read_sheet",
+    "GENERATED_RECIPES", "RECIPES", "Atlas", "CaseFiles", "CaseLabels", "CovidSemiSeg2d", "CtIch", "DatasetError",
+    "Isles22", "MriPhantomCases", "Recipe", "SampleSheet", "get_recipe", "read_sheet",
 ]

@@ -33,6 +33,7 @@ import SimpleITK as sitk
 
 from lesionbench.io import ImageFileError, atomic_path, read_image, read_mask, same_grid
 from lesionbench.metrics.conventions import EmptyConventions, EmptyPolicy
+from lesionbench.metrics.lesionwise import DEFAULT_NSD_TOLERANCE_MM
 from lesionbench.metrics.registry import METRICS, PROBABILITY_METRICS, VOI_METRICS, as_conventions, compute_metrics
 from lesionbench.metrics.voi import VOI_DIR, voi_metrics, voi_path
 from lesionbench.typing import PathLike
@@ -56,6 +57,7 @@ _FOLD_NAME = re.compile(r"^fold-(\d+)$")
 def evaluate_case(
     pred_path: PathLike, ref_path: PathLike, conventions: EmptyConventions | EmptyPolicy | str = EmptyConventions(),
     prob_path: PathLike | None = None, voi_npz: PathLike | None = None,
+    nsd_tolerance_mm: float = DEFAULT_NSD_TOLERANCE_MM,
 ) -> dict[str, float | bool | int]:
     """Metrics of one predicted mask (and, if given, its probability map and VOI crop) against its reference.
 
@@ -69,6 +71,7 @@ def evaluate_case(
         voi_npz: the case's ``voi/{case}.npz`` (:mod:`lesionbench.metrics.voi`), for the metrics
             inside the VOI; None leaves them out. Its specificity depends on the VOI size (more
             background voxels -> higher specificity): comparable only across models on the same VOIs.
+        nsd_tolerance_mm: the tolerance of the normalised surface Dice ``nsd``, mm.
 
     Returns:
         ``{metric: value}`` for every metric of ``metrics.registry.METRICS`` (then of
@@ -93,7 +96,7 @@ def evaluate_case(
     ref = sitk.GetArrayViewFromImage(ref_image).astype(bool)
     spacing_zyx = tuple(float(s) for s in reversed(ref_image.GetSpacing()))
     prob = None if prob_path is None else _read_probability(prob_path, ref_image, ref_path)
-    row = compute_metrics(pred, ref, spacing_zyx, conventions, prob=prob)
+    row = compute_metrics(pred, ref, spacing_zyx, conventions, prob=prob, nsd_tolerance_mm=nsd_tolerance_mm)
     if voi_npz is not None:
         row.update(voi_metrics(voi_npz, conventions))
     return row
@@ -139,6 +142,7 @@ def evaluate_experiment(
     near_skull_mm: float = 3.0,
     irregular_solidity: float = 0.8,
     class_target: Any = None,
+    nsd_tolerance_mm: float = DEFAULT_NSD_TOLERANCE_MM,
 ) -> pd.DataFrame:
     """Evaluate every prediction of an experiment and write one TSV row per case.
 
@@ -175,6 +179,8 @@ def evaluate_experiment(
             label is missing) are added, the columns paper 001's classification tables read.
             A classifier's folders hold ``classes.tsv`` alone: its table has these columns and
             the labels only (no segmentation metric).
+        nsd_tolerance_mm: the tolerance of the normalised surface Dice ``nsd``
+            (``datasets.<d>.evaluate.nsd_tolerance_mm``), mm.
 
     Returns:
         The table written.
@@ -211,7 +217,7 @@ def evaluate_experiment(
             ref_path = Path(masks_dir) / f"{case_id}{NIFTI_SUFFIX}"
             prob_path = _companion_of(pred_path, probability_dirs, _PROBABILITIES)
             metrics = evaluate_case(pred_path, ref_path, conventions, prob_path,
-                                    _companion_of(pred_path, voi_dirs, _VOIS))
+                                    _companion_of(pred_path, voi_dirs, _VOIS), nsd_tolerance_mm)
             if geometry is not None:
                 shape = geometry(ref_path, Path(brain_dir) / f"{case_id}{NIFTI_SUFFIX}", near_skull_mm,
                                  irregular_solidity)

@@ -23,7 +23,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from lesionbench.metrics import abc2, distance, overlap, probabilistic, volume
+from lesionbench.metrics import abc2, distance, lesionwise, overlap, probabilistic, volume
 from lesionbench.metrics.conventions import (
     DistancePolicy,
     EmptyConventions,
@@ -44,11 +44,13 @@ class CaseMasks:
         pred: bool ``(Z, Y, X)`` prediction.
         ref: bool ``(Z, Y, X)`` reference.
         spacing: voxel spacing ``(z, y, x)`` in mm.
+        nsd_tolerance_mm: the tolerance of the normalised surface Dice ``nsd``, mm.
     """
 
     pred: Mask
     ref: Mask
     spacing: SpacingZYX
+    nsd_tolerance_mm: float = lesionwise.DEFAULT_NSD_TOLERANCE_MM
 
     def __post_init__(self) -> None:
         pred = np.asarray(self.pred, dtype=bool)
@@ -60,6 +62,8 @@ class CaseMasks:
         object.__setattr__(self, "pred", pred)
         object.__setattr__(self, "ref", ref)
         object.__setattr__(self, "spacing", tuple(float(s) for s in self.spacing))
+        if not float(self.nsd_tolerance_mm) >= 0:
+            raise ValueError(f"nsd tolerance must be >= 0 mm, got {self.nsd_tolerance_mm}")
 
     @functools.cached_property
     def counts(self) -> overlap.Counts:
@@ -70,6 +74,11 @@ class CaseMasks:
     def distances(self) -> distance.SurfaceDistances | None:
         """Directed surface distances in mm (None if a mask is empty), computed once."""
         return distance.surface_distances(self.pred, self.ref, self.spacing)
+
+    @functools.cached_property
+    def lesions(self) -> lesionwise.LesionCounts:
+        """Lesion-wise detection counts (connected components), computed once."""
+        return lesionwise.lesion_counts(self.pred, self.ref)
 
     @property
     def worst_mm(self) -> float:
@@ -100,6 +109,23 @@ def _distance(score: Callable[[distance.SurfaceDistances | None], float], raw: b
     return metric
 
 
+def _both_empty_or(value: float, case: CaseMasks, conventions: EmptyConventions) -> float:
+    """``value``, or the both-empty convention's value where prediction and reference are empty."""
+    c = case.counts
+    return conventions.both.both_empty_value if (c.ref_empty and c.pred_empty) else value
+
+
+def _lesion_f1(case: CaseMasks, conventions: EmptyConventions) -> float:
+    return _both_empty_or(lesionwise.lesion_f1(case.lesions), case, conventions)
+
+
+def _nsd(case: CaseMasks, conventions: EmptyConventions) -> float:
+    c = case.counts
+    if c.ref_empty != c.pred_empty:
+        return 0.0
+    return _both_empty_or(lesionwise.normalized_surface_dice(case.distances, case.nsd_tolerance_mm), case, conventions)
+
+
 def _rvd(case: CaseMasks, conventions: EmptyConventions) -> float:
     c = case.counts
     return volume.rvd(c.tp + c.fp, c.tp + c.fn)  # voxel counts: the voxel volume cancels
@@ -123,6 +149,9 @@ METRICS: dict[str, Metric] = {
     "pred_volume_ml": lambda case, conventions: volume.volume_ml(case.pred, case.spacing),
     "ref_abc2_ml": lambda case, conventions: abc2.abc2_ml(case.ref, case.spacing),
     "pred_abc2_ml": lambda case, conventions: abc2.abc2_ml(case.pred, case.spacing),
+    "nsd": _nsd,
+    "lesion_f1": _lesion_f1,
+    "lesion_count_diff": lambda case, conventions: lesionwise.lesion_count_difference(case.lesions),
 }
 
 
@@ -179,6 +208,7 @@ def compute_metrics(
     conventions: EmptyConventions | EmptyPolicy | str = EmptyConventions(),
     names: Sequence[str] | None = None,
     prob: FloatArray | None = None,
+    nsd_tolerance_mm: float = lesionwise.DEFAULT_NSD_TOLERANCE_MM,
 ) -> dict[str, float | bool | int]:
     """All (or the named) metrics of one case, plus the empty flags and the voxel counts.
 
@@ -192,6 +222,7 @@ def compute_metrics(
             all of :data:`PROBABILITY_METRICS` when ``prob`` is given.
         prob: float ``(Z, Y, X)`` foreground probability map on the same grid, for the
             threshold-free metrics (whole image).
+        nsd_tolerance_mm: the tolerance of ``nsd`` (normalised surface Dice), mm.
 
     Returns:
         ``{metric: value, ..., "ref_empty", "pred_empty", "tp", "fp", "fn", "tn"}``, the
@@ -204,7 +235,7 @@ def compute_metrics(
             match ``ref`` (shape, non-finite values).
     """
     conventions = as_conventions(conventions)
-    case = CaseMasks(pred, ref, spacing)
+    case = CaseMasks(pred, ref, spacing, nsd_tolerance_mm)
     if names is None:
         names = [*METRICS, *(PROBABILITY_METRICS if prob is not None else ())]
     scored = [name for name in names if name in PROBABILITY_METRICS]

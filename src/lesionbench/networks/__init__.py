@@ -19,9 +19,12 @@ from lesionbench.networks.factory import (
 # Architectures: importing a module registers it.
 from lesionbench.networks import (  # noqa: E402,F401  (isort: skip)
     acsnet,
+    agmr_net,
     attention_unet,
+    clcinet,
     cnn3d,
     deeplabv3,
+    dunet,
     fcn8s,
     improved_unet,
     mlssp,
@@ -29,13 +32,19 @@ from lesionbench.networks import (  # noqa: E402,F401  (isort: skip)
     res_unet,
     sa_unet,
     segnet,
+    tsrl_net,
     unet,
+    unet3d_25d,
     unetpp,
+    xnet,
 )
 from lesionbench.networks.acsnet import ACSNet  # noqa: E402
+from lesionbench.networks.agmr_net import AGMRNet  # noqa: E402
 from lesionbench.networks.attention_unet import AttentionUNet  # noqa: E402
+from lesionbench.networks.clcinet import CLCINet, ConvLSTM2d, ConvLSTM2dCell  # noqa: E402
 from lesionbench.networks.cnn3d import CNN3D, ClassifierTail  # noqa: E402
 from lesionbench.networks.deeplabv3 import DeepLabV3  # noqa: E402
+from lesionbench.networks.dunet import DUNet  # noqa: E402
 from lesionbench.networks.fcn8s import FCN8s  # noqa: E402
 from lesionbench.networks.improved_unet import ImprovedUNet  # noqa: E402
 from lesionbench.networks.mlssp import MLSSP, HeMTL3D, MultiTaskUNet3D, YNet3D  # noqa: E402
@@ -49,8 +58,11 @@ from lesionbench.networks.pspnet import PSPNet  # noqa: E402
 from lesionbench.networks.res_unet import ResAttUNet, ResUNet  # noqa: E402
 from lesionbench.networks.sa_unet import SAUNet  # noqa: E402
 from lesionbench.networks.segnet import SegNet  # noqa: E402
+from lesionbench.networks.tsrl_net import TSRLNet  # noqa: E402
 from lesionbench.networks.unet import UNet  # noqa: E402
+from lesionbench.networks.unet3d_25d import UNet3D25D  # noqa: E402
 from lesionbench.networks.unetpp import UNetPlusPlus, UNetPlusPlusOutput  # noqa: E402
+from lesionbench.networks.xnet import XNet  # noqa: E402
 
 __all__ = [
     "ACSNet", "AttentionUNet", "DeepLabV3", "FCN8s", "PSPNet", "ImprovedUNet", "NETWORKS", "ResAttUNet", "ResUNet", "SAUNet",
@@ -59,4 +71,8 @@ __all__ = [
     # paper 001 (3D multi-task)
     "CNN3D", "ClassOutput", "ClassifierTail", "HeMTL3D", "MLSSP", "MultiTaskOutput", "MultiTaskUNet3D", "YNet3D", "class_probability",
     "classification_logits",
+    # paper 003 baselines (X-Net, CLCI-Net)
+    "CLCINet", "ConvLSTM2d", "ConvLSTM2dCell", "XNet",
+    # paper 003 (2.5D stroke networks)
+    "AGMRNet", "DUNet", "TSRLNet",
 ]

@@ -13,6 +13,7 @@ import torch
 from torch import nn
 
 from lesionbench.networks.blocks import (
+    ConvNormAct,
     ConvStack,
     LayerSpec,
     conv_transpose_type,
@@ -29,6 +30,9 @@ from lesionbench.networks.factory import register_network
 STANDARD_FEATURES: tuple[int, ...] = (64, 128, 256, 512, 1024)
 #: The down-sampling operators between encoder levels (``downsample=``).
 DOWNSAMPLE_MODES: tuple[str, ...] = ("maxpool", "conv")
+#: The up-sampling operators of the expansive path (``upsample=``).
+UPSAMPLE_MODES: tuple[str, ...] = ("transpose", "bilinear")
+_LINEAR_MODES: dict[int, str] = {1: "linear", 2: "bilinear", 3: "trilinear"}
 
 
 @register_network("unet", spatial_dims=(2, 3))
@@ -57,6 +61,20 @@ class UNet(nn.Module):
       section 2.1; docs/paper001.md, A-3 spec). The default
       ``"maxpool"`` is Ronneberger's (and Cicek et al.'s 3D U-Net's) operator; it leaves the
       network, its parameters and its ``state_dict`` as before the option existed.
+    - ``upsample="bilinear"`` is the widespread PyTorch re-implementation of U-Net with
+      parameter-free up-sampling: each decoder level up-samples by 2 ((bi/tri)linear,
+      ``align_corners=True``), concatenates the skip and applies two 3x3 convs whose first one
+      halves the concatenated width (``in -> in // 2 -> out``); the bottleneck is halved to
+      ``features[-1] // 2`` and each decoder level ends at the next shallower width
+      (``features[l - 1]``; ``features[0]`` for the last), so that at the standard widths the
+      decoder convs are 1024 -> 512 -> 256, 512 -> 256 -> 128, 256 -> 128 -> 64, 128 -> 64 -> 64.
+      With ``in_channels=1, out_channels=1, norm="batch", conv_bias=True`` it has 17,266,241
+      parameters, the count paper 003 lists for its 2D U-Net baseline (thesis Table 4.3),
+      which identifies the variant; with ``conv_bias=None`` (biases dropped before BN) it has
+      17,261,825. The default ``"transpose"`` (2x2 up-conv + activation) is Ronneberger's.
+    - ``conv_bias=True`` keeps the 3x3 conv biases before a norm (redundant, but part of the
+      re-implementations whose parameter counts papers report); ``None`` (default) keeps them
+      only without a norm, as before the option existed.
 
     The paths are exposed for the multi-task networks that branch off them
     (:mod:`lesionbench.networks.mlssp`): :meth:`encode` gives the skips and the bottleneck
@@ -77,9 +95,14 @@ class UNet(nn.Module):
             encoder block and after the bottleneck); Ronneberger et al. used 0.5; default 0.
         downsample: ``"maxpool"`` (2x2 max pooling, stride 2; default) or ``"conv"`` (a 2x2
             stride-2 convolution ``features[i] -> features[i]`` + activation per level).
+        upsample: ``"transpose"`` (2x2 stride-2 up-conv + activation; default) or
+            ``"bilinear"`` (interpolation, halved bottleneck and decoder widths, see above).
+        conv_bias: bias of the 3x3 convs: ``None`` (default) on iff ``norm`` is ``None``;
+            ``True``/``False`` force it.
 
     Raises:
-        ValueError: fewer than 2 widths, a dropout outside [0, 1), an unknown ``downsample``.
+        ValueError: fewer than 2 widths, a dropout outside [0, 1), an unknown ``downsample`` or
+            ``upsample``, a bilinear bottleneck narrower than 2.
     """
 
     def __init__(
@@ -92,6 +115,8 @@ class UNet(nn.Module):
         norm: LayerSpec = None,
         dropout: float = 0.0,
         downsample: str = "maxpool",
+        upsample: str = "transpose",
+        conv_bias: bool | None = None,
     ) -> None:
         super().__init__()
         features = tuple(int(f) for f in features)
@@ -101,15 +126,33 @@ class UNet(nn.Module):
             raise ValueError(f"unet: dropout must be in [0, 1), got {dropout}")
         if downsample not in DOWNSAMPLE_MODES:
             raise ValueError(f"unet: downsample must be one of {list(DOWNSAMPLE_MODES)}, got {downsample!r}")
+        if upsample not in UPSAMPLE_MODES:
+            raise ValueError(f"unet: upsample must be one of {list(UPSAMPLE_MODES)}, got {upsample!r}")
+        if upsample == "bilinear" and features[-1] < 2:
+            raise ValueError(f"unet: bilinear up-sampling halves the bottleneck, {features[-1]} is too narrow")
         self.features = features
         self.downsample = downsample
+        self.upsample = upsample
         self.spatial_dims = spatial_dims
         self.total_stride = 2 ** (len(features) - 1)
+        #: Channels of the bottleneck output (``features[-1]``; halved with bilinear up-sampling).
+        self.bottom_channels = features[-1] // 2 if upsample == "bilinear" else features[-1]
 
-        def stack(cin: int, cout: int) -> ConvStack:
-            return ConvStack(spatial_dims, cin, cout, num_convs=2, norm=norm, activation=activation)
+        def stack(cin: int, cout: int, mid: int | None = None) -> nn.Sequential:
+            if conv_bias is None and mid in (None, cout):
+                return ConvStack(spatial_dims, cin, cout, num_convs=2, norm=norm, activation=activation)
+            mid = cout if mid is None else mid
+            return nn.Sequential(
+                ConvNormAct(spatial_dims, cin, mid, norm=norm, activation=activation, bias=conv_bias),
+                ConvNormAct(spatial_dims, mid, cout, norm=norm, activation=activation, bias=conv_bias),
+            )
 
-        self.encoders, self.bottleneck = unet_encoder(spatial_dims, in_channels, features, norm, activation)
+        if conv_bias is None and upsample == "transpose":
+            self.encoders, self.bottleneck = unet_encoder(spatial_dims, in_channels, features, norm, activation)
+        else:
+            widths = (in_channels, *features[:-1])
+            self.encoders = nn.ModuleList(stack(cin, cout) for cin, cout in zip(widths[:-1], widths[1:]))
+            self.bottleneck = stack(features[-2], self.bottom_channels)
         self.downsamplers = nn.ModuleList(
             max_pool_type(spatial_dims)(kernel_size=2, stride=2)
             if downsample == "maxpool"
@@ -122,14 +165,24 @@ class UNet(nn.Module):
 
         self.up_convs = nn.ModuleList()
         self.decoders = nn.ModuleList()
-        for deep, shallow in zip(reversed(features[1:]), reversed(features[:-1])):
-            self.up_convs.append(
-                nn.Sequential(
-                    conv_transpose_type(spatial_dims)(deep, shallow, kernel_size=2, stride=2),
-                    make_activation(activation),
+        if upsample == "transpose":
+            for deep, shallow in zip(reversed(features[1:]), reversed(features[:-1])):
+                self.up_convs.append(
+                    nn.Sequential(
+                        conv_transpose_type(spatial_dims)(deep, shallow, kernel_size=2, stride=2),
+                        make_activation(activation),
+                    )
                 )
-            )
-            self.decoders.append(stack(2 * shallow, shallow))
+                self.decoders.append(stack(2 * shallow, shallow))
+        else:
+            below = self.bottom_channels
+            for level in reversed(range(len(features) - 1)):
+                cin, cout = features[level] + below, features[max(level - 1, 0)]
+                self.up_convs.append(
+                    nn.Upsample(scale_factor=2, mode=_LINEAR_MODES[spatial_dims], align_corners=True)
+                )
+                self.decoders.append(stack(cin, cout, mid=cin // 2))
+                below = cout
         self.head = conv_type(spatial_dims)(features[0], out_channels, kernel_size=1)
         self._init_weights()
 
@@ -157,7 +210,7 @@ class UNet(nn.Module):
             ``(skips, bottom)``: ``skips[i]`` the output of encoder level ``i``,
             ``(B, features[i], *S / 2**i)`` (``skips[0]`` is the full-resolution first level,
             paper 001's shared "two convolutions"); ``bottom`` the bottleneck output
-            ``(B, features[-1], *S / total_stride)``.
+            ``(B, bottom_channels, *S / total_stride)``.
         """
         skips: list[torch.Tensor] = []
         last = len(self.encoders) - 1
@@ -170,10 +223,10 @@ class UNet(nn.Module):
         return skips, self.dropout(self.bottleneck(x))
 
     def decode(self, bottom: torch.Tensor, skips: Sequence[torch.Tensor]) -> torch.Tensor:
-        """The expansive path: up-conv, concatenation with the skip, two convs, per level.
+        """The expansive path: up-conv (or interpolation), concatenation with the skip, two convs.
 
         Args:
-            bottom: the bottleneck output of :meth:`encode`.
+            bottom: the bottleneck output of :meth:`encode` (:attr:`bottom_channels` channels).
             skips: the skips of :meth:`encode`, shallowest first.
 
         Returns:

@@ -84,6 +84,30 @@ def _zscore_over(image: np.ndarray, inside: np.ndarray, where: str) -> np.ndarra
     return out
 
 
+def normalize_minmax(image: np.ndarray, brain: np.ndarray, window: tuple[float, float] | None) -> tuple[np.ndarray, float]:
+    """Per-volume min-max to ``[0, 1]``, per channel over the brain voxels (the whole image when
+    no brain mask is used); voxels outside that range are clipped; background 0.
+
+    The MRI input of paper 003's thesis experiments (a skull-stripped T1 scaled by its own minimum
+    and maximum).
+
+    Raises:
+        ValueError: the brain is empty or a channel is constant inside it.
+    """
+    clipped = clip_to_window(image, window)
+    inside = brain.astype(bool)
+    if not inside.any():
+        raise ValueError("min-max normalisation needs at least one brain voxel")
+    out = np.empty_like(clipped, dtype=np.float32)
+    for channel in range(clipped.shape[0]):
+        values = clipped[channel][inside]
+        low, high = float(values.min()), float(values.max())
+        if high <= low:
+            raise ValueError(f"min-max normalisation: channel {channel} is constant inside the brain")
+        out[channel] = np.clip((clipped[channel] - low) / (high - low), 0.0, 1.0)
+    return out, 0.0
+
+
 def normalize_none(image: np.ndarray, brain: np.ndarray, window: tuple[float, float] | None) -> tuple[np.ndarray, float]:
     """Keep the intensities (clipped to the window if given); background = the minimum."""
     clipped = clip_to_window(image, window)
@@ -95,6 +119,7 @@ NORMALIZERS: dict[str, Normalizer] = {
     "window": normalize_window,
     "zscore": normalize_zscore,
     "zscore_head": normalize_zscore_head,
+    "minmax": normalize_minmax,
     "none": normalize_none,
 }
 

@@ -26,7 +26,10 @@ class PreprocessSettings(Settings):
             (clipped); ``"zscore"`` subtracts the mean and divides by the standard deviation
             of the brain voxels (after clipping to the window if one is given);
             ``"zscore_head"`` does the same per channel over the head found in the image
-            (MRI: :mod:`lesionbench.preprocess.head`) and sets the outside to 0; ``"none"``
+            (MRI: :mod:`lesionbench.preprocess.head`) and sets the outside to 0; ``"minmax"``
+            maps each channel's minimum .. maximum over the brain voxels (the whole image without
+            a brain mask) to ``[0, 1]`` (after clipping to the window if one is given; MRI,
+            e.g. the skull-stripped T1 of ``phantom_mr``); ``"none"``
             keeps the intensities (clipped to the window if one is given), e.g. 8-bit slices
             that ingest already scaled to ``[0, 1]``.
         crop_to_brain: crop to the bounding box of the brain mask (paper 000, section 1.2).

@@ -32,7 +32,7 @@ DEFAULT_METRIC_LABELS: dict[str, str] = {
     "pred_abc2_ml": "Predicted ABC/2 (mL)", "auc": "AUC", "ap": "AP",
     "dice_mean256": "Mean Dice (256 thresholds)", "dice_max256": "Max Dice (256 thresholds)",
     "dice_voi": "DSC (VOI)", "sensitivity_voi": "Sensitivity (VOI)", "specificity_voi": "Specificity (VOI)",
-    "ppv_voi": "PPV (VOI)",
+    "ppv_voi": "PPV (VOI)", "nsd": "NSD", "lesion_f1": "Lesion-wise F1", "lesion_count_diff": "Lesion count difference",
 }
 
 #: Method names :func:`statsmodels.stats.multitest.multipletests` accepts (its short names
@@ -55,7 +55,7 @@ RANKING_AGGREGATES = ("mean", "median")
 #: ``na.treat`` with a worst value).
 RANKING_MISSING = ("drop", "worst")
 #: Metric columns for which a smaller value is better (distances, volume differences).
-DEFAULT_LOWER_IS_BETTER = ("rvd", "hd95", "asd", "hd95_nan", "asd_nan")
+DEFAULT_LOWER_IS_BETTER = ("rvd", "hd95", "asd", "hd95_nan", "asd_nan", "lesion_count_diff")
 ALTERNATIVES = ("two-sided", "less", "greater")
 WILCOXON_METHODS = ("auto", "exact", "asymptotic")
 #: Families of the multiple-comparison correction: all comparisons of one metric (one column

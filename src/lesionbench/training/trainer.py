@@ -96,14 +96,20 @@ def batch_loss(loss: Callable[..., torch.Tensor], device: torch.device) -> Calla
     """The loss of a batch, ``(network output, Targets) -> scalar``.
 
     A loss that reads the class targets (``uses_class_targets``: ``multitask``, ``class_ce``) gets the
-    :class:`~lesionbench.losses.Targets` pair; every other loss is a segmentation loss, wrapped in
-    :class:`~lesionbench.losses.deep_supervision.DeepSupervision` (side outputs, ``.seg`` of
-    result objects) and given the mask alone.
+    :class:`~lesionbench.losses.Targets` pair; one that reads the whole network output
+    (``reads_output``: ``combined``, ``cpa_prior``) gets it with the mask; every other loss is a
+    segmentation loss, wrapped in :class:`~lesionbench.losses.deep_supervision.DeepSupervision`
+    (side outputs, ``.seg`` of result objects) and given the mask alone.
     """
     if isinstance(loss, torch.nn.Module):
         loss = loss.to(device)
     if getattr(loss, "uses_class_targets", False):
         return loss
+    if getattr(loss, "reads_output", False):
+        def on_output(output: Any, targets: Targets) -> torch.Tensor:
+            return loss(output, targets.mask)
+
+        return on_output
     segmentation = DeepSupervision(loss).to(device) if isinstance(loss, torch.nn.Module) else loss
 
     def on_mask(output: Any, targets: Targets) -> torch.Tensor:

@@ -7,14 +7,17 @@ from lesionbench.losses import available_losses, create_loss
 
 OPTIONS = {"combined": {"terms": [{"name": "eml"}, {"name": "sobel"}]},
            "weighted_sum": {"terms": [{"name": "dice", "weight": 0.5}, {"name": "ce", "weight": 0.5}]}}
-REGION = ("bce", "ce", "dice", "dice_bce", "dice_ce", "eml", "focal", "tversky", "combined", "weighted_sum")
+REGION = ("bce", "ce", "dice", "dice_bce", "dice_ce", "eml", "focal", "tversky", "combined", "weighted_sum",
+          "target_aware")
 
 
 #: Losses that read the class of each case (tests/unit/losses/test_multitask.py).
 MULTITASK = ("multitask", "class_ce")
+#: Losses that read a network's attention maps (tests/unit/losses/test_patch_attention_loss.py).
+ATTENTION = ("cpa_prior",)
 
 
-@pytest.mark.parametrize("name", [name for name in available_losses() if name not in MULTITASK])
+@pytest.mark.parametrize("name", [name for name in available_losses() if name not in MULTITASK + ATTENTION])
 @pytest.mark.parametrize("channels", [1, 2])
 def test_empty_targets_give_finite_gradients(name, channels):
     gen = torch.Generator().manual_seed(0)

@@ -14,13 +14,13 @@ def logit(p):
 
 def test_available_losses():
     assert available_losses() == [
-        "bce", "ce", "class_ce", "combined", "dice", "dice_bce", "dice_ce", "eml", "focal", "multitask", "sobel", "tversky",
+        "bce", "ce", "class_ce", "combined", "cpa_prior", "dice", "dice_bce", "dice_ce", "eml", "focal", "multitask", "sobel", "target_aware", "tversky",
         "weighted_sum",
     ]
 
 
 def test_unknown_loss_is_a_key_error_listing_the_names():
-    with pytest.raises(KeyError, match="unknown loss 'lovasz'; valid names: bce, ce, class_ce, combined, dice, "):
+    with pytest.raises(KeyError, match="unknown loss 'lovasz'; valid names: bce, ce, class_ce, combined, cpa_prior, dice, "):
         create_loss("lovasz")
 
 

@@ -73,7 +73,7 @@ def test_evaluate_experiment_writes_expected_table(dataset):
     assert list(table.columns) == [
         "case_id", "fold", "experiment", "dice", "iou", "ppv", "sensitivity", "specificity",
         "accuracy", "f1", "rvd", "hd95", "asd", "hd95_nan", "asd_nan", "ref_volume_ml",
-        "pred_volume_ml", "ref_abc2_ml", "pred_abc2_ml", "ref_empty", "pred_empty",
+        "pred_volume_ml", "ref_abc2_ml", "pred_abc2_ml", "nsd", "lesion_f1", "lesion_count_diff", "ref_empty", "pred_empty",
         "tp", "fp", "fn", "tn", *LABELS,
     ]
     assert list(table.case_id) == ["ph000", "ph001", "ph002"]
@@ -184,7 +184,7 @@ def test_probability_maps_add_the_threshold_free_columns(with_probabilities):
                         dataset / "meta", out)
     table = pd.read_csv(out, sep="\t").set_index("case_id")
     columns = list(table.columns)
-    assert columns[columns.index("pred_abc2_ml") + 1 : columns.index("ref_empty")] == PROBABILITY_COLUMNS
+    assert columns[columns.index("lesion_count_diff") + 1 : columns.index("ref_empty")] == PROBABILITY_COLUMNS
     for case, seed in (("ph000", 0), ("ph002", 1)):
         expected = probabilistic_metrics(_probability(seed), _block())
         assert [table.loc[case, c] for c in PROBABILITY_COLUMNS] == pytest.approx([expected[c] for c in PROBABILITY_COLUMNS])

@@ -8,7 +8,7 @@ def test_registry_order_is_the_tsv_column_order():
     assert list(METRICS) == [
         "dice", "iou", "ppv", "sensitivity", "specificity", "accuracy", "f1", "rvd", "hd95",
         "asd", "hd95_nan", "asd_nan", "ref_volume_ml", "pred_volume_ml", "ref_abc2_ml",
-        "pred_abc2_ml",
+        "pred_abc2_ml", "nsd", "lesion_f1", "lesion_count_diff",
     ]
 
 

@@ -153,7 +153,7 @@ def test_evaluate_adds_exactly_the_four_columns_before_the_flags(dataset):
     columns = list(table.columns)
     assert [c for c in columns if c not in plain] == VOI_COLUMNS
     assert columns.index("ref_empty") - len(VOI_COLUMNS) == columns.index("dice_voi")
-    assert columns[columns.index("dice_voi") - 1] == "pred_abc2_ml"
+    assert columns[columns.index("dice_voi") - 1] == "lesion_count_diff"
     rows = pd.read_csv(dataset / "metrics.tsv", sep="\t").set_index("case_id")
     assert rows.loc["ph000", "dice_voi"] == pytest.approx(6 / 9)
     assert rows.loc["ph000", "specificity_voi"] == pytest.approx(0.9)

@@ -46,6 +46,12 @@ def _train_losses_fixture():
     return train_losses
 
 
+@pytest.fixture(name="disc_batch")
+def _disc_batch_fixture():
+    """:func:`disc_batch`, for tests to call."""
+    return disc_batch
+
+
 @pytest.fixture(name="parameter_count")
 def _parameter_count_fixture():
     """:func:`parameter_count`, for tests to call."""

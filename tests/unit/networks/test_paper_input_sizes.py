@@ -40,6 +40,13 @@ NARROW: dict[str, dict] = {
     "mlssp": {"features": (4, 8, 8, 16, 16), "cls_width": 4},
     "ynet3d": {"features": (4, 8, 8, 16, 16), "cls_width": 4},
     "he_mtl3d": {"features": (4, 8, 8, 16, 16), "cls_width": 4},
+    # paper 003
+    "dunet": {"features": (4, 8, 8, 16, 16), "features_3d": (4, 8, 8)},
+    "agmr_net": {"features": (4, 8, 8, 16, 16), "features_3d": (4, 8, 8)},
+    "tsrl_net": {"features": (4, 8, 8, 16, 16), "features_3d": (4, 8, 8)},
+    "xnet": {"features": (4, 8, 8, 16, 16)},
+    "clcinet": {"features": (4, 8, 8, 16, 16)},
+    "unet3d_25d": {"features": (4, 8, 8, 16, 16)},
 }
 
 #: (size, in_channels, out_channels) of the papers' 2D inputs.
@@ -48,7 +55,9 @@ PAPER_INPUTS = [(416, 1, 1), (512, 1, 2), (256, 3, 1), (192, 4, 2)]
 PAPER_VOLUMES = [(64, 1, 1)]
 #: ACSNet's non-local blocks cost (H W)^2 (12 s for one 416 x 416 slice on one thread even at
 #: these widths): it is checked at paper 003's size and the next, the sizes it is used at.
-SIZES_OF = {"acsnet": (256, 192)}
+#: D-UNet and its descendants take the 2.5D stack only (their 3D path's depth is the channel count,
+#: a multiple of 4): paper 003's input.
+SIZES_OF = {"acsnet": (256, 192), "dunet": (192,), "agmr_net": (192,), "tsrl_net": (192,)}
 
 
 def test_every_registered_network_is_covered():

@@ -63,7 +63,23 @@ def test_none_normaliser_clips_and_reports_background():
     np.testing.assert_allclose(values.ravel(), [0.0, 30.0, 80.0])
     assert background == 0.0
     with pytest.raises(KeyError, match="valid names are"):
-        get_normalizer("minmax")
+        get_normalizer("histogram")
+
+
+def test_minmax_normaliser_scales_each_channel_over_the_brain():
+    image = np.array([[[[0.0, 2.0, 4.0, 10.0]]], [[[-1.0, 1.0, 3.0, 5.0]]]], dtype=np.float32)
+    brain = np.array([[[False, True, True, False]]])
+    values, background = get_normalizer("minmax")(image, brain, None)
+    np.testing.assert_allclose(values[0].ravel(), [0.0, 0.0, 1.0, 1.0])  # outside the brain: clipped
+    np.testing.assert_allclose(values[1].ravel(), [0.0, 0.0, 1.0, 1.0])
+    assert background == 0.0 and values.dtype == np.float32
+    whole, _ = get_normalizer("minmax")(image, np.ones((1, 1, 4), bool), None)
+    np.testing.assert_allclose(whole[0].ravel(), [0.0, 0.2, 0.4, 1.0])
+    with pytest.raises(ValueError, match="channel 0 is constant"):
+        get_normalizer("minmax")(np.ones((1, 1, 1, 4), np.float32), np.ones((1, 1, 4), bool), None)
+    with pytest.raises(ValueError, match="at least one brain voxel"):
+        get_normalizer("minmax")(image, np.zeros((1, 1, 4), bool), None)
+    assert PreprocessSettings.from_dict({"normalize": "minmax"}).normalize == "minmax"
 
 
 def test_brain_box_with_margin_and_clipping():
@@ -85,7 +101,8 @@ def test_brain_box_with_margin_and_clipping():
         ({"spacing": [1, 0, 1]}, r"preprocess.spacing\[1\]: must be > 0 \(got 0\)"),
         ({"window": [40, -80]}, r"preprocess.window\[1\]: must be > 0 \(got -80\)"),
         ({"normalize": "window"}, "preprocess: normalize 'window' needs window"),
-        ({"normalize": "minmax", "window": [40, 80]}, "preprocess.normalize: unknown normalisation 'minmax' \\(valid: none, window"),
+        ({"normalize": "histogram", "window": [40, 80]},
+         "preprocess.normalize: unknown normalisation 'histogram' \\(valid: minmax, none, window"),
         ({"crop_to_brain": "yes", "window": [40, 80]}, "preprocess.crop_to_brain: input should be a valid boolean"),
         ({"spacng": [1, 1, 1]}, r"preprocess.spacng: unknown setting \(valid: brain_dilation_mm, brain_mask"),
     ],
