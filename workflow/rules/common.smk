@@ -476,9 +476,16 @@ def figure_settings(wildcards):
 
 
 def complexity_networks(wildcards):
-    """The network section of every compared experiment (what the complexity table measures)."""
+    """The network section of every compared experiment (what the complexity table measures), with
+    the input channels of those that see part of the 2.5D stack (``network.input_offsets``)."""
     experiments = comparison_of(wildcards)["experiments"]
-    return as_json({name: {"network": config["experiments"][name]["network"]} for name in experiments})
+    channels = dataset_config(wildcards.dataset).get("channels", 1)
+    measured = {}
+    for name in experiments:
+        network = config["experiments"][name]["network"]
+        offsets = network.get("input_offsets")
+        measured[name] = {"network": network, **({"in_channels": channels * len(offsets)} if offsets else {})}
+    return as_json(measured)
 
 
 def input_channels(dataset):

@@ -12,7 +12,7 @@ rule segment_case:
         arguments=segment_arguments,
     threads: config.get("train_threads", 2)
     resources:
-        gpu=1,
+        gpu=config.get("train_gpus", 1),
     log:
         LOG("segment/{experiment}/{case}.log"),
     benchmark:

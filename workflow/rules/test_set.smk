@@ -17,7 +17,7 @@ rule predict_test:
         images=ingested_dir("images"),
     threads: config.get("train_threads", 2)
     resources:
-        gpu=1,
+        gpu=config.get("train_gpus", 1),
     log:
         LOG("predict/{experiment}/test.log"),
     benchmark:

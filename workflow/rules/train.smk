@@ -15,7 +15,7 @@ rule train_model:
         out_dir=lambda wildcards, output: os.path.dirname(output.best),
     threads: config.get("train_threads", 2)
     resources:
-        gpu=1,
+        gpu=config.get("train_gpus", 1),
     log:
         LOG("train/{experiment}/fold-{fold}.log"),
     benchmark:
@@ -42,7 +42,7 @@ rule predict_fold:
         images=ingested_dir("images"),
     threads: config.get("train_threads", 2)
     resources:
-        gpu=1,
+        gpu=config.get("train_gpus", 1),
     log:
         LOG("predict/{experiment}/fold-{fold}.log"),
     benchmark:

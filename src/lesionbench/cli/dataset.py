@@ -21,8 +21,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     cases = actions.add_parser("cases", help="print the case ids, one a line")
     ingest = actions.add_parser("ingest", help="write the image, mask and metadata of one case")
     for sub in (cases, ingest):
-        sub.add_argument("--kind", required=True, help="recipe: ct_ich, isles22, atlas, covid_semiseg_2d, sample_sheet, "
-                         "or phantom_mr (source: the generated folder)")
+        sub.add_argument("--kind", required=True, help="recipe: ct_ich, isles22, isles15, atlas, atlas_r1, "
+                         "covid_semiseg_2d, sample_sheet, or phantom_mr (source: the generated folder)")
         sub.add_argument("--source", required=True, metavar="JSON",
                          help="the dataset's source settings as inline JSON or a JSON file (kind may be omitted)")
     ingest.add_argument("--case", required=True, help="case id (from 'dataset cases')")

@@ -124,7 +124,8 @@ def network_options(network_config: Mapping[str, Any], in_channels: int,
     """
     if not isinstance(network_config, Mapping) or not isinstance(network_config.get("name"), str):
         raise ValueError(f"network: expected a mapping with a network 'name', got {network_config!r}")
-    options = {k: v for k, v in network_config.items() if k != "name"}
+    # input_offsets chooses the input (the caller's in_channels), not a constructor option
+    options = {k: v for k, v in network_config.items() if k not in ("name", "input_offsets")}
     for key, value in (("in_channels", in_channels), ("spatial_dims", spatial_dims)):
         if key in options and options[key] != value:
             raise ValueError(f"network.{key}: {options[key]} in the settings, but the input has {key} = {value}")

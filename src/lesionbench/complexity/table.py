@@ -68,8 +68,10 @@ def complexity_table(
     atomically, after every network has been measured.
 
     Args:
-        experiments: ``{experiment name: experiment config}``; only ``network`` is read.
-        in_channels: input channels ``C``.
+        experiments: ``{experiment name: experiment config}``; ``network`` is read, and
+            ``in_channels`` where an experiment's network sees fewer channels than ``in_channels``
+            (``network.input_offsets``: part of the 2.5D stack).
+        in_channels: input channels ``C`` (the whole 2.5D stack).
         size: slice size ``(H, W)`` in pixels, or VOI size ``(D, H, W)`` in voxels.
         out_tsv: TSV with the columns of :data:`TSV_COLUMNS`, one row per experiment.
         out_md: Markdown table (parameters in millions, GFLOPs, GMACs, median latency) with a
@@ -83,13 +85,14 @@ def complexity_table(
         KeyError, ValueError: an unknown network or a bad experiment, naming it.
     """
     configs = network_configs(experiments)
+    channels = {name: int(experiments[name].get("in_channels", in_channels)) for name in configs}
     cache: dict[str, dict[str, Any]] = {}
     rows = []
     for experiment, network in configs.items():
-        key = json.dumps(network, sort_keys=True, default=str)
+        key = json.dumps([network, channels[experiment]], sort_keys=True, default=str)
         if key not in cache:
             try:
-                cache[key] = measure(network, in_channels, size, device=device, repeats=repeats,
+                cache[key] = measure(network, channels[experiment], size, device=device, repeats=repeats,
                                      warmup=warmup, threads=threads)
             except KeyError as error:
                 raise KeyError(f"complexity: experiment {experiment!r}: {error.args[0]}") from None
@@ -112,10 +115,20 @@ def complexity_table(
     table = pd.DataFrame(rows, columns=list(TSV_COLUMNS))
     first = next(iter(cache.values()))
     settings = {"experiments": configs, "in_channels": in_channels, "size": list(size), "device": first["device"],
-                "repeats": repeats, "warmup": warmup, "threads": first["threads"]}
+                "repeats": repeats, "warmup": warmup, "threads": first["threads"],
+                "narrower": {name: c for name, c in channels.items() if c != in_channels}}
     write_text(out_tsv, table.to_csv(sep="\t", index=False, lineterminator="\n"))
     write_text(out_md, markdown(table, settings))
     return table
+
+
+def narrower_note(settings: Mapping[str, Any]) -> str:
+    """``"; 1 x 1 for a, b"``: the experiments whose network sees part of the 2.5D stack
+    (``network.input_offsets``: paper 003's 2D baselines, the target slice alone), else ``""``."""
+    by_channels: dict[int, list[str]] = {}
+    for name, c in settings.get("narrower", {}).items():
+        by_channels.setdefault(int(c), []).append(name)
+    return "".join(f"; 1 x {c} for {', '.join(names)}" for c, names in sorted(by_channels.items()))
 
 
 def cpu_name() -> str:
@@ -140,7 +153,8 @@ def markdown(table: pd.DataFrame, settings: Mapping[str, Any]) -> str:
     what = "one slice" if len(size) == 2 else "one VOI"
     record = provenance(settings, torch=torch.__version__, machine=platform.machine(), processor=cpu_name())
     note = (
-        f"Input 1 x {c} x {' x '.join(str(n) for n in size)} ({what}). Parameters: trainable. FLOPs: counted by "
+        f"Input 1 x {c} x {' x '.join(str(n) for n in size)} ({what}){narrower_note(settings)}. Parameters: "
+        "trainable. FLOPs: counted by "
         "torch.utils.flop_counter.FlopCounterMode (convolutions, matrix products, attention; "
         "a multiply-add = 2 FLOPs; normalisation, activations, pooling and element-wise "
         "operations not counted). GMACs = GFLOPs / 2, what papers (e.g. paper 003 table 4.3) "

@@ -390,6 +390,9 @@ class WorkflowConfig(Settings):
         pseudonym_salt: secret salt of the pseudonymous case ids made from DICOM UIDs; set
             one per site and keep it out of shared configs.
         train_threads: torch CPU threads of one training job.
+        train_gpus: GPUs (the Snakemake resource ``gpu`` of ``--resources gpu=N``) one training or
+            prediction job holds: 1 on a GPU machine, so that jobs do not share a device; 0 on a
+            CPU-only machine, where ``--cores`` and ``train_threads`` alone decide how many run at once.
         datasets: dataset name -> :class:`DatasetConfig`; names are letters, digits, ``_``.
         experiments: experiment name -> :class:`ExperimentConfig`.
         experiment_sets: set name -> :class:`ExperimentSetUse`; its experiments join the
@@ -403,6 +406,7 @@ class WorkflowConfig(Settings):
     results: str = "results"
     pseudonym_salt: str = ""
     train_threads: Annotated[StrictInt, Field(ge=1)] = 2
+    train_gpus: Annotated[StrictInt, Field(ge=0)] = 1
     datasets: Annotated[dict[Annotated[str, Field(pattern=NAME_PATTERN)], DatasetConfig], Field(min_length=1)]
     experiments: dict[Annotated[str, Field(pattern=NAME_PATTERN)], ExperimentConfig] = {}
     experiment_sets: dict[Annotated[str, Field(pattern=r"^[A-Za-z0-9]+$")], ExperimentSetUse] = {}
@@ -531,6 +535,7 @@ def _check_tasks(config: Mapping[str, Any]) -> None:
         if reads_classes and not dataset.get("classification"):
             raise SettingsError(f"experiments.{name}.loss: {loss!r} trains on class labels, but dataset "
                                 f"{experiment['dataset']!r} has no classification target (datasets.<d>.classification)")
+        _check_input_offsets(name, experiment, dataset)
         if segmenting(config, name):
             continue
         network = experiment["network"]["name"]
@@ -548,6 +553,19 @@ def _check_tasks(config: Mapping[str, Any]) -> None:
                 where = f"datasets.{dataset}.compare" if comparison == "main" else f"experiment_sets.{comparison}"
                 raise SettingsError(f"{where}.reference: {reference!r} only classifies; the reference of the "
                                     "segmentation statistics must segment")
+
+
+def _check_input_offsets(name: str, experiment: Mapping[str, Any], dataset: Mapping[str, Any]) -> None:
+    """``network.input_offsets`` (part of the 2.5D stack) needs 2.5D samples whose stack holds them."""
+    offsets = experiment["network"].get("input_offsets")
+    if offsets is None:
+        return
+    from lesionbench.samples import SampleSettings
+
+    try:
+        SampleSettings.from_dict(dataset["samples"]).with_input_offsets(offsets)
+    except SettingsError as error:
+        raise SettingsError(f"experiments.{name}.{error} (datasets.{experiment['dataset']}.samples)") from None
 
 
 def _check_segment_sets(config: Mapping[str, Any]) -> None:

@@ -12,17 +12,19 @@
 ``source`` is the dataset's ``source`` mapping from the config (``kind`` plus the recipe's keys).
 """
 
-from lesionbench.datasets.atlas import Atlas
+from lesionbench.datasets.atlas import Atlas, AtlasR1
 from lesionbench.datasets.base import CaseFiles, CaseLabels, DatasetError, Recipe
 from lesionbench.datasets.ct_ich import CtIch
 from lesionbench.datasets.covid_semiseg import CovidSemiSeg2d
+from lesionbench.datasets.isles15 import Isles15
 from lesionbench.datasets.isles22 import Isles22
 from lesionbench.datasets.phantom_mr import MriPhantomCases
 from lesionbench.datasets.sample_sheet import SampleSheet, read_sheet
 
 #: source kind -> recipe.
 RECIPES: dict[str, Recipe] = {
-    recipe.kind: recipe for recipe in (CtIch(), Isles22(), Atlas(), CovidSemiSeg2d(), SampleSheet())
+    recipe.kind: recipe for recipe in (CtIch(), Isles22(), Isles15(), Atlas(), AtlasR1(), CovidSemiSeg2d(),
+                                       SampleSheet())
 }
 #: recipes of cases the workflow generates itself (the source the configuration names is the
 #: generator's settings; the recipe's is the generated folder): reachable by :func:`get_recipe`
@@ -40,6 +42,6 @@ def get_recipe(kind: str) -> Recipe:
 
 
 __all__ = [
-    "GENERATED_RECIPES", "RECIPES", "Atlas", "CaseFiles", "CaseLabels", "CovidSemiSeg2d", "CtIch", "DatasetError",
-    "Isles22", "MriPhantomCases", "Recipe", "SampleSheet", "get_recipe", "read_sheet",
+    "GENERATED_RECIPES", "RECIPES", "Atlas", "AtlasR1", "CaseFiles", "CaseLabels", "CovidSemiSeg2d", "CtIch", "DatasetError",
+    "Isles15", "Isles22", "MriPhantomCases", "Recipe", "SampleSheet", "get_recipe", "read_sheet",
 ]

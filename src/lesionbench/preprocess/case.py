@@ -14,6 +14,7 @@ from scipy import ndimage
 from lesionbench.io import provenance, read_mask, same_grid, write_json
 from lesionbench.preprocess.channels import read_channels
 from lesionbench.preprocess.crop import box_slices, brain_box
+from lesionbench.preprocess.inplane import inplane_grid, voxels_outside
 from lesionbench.preprocess.intensity import get_normalizer
 from lesionbench.preprocess.npzfile import json_scalar, parse_json_scalar, read_npz, write_npz
 from lesionbench.preprocess.lesion_account import account_lesion
@@ -47,7 +48,8 @@ def preprocess_case(
 
     Order: check grids; resample every image channel (linear, antialiased where the target
     spacing is coarser) and the masks (``settings.resampling.labels``) onto one grid at
-    ``settings.spacing`` (paper 001, section 3.2 (2)); dilate the brain mask by
+    ``settings.spacing`` (paper 001, section 3.2 (2)), cropped and resized in-plane by
+    ``settings.inplane`` (paper 003, the same single resampling); dilate the brain mask by
     ``brain_dilation_mm``; normalise with the brain voxels (paper 001, section 3.2 (3)) or, for
     ``zscore_head``, the head voxels (MRI); set voxels outside the brain to the background
     value (skull stripping); crop to the brain's bounding box plus margin (paper 000, section
@@ -95,6 +97,11 @@ def preprocess_case(
 
     resampling = settings.resampling
     reference = resampled_grid(image, settings.spacing)
+    if settings.inplane is not None:
+        try:
+            reference = inplane_grid(reference, settings.inplane)
+        except ValueError as error:
+            raise PreprocessError(f"{image_path}: {error}") from error
     image_r = np.stack([
         resample_image(channel, reference, float(np.min(sitk.GetArrayViewFromImage(channel))), resampling.antialias)
         for channel in channels
@@ -121,8 +128,13 @@ def preprocess_case(
         start, stop = np.zeros(3, dtype=np.int64), np.asarray(brain_r.shape, dtype=np.int64)
     box = box_slices(start, stop)
     account = account_lesion(mask_r, brain_r, box, spacing, stripped)
+    warnings = account.warnings()
+    if settings.inplane is not None and settings.inplane.crop is not None:
+        dropped = voxels_outside(mask, reference)
+        if dropped:
+            warnings.append(f"{dropped} reference lesion voxel(s) of the image grid lie outside the in-plane crop box")
     case_id = Path(out_npz).name.removesuffix(".npz")
-    for warning in account.warnings():
+    for warning in warnings:
         log.warning("%s: %s", case_id, warning)
     arrays: dict[str, np.ndarray] = {
         "image": np.ascontiguousarray(normalized[(slice(None), *box)], dtype=np.float32),
@@ -139,7 +151,7 @@ def preprocess_case(
     if meta_out is not None:
         report = {"lesion": account.to_dict(), "crop_start_zyx": start.tolist(), "crop_stop_zyx": stop.tolist(),
                   "spacing": list(spacing), "brain_dilation_mm": settings.brain_dilation_mm,
-                  "skull_stripped": stripped, "warnings": account.warnings()}
+                  "skull_stripped": stripped, "warnings": warnings}
         write_json(meta_out, with_preprocess_report(meta_in, case_id, report))
     log.info("%s: %s -> cropped %s at %s mm; lesion kept %.3f of %.3f mL", image_path, image.GetSize(),
              arrays["mask"].shape[::-1], spacing, account.kept_voxels * account.voxel_ml,

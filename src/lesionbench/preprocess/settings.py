@@ -7,6 +7,7 @@ from typing import Annotated, ClassVar
 from pydantic import Field, StrictBool, model_validator
 
 from lesionbench.config import Number, Settings, choice
+from lesionbench.preprocess.inplane import InplaneSettings
 from lesionbench.preprocess.intensity import NORMALIZERS
 from lesionbench.resampling import ResamplingSettings
 
@@ -20,6 +21,10 @@ class PreprocessSettings(Settings):
     Attributes:
         spacing: target voxel spacing ``[x, y, z]`` in mm, or ``None`` to keep the image's
             (paper 001, section 3.2 (2): 1 x 1 x 1 mm).
+        inplane: crop every axial slice to a box ``[x, y]`` and resize it, on the grid at
+            ``spacing`` (:class:`lesionbench.preprocess.inplane.InplaneSettings`), or ``None``;
+            paper 003: ``{crop: {start: [10, 40], size: [180, 180]}, resize: [192, 192]}`` for
+            ATLAS, ``{resize: [192, 192]}`` for ISLES 2015 (docs/paper003.md, B-3, B-4).
         window: ``[level, width]`` in HU, or ``None`` (paper 001, section 3.2 (3): L50/W100).
         normalize: name in :data:`lesionbench.preprocess.intensity.NORMALIZERS`:
             ``"window"`` maps ``level - width/2 .. level + width/2`` HU to ``[0, 1]``
@@ -49,6 +54,7 @@ class PreprocessSettings(Settings):
     WHERE: ClassVar[str] = "preprocess"
 
     spacing: tuple[Positive, Positive, Positive] | None = None
+    inplane: InplaneSettings | None = None
     window: tuple[Number, Positive] | None = None
     normalize: choice("normalisation", lambda: sorted(NORMALIZERS)) = "window"  # type: ignore[valid-type]
     crop_to_brain: StrictBool = True

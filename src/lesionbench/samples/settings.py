@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Annotated, Any, ClassVar, Literal
 
 from pydantic import AfterValidator, Field, StrictInt
 
-from lesionbench.config import Number, Settings, choice
+from lesionbench.config import Number, Settings, SettingsError, choice
 from lesionbench.resampling import FITS, ResamplingSettings
 from lesionbench.samples.layouts import LAYOUTS
 
@@ -85,3 +86,28 @@ class SampleSettings(Settings):
         """What maps a preprocessed volume to network inputs and back: what prediction needs."""
         return {key: value for key, value in self.to_dict().items()
                 if key in ("layout", "size", "voi", "fit", "slice_offsets", "stack_padding", "resampling")}
+
+    def with_input_offsets(self, offsets: Sequence[int] | None) -> SampleSettings:
+        """These settings with the 2.5D stack narrowed to ``offsets`` (``network.input_offsets``).
+
+        The stored samples are unchanged (2.5D stacks are gathered when a sample is read): a
+        network that sees fewer slices of the same samples reads them with the narrowed
+        offsets, in the order of :attr:`slice_offsets`. Paper 003's 2D baselines see the
+        target slice alone (``[0]``, docs/paper003.md B-26), its 2.5D networks the whole stack.
+        ``None`` returns the settings unchanged.
+
+        Raises:
+            SettingsError: the layout is not ``2.5d``, or ``offsets`` repeat, lack the target
+                slice 0 or are not among :attr:`slice_offsets` (the message lists them).
+        """
+        if offsets is None:
+            return self
+        offsets = [int(o) for o in offsets]
+        if self.layout != "2.5d":
+            raise SettingsError(f"network.input_offsets: {offsets} selects slices of a 2.5D stack, but the samples "
+                                f"have layout {self.layout!r}")
+        stack = list(self.slice_offsets)
+        if 0 not in offsets or len(set(offsets)) != len(offsets) or not set(offsets) <= set(stack):
+            raise SettingsError(f"network.input_offsets: {offsets} must be distinct offsets of the samples' "
+                                f"slice_offsets {stack}, including the target slice 0")
+        return SampleSettings.from_dict({**self.to_dict(), "slice_offsets": [o for o in stack if o in offsets]})

@@ -30,6 +30,9 @@ from lesionbench.training.schedules import SCHEDULES
 _NOT_HASHED = ("epochs", "threads", "workers", "checkpoint")
 #: Network options that come from the data (the trainer fills them in), never refused.
 _DATA_OPTIONS = ("in_channels", "out_channels", "spatial_dims")
+#: Network-section keys that choose the network's input rather than build it: read by the
+#: trainer (:meth:`NetworkSettings.input_offsets`), never passed to the constructor.
+INPUT_OPTIONS = ("input_offsets",)
 
 Positive = Annotated[Number, Field(gt=0.0)]
 NonNegative = Annotated[Number, Field(ge=0.0)]
@@ -89,6 +92,13 @@ class NetworkSettings(ComponentSettings):
     ...: see ``docs/architecture.md`` and the network's docstring); an unknown one is refused
     with the valid names.
 
+    One key chooses the input instead of building the network: ``input_offsets``, the offsets of
+    the dataset's 2.5D stack (``samples.slice_offsets``) the network sees, e.g. ``[0]``: the
+    target slice alone (paper 003's 2D baselines, docs/paper003.md B-26) on the samples the 2.5D
+    networks read as a whole stack. Training, validation and prediction read the narrowed stack,
+    and the checkpoint records it as its sample geometry (so ``lesionbench segment`` applies it);
+    another layout or an offset outside the stack is refused when training starts.
+
     Attributes:
         name: the network (registry name).
     """
@@ -101,6 +111,28 @@ class NetworkSettings(ComponentSettings):
         from lesionbench.networks import NETWORKS
 
         return NETWORKS
+
+    @model_validator(mode="after")
+    def _input_offsets_form(self) -> NetworkSettings:
+        offsets = (self.model_extra or {}).get("input_offsets")
+        if offsets is None:
+            return self
+        if (not isinstance(offsets, (list, tuple)) or not offsets or len(set(offsets)) != len(offsets)
+                or any(isinstance(o, bool) or not isinstance(o, int) for o in offsets)):
+            raise KeyProblem("input_offsets",
+                             f"expected a non-empty list of distinct integer slice offsets, got {offsets!r}")
+        return self
+
+    @property
+    def kwargs(self) -> dict[str, Any]:
+        """The constructor's options: those besides ``name`` and :data:`INPUT_OPTIONS`."""
+        return {k: v for k, v in (self.model_extra or {}).items() if k not in INPUT_OPTIONS}
+
+    @property
+    def input_offsets(self) -> tuple[int, ...] | None:
+        """``input_offsets``: the 2.5D stack offsets the network sees; ``None``: the whole stack."""
+        offsets = (self.model_extra or {}).get("input_offsets")
+        return None if offsets is None else tuple(int(o) for o in offsets)
 
 
 class LossSettings(ComponentSettings):

@@ -16,6 +16,7 @@ Files, in ``out_dir``:
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import logging
 import math
 import os
@@ -129,7 +130,9 @@ def train_fold(samples_dir: PathLike, folds_json: PathLike, fold: int, out_dir: 
         folds_json: ``{R}/folds.json``: the fold's ``train`` and ``val`` cases.
         fold: the fold number ``k``.
         out_dir: ``{R}/models/{experiment}/fold-{k}``.
-        settings: the experiment's settings (network, loss, train, augment, foreground_fraction).
+        settings: the experiment's settings (network, loss, train, augment, foreground_fraction);
+            ``network.input_offsets`` narrows the 2.5D stack the network sees (training and
+            validation), stored as the checkpoint's sample geometry, which prediction applies.
         device: ``"auto"`` (CUDA if available), or a torch device.
         stop_after_epoch: return after this epoch, leaving ``resume/`` to continue from
             (for jobs that must end within a time limit; also used by the tests).
@@ -143,11 +146,14 @@ def train_fold(samples_dir: PathLike, folds_json: PathLike, fold: int, out_dir: 
 
     Raises:
         FileNotFoundError: if a case's samples or the folds file are missing. ValueError
-        (TrainingDataError, SettingsError, ...): for bad data or settings, naming the file or the key.
+        (TrainingDataError, SettingsError, ...): for bad data or settings, naming the file or the key
+        (``network.input_offsets`` on samples that are not 2.5D, or offsets outside their stack).
     """
     out_dir, resume_dir = Path(out_dir), Path(out_dir) / "resume"
     train = settings.train
     data = FoldSamples.open(samples_dir, folds_json, fold, settings.classification)
+    # network.input_offsets: the same samples, a narrower 2.5D stack (recorded in the checkpoint's geometry)
+    data = dataclasses.replace(data, settings=data.settings.with_input_offsets(settings.network.input_offsets))
     device = resolve_device(device)
     amp = resolve_amp(train.amp, device)
     kwargs = network_kwargs(settings, data.in_channels, len(data.sample_shape), data.sample_shape)

@@ -87,3 +87,81 @@ def test_empty_or_inconsistent_layouts_are_refused(atlas, tmp_path):
         RECIPES["atlas"].case_ids({"root": str(atlas)})
     with pytest.raises(FileNotFoundError, match=r"no folder sub-r009s001"):
         RECIPES["atlas"].inputs({"root": str(atlas / "R002")}, "sub-r009s001")
+
+
+def test_subset_of_r2_is_seeded_and_sorted(atlas):
+    for subject in ("sub-r003s001", "sub-r003s002", "sub-r003s003"):
+        _subject(atlas, "R003", subject)
+    recipe, every = RECIPES["atlas"], ["sub-r001s001", "sub-r002s002", "sub-r003s001", "sub-r003s002", "sub-r003s003"]
+    assert recipe.case_ids({"root": str(atlas)}) == every
+    first = recipe.case_ids({"root": str(atlas), "subset": 3, "subset_seed": 7})
+    assert len(first) == 3 and first == sorted(first) and set(first) < set(every)
+    assert recipe.case_ids({"root": str(atlas), "subset": 3, "subset_seed": 7}) == first
+    draws = {tuple(recipe.case_ids({"root": str(atlas), "subset": 3, "subset_seed": seed})) for seed in range(8)}
+    assert len(draws) > 1  # the seed matters
+    with pytest.raises(DatasetError, match=r"subset 6 asks for more than the 5 cases"):
+        recipe.case_ids({"root": str(atlas), "subset": 6})
+    with pytest.raises(DatasetError, match=r"subset must be a whole number >= 0, got -1"):
+        recipe.case_ids({"root": str(atlas), "subset": -1})
+
+
+def _r1_subject(root, site, subject, lesions=1, seed=0):
+    """``root/Site*/<subject>/t01/`` of ATLAS R1.1: the T1 and ``lesions`` LesionSmooth masks
+    (slabs of one lesion, so their union is that lesion)."""
+    folder = root / site / subject / "t01"
+    image, lesion = head_phantom((10, 14, 16), seed=seed)
+    write_volume(folder / f"{subject}_t1w_deface_stx.nii.gz", image)
+    cuts = (0, 5, 16) if lesions == 2 else (0, 16)  # the lesion spans columns 3..6
+    for index in range(lesions):
+        part = np.zeros_like(lesion)
+        part[:, :, cuts[index]:cuts[index + 1]] = lesion[:, :, cuts[index]:cuts[index + 1]]
+        name = f"{subject}_LesionSmooth_stx.nii.gz" if index == 0 else f"{subject}_LesionSmooth_{index}_stx.nii.gz"
+        write_volume(folder / name, part)
+    return image, lesion
+
+
+@pytest.fixture
+def atlas_r1(tmp_path):
+    root = tmp_path / "ATLAS_R1.1"
+    _r1_subject(root, "Site1", "031768")
+    _r1_subject(root, "Site2", "031806", lesions=2, seed=1)
+    _r1_subject(root, "Site10", "031790", seed=2)
+    (root / "Site2" / "031900" / "t02").mkdir(parents=True)  # no t01 T1: not a case
+    return root
+
+
+def test_r1_case_ids_inputs_and_site(atlas_r1, tmp_path):
+    recipe = RECIPES["atlas_r1"]
+    assert recipe.case_ids({"kind": "atlas_r1", "root": str(atlas_r1)}) == ["031768", "031790", "031806"]
+    t01 = atlas_r1 / "Site2" / "031806" / "t01"
+    assert recipe.inputs({"root": str(atlas_r1)}, "031806") == {
+        "images": [str(t01 / "031806_t1w_deface_stx.nii.gz")],
+        "mask": [str(t01 / "031806_LesionSmooth_1_stx.nii.gz"), str(t01 / "031806_LesionSmooth_stx.nii.gz")]}
+    meta = recipe.ingest({"root": str(atlas_r1)}, "031790", tmp_path / "i.nii.gz", tmp_path / "m.nii.gz",
+                         tmp_path / "meta.json")
+    assert meta["labels"]["site"] == "Site10" and meta["channels"] == ["t1w"] and meta["size"] == [16, 14, 10]
+
+
+def test_r1_lesion_masks_are_united(atlas_r1, tmp_path):
+    _, lesion = head_phantom((10, 14, 16), seed=1)
+    meta = RECIPES["atlas_r1"].ingest({"root": str(atlas_r1)}, "031806", tmp_path / "i.nii.gz",
+                                      tmp_path / "m.nii.gz", tmp_path / "meta.json")
+    mask = sitk.GetArrayFromImage(sitk.ReadImage(str(tmp_path / "m.nii.gz")))
+    assert lesion[:, :, :5].any() and lesion[:, :, 5:].any()  # each file holds a part
+    assert np.array_equal(mask, lesion) and meta["source"]["mask_voxels"] == int(lesion.sum())
+    assert meta["warnings"] == ["2 mask files united: ['031806_LesionSmooth_1_stx.nii.gz', "
+                                "'031806_LesionSmooth_stx.nii.gz']"]
+
+
+def test_r1_errors_name_the_folder(atlas_r1, tmp_path):
+    (atlas_r1 / "Site1" / "031768" / "t01" / "031768_LesionSmooth_stx.nii.gz").unlink()
+    with pytest.raises(FileNotFoundError, match=r"Site1/031768/t01: no lesion mask \(031768_LesionSmooth\*_stx"):
+        RECIPES["atlas_r1"].inputs({"root": str(atlas_r1)}, "031768")
+    with pytest.raises(FileNotFoundError, match=r"no Site\*/031999/t01/031999_t1w_deface_stx\.nii\.gz"):
+        RECIPES["atlas_r1"].inputs({"root": str(atlas_r1)}, "031999")
+    _r1_subject(atlas_r1, "Site3", "031790")
+    with pytest.raises(DatasetError, match=r"031790 appears in .*Site3/031790 and .*Site10/031790"):
+        RECIPES["atlas_r1"].case_ids({"root": str(atlas_r1)})
+    (tmp_path / "empty").mkdir()
+    with pytest.raises(DatasetError, match=r"empty: no Site\*/<subject>/t01/"):
+        RECIPES["atlas_r1"].case_ids({"root": str(tmp_path / "empty")})

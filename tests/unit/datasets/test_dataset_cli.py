@@ -51,12 +51,12 @@ def test_bad_input_exits_2_with_one_message(sheet, tmp_path, capsys):
     assert capsys.readouterr().err.strip().endswith(
         f"{sheet}: line 2, column image: file {tmp_path / 'a' / 'missing.nii.gz'} does not exist")
     assert main(["dataset", "cases", "--kind", "dicom", "--source", "{}"]) == 2
-    assert "unknown dataset kind 'dicom'; valid kinds are ['atlas', 'covid_semiseg_2d', 'ct_ich', 'isles22', " \
-           "'sample_sheet']" in capsys.readouterr().err
+    assert "unknown dataset kind 'dicom'; valid kinds are ['atlas', 'atlas_r1', 'covid_semiseg_2d', 'ct_ich', " \
+           "'isles15', 'isles22', 'sample_sheet']" in capsys.readouterr().err
 
 
 def test_registry_and_source_checks():
-    assert sorted(RECIPES) == ["atlas", "covid_semiseg_2d", "ct_ich", "isles22", "sample_sheet"]
+    assert sorted(RECIPES) == ["atlas", "atlas_r1", "covid_semiseg_2d", "ct_ich", "isles15", "isles22", "sample_sheet"]
     assert all(kind == recipe.kind for kind, recipe in RECIPES.items())
     with pytest.raises(KeyError, match="valid kinds are"):
         get_recipe("nifti")

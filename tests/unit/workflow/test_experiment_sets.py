@@ -103,11 +103,17 @@ def test_shipped_sets_load_at_every_scale(path: Path) -> None:
             assert experiment["loss"]["name"] in available_losses(), (path.name, scale, name)
 
 
+#: Sets whose networks need a 2.5D stack of slices of a given size: (stack channels, slice size);
+#: paper 003's four slices, 96 x 96 for CPA's 6 x 6 patches at 5 stages.
+SET_INPUTS = {"paper003": (4, (96, 96)), "paper003ablation": (4, (96, 96))}
+
+
 @pytest.mark.parametrize("path", sorted((REPO / "resources" / "experiments").glob("*.yaml")), ids=lambda p: p.stem)
 def test_shipped_sets_build_their_tiny_networks(path: Path) -> None:
     """At the tiny scale, every network of a shipped set builds from its options and maps a
-    (1, 1, 32, 32) slice, or a (1, 1, 16, 16, 16) VOI for 3D-only networks, to logits of the
-    same size (so option names are right)."""
+    (1, 1, 32, 32) slice (the set's stack and slice size of :data:`SET_INPUTS`; as many channels
+    as its ``input_offsets`` where it sees part of the stack), or a (1, 1, 16, 16, 16) VOI for
+    3D-only networks, to logits of the same size (so option names are right)."""
     import torch
 
     from lesionbench.networks import create_network, segments, supported_spatial_dims
@@ -115,17 +121,19 @@ def test_shipped_sets_build_their_tiny_networks(path: Path) -> None:
     data = load_experiment_set(path)
     assert "tiny" in data["scales"] and "demo" in data["scales"], path.name
     torch.manual_seed(0)
+    stack, slice_size = SET_INPUTS.get(path.stem, (1, (32, 32)))
     for name, experiment in scaled_experiments(data, "tiny", path).items():
         network_name = experiment["network"]["name"]
-        options = {k: v for k, v in experiment["network"].items() if k != "name"}
-        size = (32, 32) if 2 in supported_spatial_dims(network_name) else (16, 16, 16)
+        options = {k: v for k, v in experiment["network"].items() if k not in ("name", "input_offsets")}
+        channels = len(experiment["network"].get("input_offsets") or ()) or stack
+        size = slice_size if 2 in supported_spatial_dims(network_name) else (16, 16, 16)
         if len(size) == 3:
             options = {"spatial_dims": 3, **options}
             if network_name != "unet":
                 options.setdefault("input_size", list(size))
-        network = create_network(network_name, in_channels=1, **{"out_channels": 1, **options}).eval()
+        network = create_network(network_name, in_channels=channels, **{"out_channels": 1, **options}).eval()
         with torch.no_grad():
-            output = network(torch.rand(1, 1, *size))
+            output = network(torch.rand(1, channels, *size))
         if not segments(network_name):  # a classifier: class logits only
             assert output.cls.shape == (1, 2), (path.name, name)
             continue
