@@ -65,16 +65,27 @@ def write_sample_sheet(cases: PathLike | Iterable[PathLike], out_tsv: PathLike) 
     write_text(out_tsv, buffer.getvalue())
 
 
-def _row(json_path: Path, base: Path) -> dict[str, str]:
+def read_truth_json(json_path: Path, required: Iterable[str]) -> dict:
+    """A phantom case's truth JSON (CT or MRI phantom), with the ``required`` keys checked.
+
+    Raises:
+        FileNotFoundError: naming a missing file.
+        ValueError: naming a file that is not JSON or lacks a key.
+    """
     if not json_path.is_file():
         raise FileNotFoundError(f"{json_path}: case JSON not found")
     try:
         truth = json.loads(json_path.read_text(encoding="utf-8"))
     except json.JSONDecodeError as error:
         raise ValueError(f"{json_path}: not valid JSON ({error})") from error
-    missing = [key for key in _TRUTH_KEYS if key not in truth]
+    missing = [key for key in required if key not in truth]
     if missing:
         raise ValueError(f"{json_path}: case JSON lacks {missing}")
+    return truth
+
+
+def _row(json_path: Path, base: Path) -> dict[str, str]:
+    truth = read_truth_json(json_path, _TRUTH_KEYS)
     paths = case_paths(json_path.resolve().parent.parent, truth["case_id"])
     for key in ("dicom", "mask", "brain"):
         if not paths[key].exists():

@@ -36,6 +36,18 @@ def train_losses(net: torch.nn.Module, loss_name: str, size: int, steps: int = 3
     return losses
 
 
+def stack_batch(n: int, size: int, seed: int = 0) -> tuple[torch.Tensor, torch.Tensor]:
+    """A 4-slice stack ``(n, 4, size, size)`` of a bright disc on noise, and the target slice's mask."""
+    gen = torch.Generator().manual_seed(seed)
+    yy, xx = torch.meshgrid(torch.arange(size), torch.arange(size), indexing="ij")
+    masks = []
+    for _ in range(n):
+        cy, cx = torch.randint(size // 4, 3 * size // 4, (2,), generator=gen).tolist()
+        masks.append(((yy - cy) ** 2 + (xx - cx) ** 2 <= (size / 6) ** 2).float())
+    mask = torch.stack(masks)[:, None]
+    return mask.repeat(1, 4, 1, 1) + 0.2 * torch.randn(n, 4, size, size, generator=gen), mask
+
+
 def parameter_count(net: torch.nn.Module) -> int:
     return sum(p.numel() for p in net.parameters())
 
@@ -50,6 +62,12 @@ def _train_losses_fixture():
 def _disc_batch_fixture():
     """:func:`disc_batch`, for tests to call."""
     return disc_batch
+
+
+@pytest.fixture(name="stack_batch")
+def _stack_batch_fixture():
+    """:func:`stack_batch`, for tests to call."""
+    return stack_batch
 
 
 @pytest.fixture(name="parameter_count")

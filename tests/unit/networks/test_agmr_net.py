@@ -18,18 +18,6 @@ NARROW = {"features": (8, 16, 32, 64, 128), "features_3d": (8, 16, 32)}
 PUBLISHED = {None: 23_799_283, 3: 12_658_163, 5: 18_228_723, 7: 26_584_563, 9: 37_725_683}
 
 
-def stack_batch(n: int, size: int, seed: int = 0) -> tuple[torch.Tensor, torch.Tensor]:
-    """A 4-slice stack ``(n, 4, size, size)`` of a bright disc on noise, and the target slice's mask."""
-    gen = torch.Generator().manual_seed(seed)
-    yy, xx = torch.meshgrid(torch.arange(size), torch.arange(size), indexing="ij")
-    masks = []
-    for _ in range(n):
-        cy, cx = torch.randint(size // 4, 3 * size // 4, (2,), generator=gen).tolist()
-        masks.append(((yy - cy) ** 2 + (xx - cx) ** 2 <= (size / 6) ** 2).float())
-    mask = torch.stack(masks)[:, None]
-    return mask.repeat(1, 4, 1, 1) + 0.2 * torch.randn(n, 4, size, size, generator=gen), mask
-
-
 @pytest.mark.parametrize(
     "kwargs, n_maps",
     [
@@ -183,7 +171,7 @@ def test_bad_options_are_named(kwargs, message):
         AGMRNet(**{**NARROW, **kwargs})
 
 
-def test_adam_steps_decrease_the_loss():
+def test_adam_steps_decrease_the_loss(stack_batch):
     images, masks = stack_batch(2, 96)
     prior = F.max_pool2d(masks, 16)  # 6 x 6 prior map
     net = AGMRNet(features=(4, 8, 16, 32, 64), features_3d=(4, 8, 16))

@@ -9,18 +9,6 @@ from lesionbench.networks.stroke_blocks import DimensionTransform, SqueezeExcite
 NARROW = {"features": (8, 16, 32, 64, 128), "features_3d": (8, 16, 32)}
 
 
-def stack_batch(n: int, size: int, seed: int = 0) -> tuple[torch.Tensor, torch.Tensor]:
-    """A 4-slice stack ``(n, 4, size, size)`` of a bright disc on noise, and the target slice's mask."""
-    gen = torch.Generator().manual_seed(seed)
-    yy, xx = torch.meshgrid(torch.arange(size), torch.arange(size), indexing="ij")
-    masks = []
-    for _ in range(n):
-        cy, cx = torch.randint(size // 4, 3 * size // 4, (2,), generator=gen).tolist()
-        masks.append(((yy - cy) ** 2 + (xx - cx) ** 2 <= (size / 6) ** 2).float())
-    mask = torch.stack(masks)[:, None]
-    return mask.repeat(1, 4, 1, 1) + 0.2 * torch.randn(n, 4, size, size, generator=gen), mask
-
-
 @pytest.mark.parametrize(
     "kwargs, input_shape, expected_shape",
     [
@@ -130,7 +118,7 @@ def test_bad_options_are_named(kwargs, message):
         DUNet(**{**NARROW, **kwargs})
 
 
-def test_adam_steps_decrease_the_loss():
+def test_adam_steps_decrease_the_loss(stack_batch):
     images, masks = stack_batch(2, 32)
     net = DUNet(**NARROW)
     optimizer = torch.optim.Adam(net.parameters(), lr=1e-3)

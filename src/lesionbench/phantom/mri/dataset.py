@@ -12,12 +12,12 @@ from __future__ import annotations
 
 import csv
 import io
-import json
 import os
 from collections.abc import Iterable
 from pathlib import Path
 
 from lesionbench.io import write_text
+from lesionbench.phantom.dataset import read_truth_json
 from lesionbench.phantom.mri.case import MriCaseTruth, case_paths, generate_case
 from lesionbench.phantom.mri.settings import MriPhantomSettings
 from lesionbench.typing import PathLike
@@ -79,15 +79,7 @@ def write_sample_sheet(cases: PathLike | Iterable[PathLike], out_tsv: PathLike,
 
 
 def _read(json_path: Path) -> tuple[dict[str, Path], dict]:
-    if not json_path.is_file():
-        raise FileNotFoundError(f"{json_path}: case JSON not found")
-    try:
-        truth = json.loads(json_path.read_text(encoding="utf-8"))
-    except json.JSONDecodeError as error:
-        raise ValueError(f"{json_path}: not valid JSON ({error})") from error
-    missing = [key for key in _TRUTH_KEYS if key not in truth]
-    if missing:
-        raise ValueError(f"{json_path}: case JSON lacks {missing}")
+    truth = read_truth_json(json_path, _TRUTH_KEYS)
     paths = case_paths(json_path.resolve().parent.parent, truth["case_id"])
     for key in ("image", "mask", "brain"):
         if not paths[key].is_file():
