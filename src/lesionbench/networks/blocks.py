@@ -403,3 +403,20 @@ class AttentionGate(nn.Module):
     def forward(self, x: torch.Tensor, g: torch.Tensor) -> torch.Tensor:
         """Gate ``x``: ``(B, skip_channels, *spatial_x) -> (B, skip_channels, *spatial_x)``."""
         return x * self.coefficients(x, g)
+
+
+def he_init_(module: nn.Module, transposed: bool = False) -> nn.Module:
+    """Kaiming-normal weights (fan-in, ReLU gain; He et al. 2015) and zero biases, in place.
+
+    Every convolution (1D-3D) and linear layer of ``module``, and with ``transposed`` the 2D/3D
+    transposed convolutions too; norms are left at weight 1, bias 0. Returns ``module``.
+    """
+    kinds: tuple[type[nn.Module], ...] = (nn.Conv1d, nn.Conv2d, nn.Conv3d, nn.Linear)
+    if transposed:
+        kinds += (nn.ConvTranspose2d, nn.ConvTranspose3d)
+    for layer in module.modules():
+        if isinstance(layer, kinds):
+            nn.init.kaiming_normal_(layer.weight, mode="fan_in", nonlinearity="relu")
+            if layer.bias is not None:
+                nn.init.zeros_(layer.bias)
+    return module

@@ -25,6 +25,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from lesionbench.networks.blocks import he_init_
 from lesionbench.networks.factory import register_network
 
 #: Widths of CLCI-Net's five encoder stages (Yang et al. Fig. 1).
@@ -241,11 +242,7 @@ class CLCINet(nn.Module):
             self.decoders.append(_double_conv(width, width))
             previous = width
         self.head = nn.Conv2d(features[0], out_channels, 1)
-        for module in self.modules():
-            if isinstance(module, nn.Conv2d):
-                nn.init.kaiming_normal_(module.weight, mode="fan_in", nonlinearity="relu")
-                if module.bias is not None:
-                    nn.init.zeros_(module.bias)
+        he_init_(self)
         for context in self.contexts:
             context.cell.reset_parameters()
 

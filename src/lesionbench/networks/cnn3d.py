@@ -57,6 +57,7 @@ from lesionbench.networks.blocks import (
     ConvNormAct,
     ConvStack,
     LayerSpec,
+    he_init_,
     make_activation,
     max_pool_type,
 )
@@ -69,19 +70,6 @@ STANDARD_FEATURES: tuple[int, ...] = (32, 64, 128, 256, 512)
 STANDARD_INPUT_SIZE: tuple[int, int, int] = (64, 64, 64)
 #: Width of the fully connected blocks 3 and 4 (section 2.2).
 FC_WIDTH = 64
-
-
-def he_init_(module: nn.Module) -> nn.Module:
-    """Kaiming-normal (fan-in, ReLU gain) weights and zero biases for every conv and linear
-    layer of ``module``, in place (He et al. 2015, paper 001's ref. [21]); norms are left at
-    weight 1, bias 0. Returns ``module``.
-    """
-    for layer in module.modules():
-        if isinstance(layer, (nn.Conv1d, nn.Conv2d, nn.Conv3d, nn.Linear)):
-            nn.init.kaiming_normal_(layer.weight, mode="fan_in", nonlinearity="relu")
-            if layer.bias is not None:
-                nn.init.zeros_(layer.bias)
-    return module
 
 
 def as_input_size(input_size: int | Sequence[int], name: str) -> tuple[int, int, int]:

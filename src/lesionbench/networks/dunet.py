@@ -32,6 +32,7 @@ from collections.abc import Sequence
 import torch
 from torch import nn
 
+from lesionbench.networks.blocks import he_init_
 from lesionbench.networks.factory import register_network
 from lesionbench.networks.stroke_blocks import (
     CPA_GRID,
@@ -41,7 +42,6 @@ from lesionbench.networks.stroke_blocks import (
     PixelAttention,
     UpConv,
     bn_block,
-    he_init_,
     make_fusion,
 )
 
@@ -145,7 +145,7 @@ class TwoPathUNet(nn.Module):
         #: Channels of each decoder level's up-sampled feature ``U_n``, coarse to fine.
         self.up_channels: tuple[int, ...] = tuple(up_channels)
         self.head = nn.Conv2d(features[0], out_channels, kernel_size=1)
-        he_init_(self)
+        he_init_(self, transposed=True)
 
     @property
     def multiple(self) -> int:

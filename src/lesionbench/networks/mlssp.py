@@ -27,7 +27,7 @@ Inferred choices and deviations, stated (docs/paper001.md, A-3, A-4, A-5, A-9):
   norm after every 3x3x3 conv (``norm=None``: the text-literal networks, which mention none).
 - He (Kaiming normal, fan-in) initialisation, biases 0 (section 3.3): the U-Net's own
   initialisation (convs Kaiming; the 2x2x2 up-convs std ``sqrt(2 / C_in)``, their fan-in) and
-  :func:`~lesionbench.networks.cnn3d.he_init_` for the tail.
+  :func:`~lesionbench.networks.blocks.he_init_` for the tail.
 - Inputs: the classifier's first FC layer depends on the input size, so it is fixed at
   construction (``input_size``, default 64^3) and must be a multiple of the U-Net's total
   stride ``2 ** (len(features) - 1)`` (16 by default) in every dimension: no padding and

@@ -311,13 +311,3 @@ class UpConv(nn.Sequential):
             raise ValueError(f"upsample must be one of {list(UPSAMPLE_MODES)}, got {mode!r}")
         up = nn.Upsample(scale_factor=2, mode=mode, **({"align_corners": False} if mode == "bilinear" else {}))
         super().__init__(up, ConvNormAct(2, in_channels, out_channels, 3, norm=None, activation="relu"))
-
-
-def he_init_(module: nn.Module) -> nn.Module:
-    """He-normal (fan-in) weights for every conv, transposed conv and linear layer, zero biases."""
-    for m in module.modules():
-        if isinstance(m, (nn.Conv2d, nn.Conv3d, nn.ConvTranspose2d, nn.Linear)):
-            nn.init.kaiming_normal_(m.weight, mode="fan_in", nonlinearity="relu")
-            if m.bias is not None:
-                nn.init.zeros_(m.bias)
-    return module

@@ -19,7 +19,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from lesionbench.networks.blocks import ConvNormAct
+from lesionbench.networks.blocks import ConvNormAct, he_init_
 from lesionbench.networks.factory import register_network
 
 #: Widths of X-Net's five levels (Qi et al. Fig. 1).
@@ -172,11 +172,7 @@ class XNet(nn.Module):
             self.ups.append(_conv_bn_relu(deeper, width, 3))
             self.decoders.append(XBlock(2 * width, width))
         self.head = nn.Conv2d(features[0], out_channels, 1)
-        for module in self.modules():
-            if isinstance(module, nn.Conv2d):
-                nn.init.kaiming_normal_(module.weight, mode="fan_in", nonlinearity="relu")
-                if module.bias is not None:
-                    nn.init.zeros_(module.bias)
+        he_init_(self)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         """Segment a batch of slices.
