@@ -420,3 +420,16 @@ def he_init_(module: nn.Module, transposed: bool = False) -> nn.Module:
             if layer.bias is not None:
                 nn.init.zeros_(layer.bias)
     return module
+
+
+def check_divisible_size(x: torch.Tensor, stride: int, name: str) -> None:
+    """Refuse a slice batch ``(B, C, H, W)`` whose ``H`` or ``W`` is not a multiple of ``stride``
+    (``2 ** number of poolings`` of an encoder without padding).
+
+    Raises:
+        ValueError: naming the network ``name`` and the size.
+    """
+    height, width = x.shape[-2:]
+    if height % stride or width % stride:
+        raise ValueError(f"{name}: input size {height}x{width} must be divisible by {stride} "
+                         f"(2 ** number of poolings)")

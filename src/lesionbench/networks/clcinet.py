@@ -25,7 +25,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from lesionbench.networks.blocks import he_init_
+from lesionbench.networks.blocks import check_divisible_size, he_init_
 from lesionbench.networks.factory import register_network
 
 #: Widths of CLCI-Net's five encoder stages (Yang et al. Fig. 1).
@@ -258,12 +258,7 @@ class CLCINet(nn.Module):
         Raises:
             ValueError: H or W not divisible by ``total_stride``.
         """
-        height, width = x.shape[-2:]
-        if height % self.total_stride or width % self.total_stride:
-            raise ValueError(
-                f"clcinet: input size {height}x{width} must be divisible by {self.total_stride} "
-                f"(2 ** number of poolings)"
-            )
+        check_divisible_size(x, self.total_stride, "clcinet")
         outputs = [self.stages[0](x)]
         for downs, fusion, stage in zip(self.cross_level, self.fusions, self.stages[1:]):
             parts = [down(s) for down, s in zip(downs, outputs)] + [F.max_pool2d(outputs[-1], 2)]

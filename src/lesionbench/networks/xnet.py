@@ -19,7 +19,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from lesionbench.networks.blocks import ConvNormAct, he_init_
+from lesionbench.networks.blocks import ConvNormAct, check_divisible_size, he_init_
 from lesionbench.networks.factory import register_network
 
 #: Widths of X-Net's five levels (Qi et al. Fig. 1).
@@ -186,12 +186,7 @@ class XNet(nn.Module):
         Raises:
             ValueError: H or W not divisible by ``total_stride``.
         """
-        height, width = x.shape[-2:]
-        if height % self.total_stride or width % self.total_stride:
-            raise ValueError(
-                f"xnet: input size {height}x{width} must be divisible by {self.total_stride} "
-                f"(2 ** number of poolings)"
-            )
+        check_divisible_size(x, self.total_stride, "xnet")
         skips = []
         for level, encoder in enumerate(self.encoders):
             if level:

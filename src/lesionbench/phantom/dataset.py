@@ -45,15 +45,7 @@ def write_sample_sheet(cases: PathLike | Iterable[PathLike], out_tsv: PathLike) 
         FileNotFoundError: naming a missing case file or series folder.
         ValueError: naming a JSON that lacks a truth field.
     """
-    if isinstance(cases, (str, os.PathLike)):
-        folder = Path(cases)
-        if not folder.is_dir():
-            raise FileNotFoundError(f"{folder}: no such folder of case JSONs")
-        json_paths = sorted(folder.glob("*.json"))
-        if not json_paths:
-            raise FileNotFoundError(f"{folder}: holds no case JSON")
-    else:
-        json_paths = sorted(Path(p) for p in cases)
+    json_paths = case_jsons(cases)
     out_tsv = Path(out_tsv)
     base = out_tsv.parent.resolve()
     rows = [_row(path, base) for path in json_paths]
@@ -63,6 +55,23 @@ def write_sample_sheet(cases: PathLike | Iterable[PathLike], out_tsv: PathLike) 
     writer.writeheader()
     writer.writerows(rows)
     write_text(out_tsv, buffer.getvalue())
+
+
+def case_jsons(cases: PathLike | Iterable[PathLike]) -> list[Path]:
+    """The truth JSONs of a ``cases/`` folder (sorted), or the given JSON paths sorted.
+
+    Raises:
+        FileNotFoundError: a folder that does not exist or holds no JSON.
+    """
+    if not isinstance(cases, (str, os.PathLike)):
+        return sorted(Path(p) for p in cases)
+    folder = Path(cases)
+    if not folder.is_dir():
+        raise FileNotFoundError(f"{folder}: no such folder of case JSONs")
+    json_paths = sorted(folder.glob("*.json"))
+    if not json_paths:
+        raise FileNotFoundError(f"{folder}: holds no case JSON")
+    return json_paths
 
 
 def read_truth_json(json_path: Path, required: Iterable[str]) -> dict:

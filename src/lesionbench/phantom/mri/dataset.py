@@ -17,7 +17,7 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from lesionbench.io import write_text
-from lesionbench.phantom.dataset import read_truth_json
+from lesionbench.phantom.dataset import case_jsons, read_truth_json
 from lesionbench.phantom.mri.case import MriCaseTruth, case_paths, generate_case
 from lesionbench.phantom.mri.settings import MriPhantomSettings
 from lesionbench.typing import PathLike
@@ -63,15 +63,7 @@ def write_sample_sheet(cases: PathLike | Iterable[PathLike], out_tsv: PathLike,
         FileNotFoundError: naming a missing folder, case JSON or image.
         ValueError: naming a JSON that is not valid or lacks a truth field.
     """
-    if isinstance(cases, (str, os.PathLike)):
-        folder = Path(cases)
-        if not folder.is_dir():
-            raise FileNotFoundError(f"{folder}: no such folder of case JSONs")
-        json_paths = sorted(folder.glob("*.json"))
-        if not json_paths:
-            raise FileNotFoundError(f"{folder}: holds no case JSON")
-    else:
-        json_paths = sorted(Path(p) for p in cases)
+    json_paths = case_jsons(cases)
     records = sorted((_read(path) for path in json_paths), key=lambda item: item[1]["case_id"])
     _write_tsv(out_tsv, SAMPLE_SHEET_COLUMNS, [_sheet_row(paths, truth, Path(out_tsv)) for paths, truth in records])
     if truth_tsv is not None:
